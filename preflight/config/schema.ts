@@ -1,0 +1,263 @@
+/**
+ * The one configuration schema of the project. The Pulumi program (`index.ts`), the preflight CLI, `plan` and
+ * `verify` all parse the same stack file (`Pulumi.<stack>.yaml`, keys `lakehouse:<key>`) with it, once, at the
+ * edge, into a frozen typed object. Nothing deeper reads configuration.
+ *
+ * Every key has a default: with no stack file at all the result is the assessment's own defaults (its
+ * thresholds and the names its kubectl commands use).
+ */
+import { z } from "zod";
+import { parseBytes, parseCpu } from "../quantity";
+
+// ---------- small typed building blocks that accept both YAML values and Pulumi's stringly config ----------
+
+const cpuQuantity = z
+  .union([z.string(), z.number()])
+  .transform((v) => String(v))
+  .refine((v) => parseCpu(v) !== undefined && (parseCpu(v) as number) >= 0, {
+    message: 'expected a CPU quantity such as "6", "1.5" or "500m"',
+  });
+
+const byteQuantity = z
+  .union([z.string(), z.number()])
+  .transform((v) => String(v))
+  .refine((v) => parseBytes(v) !== undefined && (parseBytes(v) as number) >= 0, {
+    message: 'expected a memory or storage quantity such as "60Gi", "512Mi" or "200Gi"',
+  });
+
+const bool = z.union([z.boolean(), z.stringbool()]);
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const k8sName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "expected a Kubernetes name (lower case letters, digits, '-', '.')")
+  .max(253);
+/** An image reference; pinning is enforced by the `pinned-images` policy, not here, so a plan can show it. */
+const image = z.string().min(1);
+
+const podSize = z
+  .object({
+    /** Pods of this kind that run at once. */
+    replicas: int(0, 100),
+    cpu: cpuQuantity,
+    memory: byteQuantity,
+    /** Memory limit; defaults to the request (Guaranteed memory, no OOM surprises). */
+    memoryLimit: byteQuantity.optional(),
+    /** CPU limit; unset by default (CPU limits throttle JVMs for no gain on a homelab). */
+    cpuLimit: cpuQuantity.optional(),
+  })
+  .strict();
+export type PodSize = z.infer<typeof podSize>;
+
+const size = (replicas: number, cpu: string, memory: string) => podSize.default({ replicas, cpu, memory });
+
+// ---------- the sections ----------
+
+export const thresholdsSchema = z
+  .object({
+    /** Trigger: total PVC requests above this start the bootstrap. */
+    storageTrigger: byteQuantity.default("200Gi"),
+    /** Prerequisite: free memory (allocatable - requests) summed over schedulable nodes. */
+    minFreeMemory: byteQuantity.default("60Gi"),
+    /** Prerequisite: free CPU (allocatable - requests) summed over schedulable nodes. */
+    minFreeCpu: cpuQuantity.default("6"),
+    /** Utilisation line (percent) for CPU and memory, now and after placing the platform. */
+    maxUtilizationPercent: int(1, 100).default(70),
+  })
+  .strict();
+
+export const clusterSchema = z
+  .object({
+    cephNamespace: k8sName.default("storage"),
+    /** CephCluster name; empty = any CephCluster in `cephNamespace`. */
+    cephCluster: z.string().default(""),
+    objectStore: k8sName.default("storage"),
+    rgwService: k8sName.default("rook-ceph-rgw-storage"),
+    airflowNamespace: k8sName.default("airflow"),
+    airflowRelease: k8sName.default("airflow"),
+    monitoringNamespace: k8sName.default("monitoring"),
+    fluxNamespace: k8sName.default("flux-system"),
+    externalSecretsNamespace: k8sName.default("external-secrets"),
+  })
+  .strict();
+
+/** Declared trigger conditions (the ones a cluster cannot show). All false unless the operator says so. */
+export const triggersSchema = z
+  .object({
+    manualEtl: bool.default(false),
+    analyticsDatasets: bool.default(false),
+    s3Storage: bool.default(false),
+    distributedProcessing: bool.default(false),
+    interactiveAnalytics: bool.default(false),
+    pipelineAutomation: bool.default(false),
+    multiFormat: bool.default(false),
+    historicalAnalysis: bool.default(false),
+  })
+  .strict();
+
+/** Knowledge prerequisites, attested by the operator. Advisory unless `enforce` is true. */
+export const knowledgeSchema = z
+  .object({
+    teamSql: bool.default(false),
+    teamKubernetes: bool.default(false),
+    backupStrategy: bool.default(false),
+    /** When true, an unattested knowledge prerequisite blocks the verdict. */
+    enforce: bool.default(false),
+  })
+  .strict();
+
+export const secretManagementSchema = z
+  .object({
+    /**
+     * `external-secrets`: the External Secrets CRDs and controller must be present.
+     * `sealed-secrets`: the sealed-secrets controller must be present.
+     * `other`: an alternative the operator vouches for (sops, Vault agent, ...): passes with a warning.
+     */
+    provider: z.enum(["external-secrets", "sealed-secrets", "other"]).default("external-secrets"),
+    /** Namespace of the sealed-secrets controller (provider `sealed-secrets`). */
+    sealedSecretsNamespace: k8sName.default("kube-system"),
+  })
+  .strict();
+
+export const s3Schema = z
+  .object({
+    /** S3 endpoint URL; empty = discover from CephObjectStore status, or AWS_ENDPOINT_URL_S3 / S3_ENDPOINT. */
+    endpoint: z.union([z.literal(""), z.url()]).default(""),
+    region: z.string().min(1).default("us-east-1"),
+    /** Secret (namespace/name) holding AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AccessKey/SecretKey. */
+    credentialsSecret: z.string().default(""),
+    /** Access key; set with `pulumi config set --secret`. Else env AWS_ACCESS_KEY_ID. */
+    accessKeyId: z.string().default(""),
+    /** Secret key; set with `pulumi config set --secret`. Else env AWS_SECRET_ACCESS_KEY. */
+    secretAccessKey: z.string().default(""),
+    /** Scratch bucket for the put/get/delete probe; created if missing and removed afterwards. */
+    scratchBucket: k8sName.default("lakehouse-preflight-scratch"),
+  })
+  .strict();
+
+export const probeSchema = z
+  .object({
+    /** Per-request timeout (ms) for the Kubernetes API and S3. */
+    requestTimeoutMs: int(100, 600_000).default(10_000),
+    /** Page size for list calls. */
+    pageSize: int(1, 10_000).default(500),
+  })
+  .strict();
+
+export const platformSchema = z
+  .object({
+    /** Namespace for the platform's workloads. */
+    namespace: k8sName.default("lakehouse"),
+    /** Ceph RBD StorageClass for the platform's PVCs (PostgreSQL). */
+    blockStorageClass: k8sName.default("ceph-block"),
+    /** Rook bucket StorageClass for ObjectBucketClaims; must have reclaimPolicy Retain. */
+    bucketStorageClass: k8sName.default("ceph-bucket"),
+    /** Quota headroom over the planned requests (percent). */
+    quotaHeadroomPercent: int(0, 400).default(25),
+    priorityClasses: z
+      .object({
+        critical: k8sName.default("lakehouse-critical"),
+        criticalValue: int(0, 1_000_000_000).default(100_000),
+        batch: k8sName.default("lakehouse-batch"),
+        batchValue: int(0, 1_000_000_000).default(1_000),
+      })
+      .strict()
+      .default({
+        critical: "lakehouse-critical",
+        criticalValue: 100_000,
+        batch: "lakehouse-batch",
+        batchValue: 1_000,
+      }),
+  })
+  .strict();
+
+/**
+ * Planned pods per component: the one sizing that the resource-contention risk check places on nodes, the
+ * components deploy, the namespace quota is derived from, and the capacity-budget policy sums.
+ */
+export const sizingSchema = z
+  .object({
+    // foundation
+    metastore: size(2, "250m", "1Gi"),
+    metastoreDb: size(1, "250m", "1Gi"),
+    metadataBackup: size(1, "100m", "256Mi"),
+    // compute
+    sparkOperator: size(1, "200m", "512Mi"),
+    sparkOperatorWebhook: size(1, "100m", "256Mi"),
+    sparkDriver: size(1, "500m", "2Gi"),
+    sparkExecutor: size(2, "1", "6Gi"),
+    // analytics
+    trinoCoordinator: size(1, "500m", "6Gi"),
+    trinoWorker: size(2, "750m", "16Gi"),
+  })
+  .strict();
+
+export const foundationSchema = z
+  .object({
+    /** `obc`: ObjectBucketClaims on `platform.bucketStorageClass`; `s3-user`: a CephObjectStoreUser + buckets via S3. */
+    bucketMode: z.enum(["obc", "s3-user"]).default("obc"),
+    warehouseBucket: k8sName.default("lakehouse-warehouse"),
+    backupBucket: k8sName.default("lakehouse-metastore-backup"),
+    /** Where the metastore database password comes from. */
+    dbCredentials: z.enum(["generated", "external-secrets"]).default("generated"),
+    /** ClusterSecretStore for `dbCredentials: external-secrets`. */
+    externalSecretStore: z.string().default(""),
+    /** Remote key in that store. */
+    externalSecretKey: z.string().default("lakehouse/metastore-db"),
+    dbStorage: byteQuantity.default("10Gi"),
+    backupSchedule: z.string().min(9).default("0 */6 * * *"),
+    /** Days of backups kept in the backup bucket. */
+    backupRetentionDays: int(1, 3650).default(14),
+    /** A backup older than this many hours is stale (alert + verify). */
+    backupMaxAgeHours: int(1, 8760).default(12),
+    /** Availability objective of the metastore (percent). */
+    availabilityObjective: z.coerce.number().min(90).max(99.999).default(99.9),
+  })
+  .strict();
+
+export const imagesSchema = z
+  .object({
+    /** Pinned at 4.0.0: 4.0.1+ removed the Thrift get_table call Spark's Hive client uses (HIVE-26537). */
+    metastore: image.default("apache/hive:4.0.0"),
+    postgres: image.default("postgres:16.4"),
+    /** pg_dump + S3 upload for the metadata backup CronJob. */
+    backup: image.default("postgres:16.4"),
+    /** Used by init containers that fetch and verify jars. */
+    tools: image.default("curlimages/curl:8.10.1"),
+  })
+  .strict();
+
+export const phasesSchema = z
+  .object({
+    foundation: bool.default(true),
+    compute: bool.default(true),
+    analytics: bool.default(true),
+  })
+  .strict();
+
+/** The whole `lakehouse:` namespace of a stack file. Keys are the part after `lakehouse:`. */
+export const configSchema = z
+  .object({
+    thresholds: thresholdsSchema.default(thresholdsSchema.parse({})),
+    cluster: clusterSchema.default(clusterSchema.parse({})),
+    triggers: triggersSchema.default(triggersSchema.parse({})),
+    knowledge: knowledgeSchema.default(knowledgeSchema.parse({})),
+    secretManagement: secretManagementSchema.default(secretManagementSchema.parse({})),
+    s3: s3Schema.default(s3Schema.parse({})),
+    probe: probeSchema.default(probeSchema.parse({})),
+    platform: platformSchema.default(platformSchema.parse({})),
+    sizing: sizingSchema.default(sizingSchema.parse({})),
+    foundation: foundationSchema.default(foundationSchema.parse({})),
+    images: imagesSchema.default(imagesSchema.parse({})),
+    phases: phasesSchema.default(phasesSchema.parse({})),
+    /** Offline mode for the Pulumi program: kubectl JSON/YAML files to assess instead of the live cluster. */
+    snapshotFiles: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export type LakehouseConfig = z.infer<typeof configSchema>;
+export type Thresholds = LakehouseConfig["thresholds"];
+export type Sizing = LakehouseConfig["sizing"];
+export type ComponentName = keyof Sizing;
+
+/** Keys of the `lakehouse:` namespace, for "did you mean" and docs. */
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof LakehouseConfig)[];
