@@ -28,7 +28,8 @@ export interface ReadinessState {
 export function readinessState(report: Report): ReadinessState {
   const byId = new Map(report.checks.map((c) => [c.id, c]));
   const gates = {} as ReadinessState["gates"];
-  for (const p of PHASES) gates[p] = { open: report.gates[p].open, blockedBy: [...report.gates[p].blockedBy] };
+  for (const p of PHASES)
+    gates[p] = { open: report.gates[p].open, blockedBy: [...report.gates[p].blockedBy] };
   return {
     marker: READINESS_MARKER,
     decision: report.decision,

@@ -66,10 +66,15 @@ function valueAt(raw: Record<string, unknown>, p: PropertyKey[]): unknown {
 }
 
 /** Turns zod issues into one readable message naming `lakehouse:<key>`. */
-export function formatIssues(issues: z.core.$ZodIssue[], raw: Record<string, unknown>, source: string): string {
+export function formatIssues(
+  issues: z.core.$ZodIssue[],
+  raw: Record<string, unknown>,
+  source: string,
+): string {
   const lines = issues.slice(0, 10).map((issue) => {
     const [head, ...rest] = issue.path.map(String);
-    const key = head === undefined ? `${NAMESPACE}:` : `${NAMESPACE}:${head}${rest.map((r) => `.${r}`).join("")}`;
+    const key =
+      head === undefined ? `${NAMESPACE}:` : `${NAMESPACE}:${head}${rest.map((r) => `.${r}`).join("")}`;
     if (issue.code === "unrecognized_keys") {
       const where = head === undefined ? "" : ` under ${key}`;
       const known =

@@ -29,7 +29,10 @@ const bool = z.union([z.boolean(), z.stringbool()]);
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const k8sName = z
   .string()
-  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "expected a Kubernetes name (lower case letters, digits, '-', '.')")
+  .regex(
+    /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+    "expected a Kubernetes name (lower case letters, digits, '-', '.')",
+  )
   .max(253);
 /** An image reference; pinning is enforced by the `pinned-images` policy, not here, so a plan can show it. */
 const image = z.string().min(1);

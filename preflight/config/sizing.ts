@@ -63,7 +63,11 @@ export function plannedPods(config: LakehouseConfig, phases?: readonly Phase[]):
 /** Sum of requests of the given pods. */
 export function totals(pods: readonly PlannedPod[]): { cpu: number; memory: number; memoryLimit: number } {
   return pods.reduce(
-    (a, p) => ({ cpu: a.cpu + p.cpu, memory: a.memory + p.memory, memoryLimit: a.memoryLimit + p.memoryLimit }),
+    (a, p) => ({
+      cpu: a.cpu + p.cpu,
+      memory: a.memory + p.memory,
+      memoryLimit: a.memoryLimit + p.memoryLimit,
+    }),
     { cpu: 0, memory: 0, memoryLimit: 0 },
   );
 }
