@@ -526,7 +526,6 @@ export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeAp
     const stripForList = (o: KubeObject): KubeObject => {
       // A real apiserver omits apiVersion/kind on the items of built-in (and metrics) lists; clients must not rely on them.
       if (!type.builtin && type.group !== "metrics.k8s.io") return o;
-      // eslint-disable-next-line @typescript-eslint/no-unused-vars
       const { apiVersion: _a, kind: _k, ...rest } = o;
       return rest;
     };
