@@ -214,6 +214,18 @@ export const foundationSchema = z
     backupMaxAgeHours: int(1, 8760).default(12),
     /** Availability objective of the metastore (percent). */
     availabilityObjective: z.coerce.number().min(90).max(99.999).default(99.9),
+    /**
+     * S3 endpoint the in-cluster workloads (metastore, backup) use; empty = the RGW Service,
+     * `http://<cluster.rgwService>.<cluster.cephNamespace>.svc:80`. Its scheme sets `fs.s3a.connection.ssl.enabled`.
+     */
+    s3Endpoint: z.union([z.literal(""), z.url()]).default(""),
+    /** Key prefix of the metastore dumps inside `backupBucket`. */
+    backupPrefix: z.string().default("metastore/"),
+    /**
+     * Extra labels on the ServiceMonitor and PrometheusRule, so the Prometheus Operator selects them
+     * (kube-prometheus-stack selects `release: <its release name>` unless told otherwise).
+     */
+    monitoringLabels: z.record(z.string(), z.string()).default({}),
   })
   .strict();
 
@@ -226,6 +238,8 @@ export const imagesSchema = z
     backup: image.default("postgres:16.4"),
     /** Used by init containers that fetch and verify jars. */
     tools: image.default("curlimages/curl:8.10.1"),
+    /** The AWS CLI the backup CronJob copies next to pg_dump (its self-contained v2 bundle). */
+    awsCli: image.default("amazon/aws-cli:2.17.0"),
   })
   .strict();
 
