@@ -1,0 +1,323 @@
+/**
+ * `npm run preflight -- ...`: a thin adapter over the runner. It parses flags, loads the stack config, calls
+ * `runPreflight` (or the live collection for `capture`), renders the report and maps the decision to the exit
+ * code contract (`EXIT` in ../model). Everything it prints for people goes to stderr, except the report.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { defaultConfig, loadStackFile, type LoadedConfig } from "../config/load";
+import { EXIT, InputError, PHASES, type Phase, type Report } from "../model";
+import { OUTPUT_FORMATS, renderReport, type OutputFormat } from "../render";
+import type { FactSource } from "../runner";
+import { runPreflight } from "../runner";
+
+/** Where the CLI writes and what it knows about its surroundings; injected so tests can run it in-process. */
+export interface CliIO {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  env: Record<string, string | undefined>;
+  /** Whether stdout is a terminal (colour and width follow it). */
+  isTTY: boolean;
+  /** Terminal width, when known. */
+  columns?: number;
+  cwd: string;
+}
+
+const HELP_HINT = "Run `npm run preflight -- --help` for usage.";
+
+export const USAGE = `Lakehouse readiness preflight: should this cluster get the data platform, and if not, what blocks it?
+
+Usage:
+  npm run preflight -- [--stack NAME] [--kubeconfig FILE] [--context NAME] [--from FILE ...]
+                       [--output table|json|markdown] [--phase foundation|compute|analytics]
+  npm run preflight -- capture --out FILE [--stack NAME] [--kubeconfig FILE] [--context NAME]
+
+Without --from it reads the live cluster (Kubernetes API and the Ceph S3 endpoint); with --from it
+evaluates saved files instead (offline: checks that need a live endpoint report "skipped").
+
+Options:
+  --stack NAME         Read thresholds, names, declared triggers and attestations from Pulumi.NAME.yaml in
+                       the project root. Default: the assessment's built-in defaults, nothing declared.
+  --kubeconfig FILE    Kubeconfig for live mode. Default: $KUBECONFIG, ~/.kube/config, or in-cluster.
+  --context NAME       Kube context for live mode. Default: the kubeconfig's current context.
+  --from FILE          Offline mode: a file from \`kubectl get ... -o json\` (or YAML), a NodeMetricsList,
+                       or a capture file. Repeat for several files.
+  --output FORMAT      table (default; colour only on a terminal without NO_COLOR), json (exactly one
+                       object on stdout), or markdown (to paste into an issue or runbook).
+  --phase PHASE        Focus on one phase's gate (foundation, compute or analytics): the exit code is 0
+                       when that gate is open and 3 when it is closed.
+  -h, --help           Show this help.
+
+capture:
+  --out FILE           Write the live cluster state (no S3 probe, no Secrets) to FILE, overwriting it.
+                       Accepts --stack, --kubeconfig and --context as above.
+
+Exit codes:
+  0  ready: a trigger is met and no critical prerequisite fails (with --phase: that gate is open);
+     capture: the file was written
+  1  unexpected error (one line; LAKEHOUSE_DEBUG=1 adds the stack trace)
+  2  invalid input: unknown flag, invalid stack config, unreadable or malformed --from file, bad --out
+  3  blocked: a critical prerequisite failed or could not be checked (with --phase: that gate is closed)
+  4  not needed: no trigger condition is met
+
+Environment:
+  LAKEHOUSE_PROJECT_DIR   folder holding Pulumi.<stack>.yaml (default: the project root)
+  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_S3
+                          S3 credentials and endpoint for the live S3 probe when the stack sets none
+  NO_COLOR                no colour in the table
+  LAKEHOUSE_DEBUG=1       print stack traces of unexpected errors
+
+Examples:
+  npm run preflight -- --from examples/anton/cluster.json --from examples/anton/metrics.json
+  npm run preflight -- --stack anton
+  npm run --silent preflight -- --stack anton --output json > report.json
+  npm run preflight -- --stack anton --phase foundation --output markdown > readiness.md
+  npm run preflight -- capture --out snapshot.json --context anton
+  npm run preflight -- --stack anton --from snapshot.json
+
+Offline files by hand (see docs/preflight-cli.md):
+  kubectl get nodes,pods,pvc,storageclass,svc,deploy,crd,cephclusters,cephobjectstores,helmreleases,kustomizations,gitrepositories -A -o json > cluster.json
+  kubectl get --raw /apis/metrics.k8s.io/v1beta1/nodes > metrics.json
+`;
+
+interface Parsed {
+  command: "assess" | "capture" | "help";
+  stack?: string;
+  kubeconfig?: string;
+  context?: string;
+  from: string[];
+  output: OutputFormat;
+  phase?: Phase;
+  out?: string;
+}
+
+const OPTIONS = {
+  stack: { type: "string" },
+  kubeconfig: { type: "string" },
+  context: { type: "string" },
+  from: { type: "string", multiple: true },
+  output: { type: "string", short: "o" },
+  phase: { type: "string" },
+  out: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Turns node's parseArgs errors into one sentence with the fix. */
+function flagError(e: unknown): InputError {
+  const err = e as { code?: string; message?: string };
+  const msg = err.message ?? String(e);
+  if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const flag = /'([^']+)'/.exec(msg)?.[1] ?? msg;
+    return new InputError(`unknown option '${flag}'. ${HELP_HINT}`);
+  }
+  if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    return new InputError(`${msg.replace(/\.$/, "")}. ${HELP_HINT}`);
+  }
+  if (err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+    const arg = /'([^']+)'/.exec(msg)?.[1] ?? msg;
+    return new InputError(`unexpected argument '${arg}'; the only subcommand is 'capture'. ${HELP_HINT}`);
+  }
+  return new InputError(`${msg} ${HELP_HINT}`);
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new InputError(`${flag} "${value}" is not one of ${allowed.join(", ")}. ${HELP_HINT}`);
+  }
+  return value as T;
+}
+
+/** Parses argv (without `node script`). Throws InputError for anything a user typed wrong. */
+export function parseCli(argv: readonly string[]): Parsed {
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>
+  >;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw flagError(e);
+  }
+  const v = parsed.values;
+  if (v.help) return { command: "help", from: [], output: "table" };
+  const [sub, ...extra] = parsed.positionals;
+  if (sub !== undefined && sub !== "capture") {
+    throw new InputError(`unknown command '${sub}'; the only subcommand is 'capture'. ${HELP_HINT}`);
+  }
+  if (extra.length > 0) throw new InputError(`unexpected argument '${extra[0]}'. ${HELP_HINT}`);
+  const command = sub === "capture" ? "capture" : "assess";
+  const from = v.from ?? [];
+  if (command === "capture") {
+    for (const flag of ["from", "output", "phase"] as const) {
+      if (v[flag] !== undefined) throw new InputError(`capture does not take --${flag}. ${HELP_HINT}`);
+    }
+    if (!v.out) throw new InputError(`capture needs --out FILE (where to write the snapshot). ${HELP_HINT}`);
+  } else {
+    if (v.out !== undefined) {
+      throw new InputError(
+        `--out belongs to the capture command (\`npm run preflight -- capture --out FILE\`).`,
+      );
+    }
+    if (from.length > 0 && (v.kubeconfig !== undefined || v.context !== undefined)) {
+      throw new InputError(
+        `--kubeconfig and --context select a live cluster; they cannot be combined with --from (offline files). Fix: drop one or the other.`,
+      );
+    }
+  }
+  for (const [flag, value] of Object.entries({
+    stack: v.stack,
+    kubeconfig: v.kubeconfig,
+    context: v.context,
+  })) {
+    if (value === "") throw new InputError(`--${flag} needs a value. ${HELP_HINT}`);
+  }
+  return {
+    command,
+    stack: v.stack,
+    kubeconfig: v.kubeconfig,
+    context: v.context,
+    from,
+    output: v.output === undefined ? "table" : oneOf("--output", v.output, OUTPUT_FORMATS),
+    phase: v.phase === undefined ? undefined : oneOf("--phase", v.phase, PHASES),
+    out: v.out,
+  };
+}
+
+/** The folder holding Pulumi.<stack>.yaml: LAKEHOUSE_PROJECT_DIR, else the repository this file lives in. */
+export function projectDir(env: CliIO["env"]): string {
+  return env.LAKEHOUSE_PROJECT_DIR
+    ? path.resolve(env.LAKEHOUSE_PROJECT_DIR)
+    : path.resolve(__dirname, "..", "..");
+}
+
+/**
+ * The folder relative paths are meant from. `npm run` starts scripts in the package root, so a path typed in
+ * a subfolder would resolve wrongly; npm passes the caller's folder as INIT_CWD.
+ */
+function userDir(io: CliIO): string {
+  return io.env.npm_lifecycle_event === "preflight" && io.env.INIT_CWD ? io.env.INIT_CWD : io.cwd;
+}
+
+function loadConfig(args: Parsed, io: CliIO): LoadedConfig {
+  const loaded = args.stack ? loadStackFile(args.stack, projectDir(io.env)) : defaultConfig();
+  if (loaded.encryptedKeys.length > 0) {
+    io.stderr.write(
+      `preflight: note: ${loaded.encryptedKeys.join(", ")} in ${loaded.source} ${loaded.encryptedKeys.length === 1 ? "is a Pulumi secret" : "are Pulumi secrets"} this CLI cannot decrypt; using the environment or the configured credentials Secret instead.\n`,
+    );
+  }
+  return loaded;
+}
+
+function checkFromFiles(files: readonly string[]): void {
+  for (const f of files) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(f);
+    } catch {
+      throw new InputError(
+        `--from ${f}: no such file. Fix: check the path (relative paths start where you ran the command).`,
+      );
+    }
+    if (!stat.isFile()) throw new InputError(`--from ${f}: not a file. Fix: name a JSON or YAML file.`);
+  }
+}
+
+/** The exit code of a report: the decision, or with `phase` that phase's gate. */
+export function exitCode(report: Report, phase?: Phase): number {
+  if (phase) return report.gates[phase]?.open ? EXIT.ready : EXIT.blocked;
+  if (report.decision === "ready") return EXIT.ready;
+  if (report.decision === "not-needed") return EXIT.notNeeded;
+  return EXIT.blocked;
+}
+
+async function assess(args: Parsed, io: CliIO): Promise<number> {
+  const { config } = loadConfig(args, io);
+  const base = userDir(io);
+  const files = args.from.map((f) => path.resolve(base, f));
+  let source: FactSource;
+  if (files.length > 0) {
+    checkFromFiles(files);
+    source = { mode: "offline", files };
+  } else {
+    io.stderr.write(
+      `preflight: reading the live cluster${args.context ? ` (context ${args.context})` : ""}; each request times out after ${config.probe.requestTimeoutMs} ms.\n`,
+    );
+    source = {
+      mode: "live",
+      kubeconfig: args.kubeconfig && path.resolve(base, args.kubeconfig),
+      context: args.context,
+    };
+  }
+  const report = await runPreflight({ config, stack: args.stack ?? null, source });
+  const color = args.output === "table" && io.isTTY && !io.env.NO_COLOR;
+  io.stdout.write(
+    renderReport(report, args.output, { color, phase: args.phase, width: io.isTTY ? io.columns : undefined }),
+  );
+  return exitCode(report, args.phase);
+}
+
+async function capture(args: Parsed, io: CliIO): Promise<number> {
+  // Loaded lazily: the capture module pulls in nothing the assessment needs.
+  const { captureLive, captureSummary, checkCaptureTarget, writeCapture } = await import("../capture");
+  const { config } = loadConfig(args, io);
+  const base = userDir(io);
+  const out = path.resolve(base, args.out as string);
+  checkCaptureTarget(out);
+  io.stderr.write(
+    `preflight: capturing the live cluster${args.context ? ` (context ${args.context})` : ""}...\n`,
+  );
+  const doc = await captureLive(config, {
+    kubeconfig: args.kubeconfig && path.resolve(base, args.kubeconfig),
+    context: args.context,
+  });
+  const states = Object.values(doc.lakehouse.collections).map((c) => c.state);
+  if (states.every((s) => s === "error")) {
+    const first = Object.values(doc.lakehouse.collections)[0]?.message ?? "no detail";
+    io.stderr.write(
+      `preflight: could not read anything from the Kubernetes API (${first}); ${args.out} was not written. Fix: check --kubeconfig/--context and that the API server is reachable.\n`,
+    );
+    return EXIT.unexpected;
+  }
+  writeCapture(out, doc);
+  io.stderr.write(`${captureSummary(doc, args.out as string)}\n`);
+  return EXIT.ready;
+}
+
+/** Runs the CLI and resolves to the exit code. Never throws. */
+export async function run(argv: readonly string[], io: CliIO): Promise<number> {
+  try {
+    const args = parseCli(argv);
+    if (args.command === "help") {
+      io.stdout.write(USAGE);
+      return EXIT.ready;
+    }
+    return args.command === "capture" ? await capture(args, io) : await assess(args, io);
+  } catch (e) {
+    if (e instanceof InputError || (e as Error | undefined)?.name === "InputError") {
+      io.stderr.write(`preflight: ${(e as Error).message}\n`);
+      return EXIT.invalidInput;
+    }
+    const err = e as Error | undefined;
+    const msg = (err?.message ?? String(e)).split("\n")[0];
+    io.stderr.write(
+      `preflight: unexpected error: ${msg}${io.env.LAKEHOUSE_DEBUG === "1" ? "" : " (set LAKEHOUSE_DEBUG=1 for the stack trace)"}\n`,
+    );
+    if (io.env.LAKEHOUSE_DEBUG === "1" && err?.stack) io.stderr.write(`${err.stack}\n`);
+    return EXIT.unexpected;
+  }
+}
+
+if (require.main === module) {
+  void run(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    isTTY: !!process.stdout.isTTY,
+    columns: process.stdout.columns,
+    cwd: process.cwd(),
+  }).then((code) => {
+    // Exit explicitly: a live probe's keep-alive sockets must not hold the process open. stdout is a file, pipe
+    // or TTY here, all written synchronously on Linux, so nothing is lost; the callback covers the rest.
+    process.stdout.write("", () => process.exit(code));
+  });
+}
