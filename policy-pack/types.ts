@@ -13,6 +13,8 @@ export interface PlannedResource {
   parent?: string;
   /** URNs this resource depends on. */
   dependencies?: string[];
+  /** Resource options, when known (read by `retain-data`). */
+  opts?: PlannedResourceOptions;
 }
 
 export type Enforcement = "advisory" | "mandatory" | "remediate" | "disabled";
@@ -24,3 +26,29 @@ export interface PolicyViolation {
   /** URN of the resource, absent for stack-level violations. */
   urn?: string;
 }
+
+/**
+ * Pulumi resource options the policies read, when the caller knows them (CrossGuard exposes `protect` only;
+ * `plan` may also know `retainOnDelete`). Used by `retain-data`.
+ */
+export interface PlannedResourceOptions {
+  protect?: boolean;
+  retainOnDelete?: boolean;
+}
+
+/** The policy ids of the pack, in the order the issue lists them. A contract: never rename. */
+export const POLICY_IDS = [
+  "readiness-gate",
+  "phase-order",
+  "container-resources",
+  "pinned-images",
+  "priority-class",
+  "namespace-guardrails",
+  "no-plaintext-secrets",
+  "capacity-budget",
+  "retain-data",
+  "probes",
+  "pod-disruption-budget",
+  "non-root",
+] as const;
+export type PolicyId = (typeof POLICY_IDS)[number];
