@@ -1,0 +1,518 @@
+/**
+ * The Kubernetes probe: reads every kind the assessment needs through `@kubernetes/client-node`, concurrently,
+ * page by page, each request with its own timeout, and returns plain kubectl-like JSON per kind.
+ *
+ * It observes and never decides: a 403 becomes `forbidden` (with the verb and resource the identity lacks), a 404
+ * becomes `absent` (CRD not installed, metrics-server missing), anything else `error`; the checks turn those into
+ * `unknown` or `fail`.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+  ApiException,
+  ApiextensionsV1Api,
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  Observable,
+  ResponseContext,
+  StorageV1Api,
+  type RequestContext,
+} from "@kubernetes/client-node";
+import { InputError, KINDS, type Collection, type Kind, type KubeObject } from "../model";
+
+/** Where one kind lives in the API. */
+export interface KindSpec {
+  kind: Kind;
+  /** API group, "" for core. */
+  group: string;
+  /** Versions to try, preferred first; the next is tried only when the previous one is not served (404). */
+  versions: readonly string[];
+  /** Plural resource name at the API path. */
+  plural: string;
+  /** `kind` of one item (set on items, since list items of built-in types carry none). */
+  itemKind: string;
+  /** Said when the API does not serve the kind (HTTP 404). */
+  absentMessage: string;
+}
+
+const crd = (kind: Kind, group: string, versions: string[], itemKind: string): KindSpec => ({
+  kind,
+  group,
+  versions,
+  plural: kind,
+  itemKind,
+  absentMessage: `${itemKind} CRD not installed (the API does not serve ${kind}.${group})`,
+});
+const builtin = (kind: Kind, group: string, version: string, itemKind: string): KindSpec => ({
+  kind,
+  group,
+  versions: [version],
+  plural: kind,
+  itemKind,
+  absentMessage: `the API does not serve ${group ? `${group}/` : ""}${version} ${kind}`,
+});
+
+/** The API location of every kind in KINDS. */
+export const KIND_SPECS: Readonly<Record<Kind, KindSpec>> = {
+  nodes: builtin("nodes", "", "v1", "Node"),
+  pods: builtin("pods", "", "v1", "Pod"),
+  persistentvolumeclaims: builtin("persistentvolumeclaims", "", "v1", "PersistentVolumeClaim"),
+  storageclasses: builtin("storageclasses", "storage.k8s.io", "v1", "StorageClass"),
+  services: builtin("services", "", "v1", "Service"),
+  deployments: builtin("deployments", "apps", "v1", "Deployment"),
+  statefulsets: builtin("statefulsets", "apps", "v1", "StatefulSet"),
+  customresourcedefinitions: builtin(
+    "customresourcedefinitions",
+    "apiextensions.k8s.io",
+    "v1",
+    "CustomResourceDefinition",
+  ),
+  cephclusters: crd("cephclusters", "ceph.rook.io", ["v1"], "CephCluster"),
+  cephobjectstores: crd("cephobjectstores", "ceph.rook.io", ["v1"], "CephObjectStore"),
+  objectbucketclaims: crd("objectbucketclaims", "objectbucket.io", ["v1alpha1"], "ObjectBucketClaim"),
+  helmreleases: crd("helmreleases", "helm.toolkit.fluxcd.io", ["v2"], "HelmRelease"),
+  kustomizations: crd("kustomizations", "kustomize.toolkit.fluxcd.io", ["v1"], "Kustomization"),
+  gitrepositories: crd("gitrepositories", "source.toolkit.fluxcd.io", ["v1"], "GitRepository"),
+  // External Secrets serves v1 since 0.16 and dropped v1beta1 later; older installs serve only v1beta1.
+  clustersecretstores: crd(
+    "clustersecretstores",
+    "external-secrets.io",
+    ["v1", "v1beta1"],
+    "ClusterSecretStore",
+  ),
+  nodemetrics: {
+    kind: "nodemetrics",
+    group: "metrics.k8s.io",
+    versions: ["v1beta1"],
+    plural: "nodes",
+    itemKind: "NodeMetrics",
+    absentMessage: "metrics.k8s.io not served (metrics-server missing)",
+  },
+};
+
+/** The RBAC resource name of a kind: `plural` for core, else `plural.group` (as `kubectl auth can-i` spells it). */
+export const rbacResource = (spec: Pick<KindSpec, "group" | "plural">): string =>
+  spec.group ? `${spec.plural}.${spec.group}` : spec.plural;
+
+/** Options of the Kubernetes probe. */
+export interface KubeProbeOptions {
+  /** Page size (`limit`) of list calls. */
+  pageSize: number;
+  /** Timeout of each request, in ms. */
+  requestTimeoutMs: number;
+  /** Called once a kind is done (used to start S3 discovery as soon as cephobjectstores is known). */
+  onKind?: (kind: Kind, collection: Collection) => void;
+}
+
+/** Per-kind timing, for the benchmark and debug logs. */
+export interface KindTiming {
+  kind: Kind;
+  pages: number;
+  ms: number;
+}
+
+/** The kubeconfig loaded for live mode. */
+export interface LoadedKubeConfig {
+  kc: KubeConfig;
+  /** Context name. */
+  context: string;
+  /** API server URL. */
+  server: string;
+}
+
+/**
+ * Loads the kubeconfig: `file` when given, else KUBECONFIG, else ~/.kube/config, else the in-cluster service
+ * account. Throws InputError naming the file and the fix when none can be used.
+ */
+export function loadKubeConfig(
+  file?: string,
+  context?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): LoadedKubeConfig {
+  const kc = new KubeConfig();
+  const fromFile = (f: string, how: string) => {
+    if (!fs.existsSync(f)) {
+      throw new InputError(
+        `The kubeconfig file ${f} (${how}) does not exist. Pass --kubeconfig with the path of a readable kubeconfig, ` +
+          `set KUBECONFIG, or evaluate kubectl output offline with --from.`,
+      );
+    }
+    try {
+      kc.loadFromFile(f);
+    } catch (e) {
+      throw new InputError(
+        `The kubeconfig file ${f} (${how}) could not be read: ${(e as Error).message}. ` +
+          `Fix the file (kubectl config view --kubeconfig ${f} shows the problem) or pass another with --kubeconfig.`,
+        { cause: e },
+      );
+    }
+    return f;
+  };
+  let source: string;
+  if (file) source = fromFile(path.resolve(file), "from --kubeconfig");
+  else if (env.KUBECONFIG) {
+    // Like kubectl, KUBECONFIG may list several files; client-node merges the ones that exist.
+    const files = env.KUBECONFIG.split(path.delimiter).filter(Boolean);
+    const existing = files.filter((f) => fs.existsSync(f));
+    if (existing.length === 0) {
+      throw new InputError(
+        `KUBECONFIG names ${files.join(", ")}, but no such file exists. Set KUBECONFIG to a readable kubeconfig, ` +
+          `pass --kubeconfig, or evaluate kubectl output offline with --from.`,
+      );
+    }
+    if (existing.length === 1) source = fromFile(existing[0], "from KUBECONFIG");
+    else {
+      try {
+        kc.loadFromDefault({}, false);
+      } catch (e) {
+        throw new InputError(
+          `The kubeconfig files in KUBECONFIG (${existing.join(", ")}) could not be read: ${(e as Error).message}. ` +
+            `Fix them or pass one file with --kubeconfig.`,
+          { cause: e },
+        );
+      }
+      source = existing.join(path.delimiter);
+    }
+  } else {
+    const home = path.join(env.HOME ?? os.homedir(), ".kube", "config");
+    if (fs.existsSync(home)) source = fromFile(home, "the default");
+    else if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT) {
+      kc.loadFromCluster();
+      source = "the in-cluster service account";
+    } else {
+      throw new InputError(
+        `No kubeconfig found: --kubeconfig was not given, KUBECONFIG is unset, ${home} does not exist and this is not ` +
+          `a pod. Pass --kubeconfig FILE (or set KUBECONFIG), or evaluate kubectl output offline with --from.`,
+      );
+    }
+  }
+  if (context) {
+    if (!kc.getContextObject(context)) {
+      const names = kc.getContexts().map((c) => c.name);
+      throw new InputError(
+        `Context "${context}" is not in ${source}; it has ${names.length ? names.join(", ") : "no contexts"}. ` +
+          `Pass one of those with --context, or omit --context to use the current one.`,
+      );
+    }
+    kc.setCurrentContext(context);
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!kc.getCurrentContext() || !cluster) {
+    throw new InputError(
+      `The kubeconfig ${source} has no usable current context (current-context is ` +
+        `"${kc.getCurrentContext() ?? ""}"). Pass --context NAME or run kubectl config use-context NAME.`,
+    );
+  }
+  return { kc, context: kc.getCurrentContext(), server: cluster.server };
+}
+
+/** API clients made once per run; per-request behaviour (timeout, raw body) goes in per-call middleware. */
+interface Clients {
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  storage: StorageV1Api;
+  apiext: ApiextensionsV1Api;
+  custom: CustomObjectsApi;
+}
+
+interface PageResult {
+  items: KubeObject[];
+  continueToken?: string;
+}
+
+/** Thrown when a request does not answer within the timeout. */
+class RequestTimeout extends Error {}
+
+/**
+ * Performs one list call with a timeout and returns the raw JSON body.
+ *
+ * Why middleware: client-node 1.x deserialises into typed classes (Dates, dropped unknown fields), but facts are
+ * kubectl JSON. A per-call post middleware keeps the raw body and hands the typed layer an empty object, so the
+ * typed path does no work; the pre middleware attaches the AbortSignal that ends a hung request.
+ */
+async function listPage(
+  clients: Clients,
+  spec: KindSpec,
+  version: string,
+  opts: { limit: number; continueToken?: string; timeoutMs: number },
+): Promise<PageResult> {
+  const ctl = new AbortController();
+  let raw: string | undefined;
+  const options = {
+    middleware: [
+      {
+        pre: (ctx: RequestContext) => {
+          ctx.setSignal(ctl.signal);
+          return new Observable(Promise.resolve(ctx));
+        },
+        post: (rsp: ResponseContext) =>
+          new Observable(
+            (async () => {
+              if (rsp.httpStatusCode < 200 || rsp.httpStatusCode > 299) return rsp;
+              raw = await rsp.body.text();
+              const empty = "{}";
+              return new ResponseContext(rsp.httpStatusCode, rsp.headers, {
+                text: async () => empty,
+                binary: async () => Buffer.from(empty),
+              });
+            })(),
+          ),
+      },
+    ],
+    middlewareMergeStrategy: "append" as const,
+  };
+  const params = { limit: opts.limit, _continue: opts.continueToken };
+  let call: Promise<unknown>;
+  switch (spec.kind) {
+    case "nodes":
+      call = clients.core.listNode(params, options);
+      break;
+    case "pods":
+      call = clients.core.listPodForAllNamespaces(params, options);
+      break;
+    case "persistentvolumeclaims":
+      call = clients.core.listPersistentVolumeClaimForAllNamespaces(params, options);
+      break;
+    case "services":
+      call = clients.core.listServiceForAllNamespaces(params, options);
+      break;
+    case "deployments":
+      call = clients.apps.listDeploymentForAllNamespaces(params, options);
+      break;
+    case "statefulsets":
+      call = clients.apps.listStatefulSetForAllNamespaces(params, options);
+      break;
+    case "storageclasses":
+      call = clients.storage.listStorageClass(params, options);
+      break;
+    case "customresourcedefinitions":
+      call = clients.apiext.listCustomResourceDefinition(params, options);
+      break;
+    default:
+      call = clients.custom.listClusterCustomObject(
+        { group: spec.group, version, plural: spec.plural, ...params },
+        options,
+      );
+  }
+  // The signal aborts the HTTP request; the race makes sure the caller is released even if something before
+  // the request (an exec credential plugin, say) is what hangs. The timer is unref'd: it never keeps Node alive.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      ctl.abort();
+      reject(new RequestTimeout(`no answer within ${opts.timeoutMs} ms`));
+    }, opts.timeoutMs);
+    timer.unref();
+  });
+  try {
+    await Promise.race([call, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+  call.catch(() => undefined); // the losing side of the race must not become an unhandled rejection
+  if (raw === undefined) throw new Error("the API answered without a body");
+  let body: { apiVersion?: string; items?: unknown; metadata?: { continue?: string } };
+  try {
+    body = JSON.parse(raw) as typeof body;
+  } catch (e) {
+    throw new Error(`the API answered with something that is not JSON (${raw.slice(0, 80)})`, { cause: e });
+  }
+  const apiVersion = spec.group ? `${spec.group}/${version}` : version;
+  const items = (Array.isArray(body.items) ? (body.items as KubeObject[]) : []).map((it) => ({
+    // kubectl prints apiVersion and kind on every item; the API omits them on items of built-in lists.
+    apiVersion: it.apiVersion ?? apiVersion,
+    kind: it.kind ?? spec.itemKind,
+    ...it,
+  }));
+  return { items, continueToken: body.metadata?.continue || undefined };
+}
+
+/** The Status message of an ApiException body, if there is one. */
+function statusMessage(e: ApiException<unknown>): string | undefined {
+  let body: unknown = e.body;
+  if (typeof body === "string") {
+    const text = body;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return text.trim().slice(0, 200) || undefined;
+    }
+  }
+  const m = (body as { message?: unknown } | undefined)?.message;
+  return typeof m === "string" ? m : undefined;
+}
+
+/** Turns a failed request into the Collection the checks understand. */
+export function classifyError(
+  e: unknown,
+  spec: KindSpec,
+  server: string,
+  timeoutMs: number,
+  page: number,
+): Collection {
+  const resource = rbacResource(spec);
+  const where = page > 1 ? ` (page ${page})` : "";
+  if (e instanceof ApiException) {
+    const msg = statusMessage(e);
+    if (e.code === 403) {
+      return {
+        state: "forbidden",
+        verb: "list",
+        resource,
+        message:
+          `The identity may not list ${resource} (HTTP 403${msg ? `: ${msg}` : ""}). ` +
+          `Apply deploy/rbac/preflight-clusterrole.yaml and bind it to this identity.`,
+      };
+    }
+    if (e.code === 404) return { state: "absent", message: spec.absentMessage };
+    if (e.code === 401) {
+      return {
+        state: "error",
+        message: `The API server ${server} rejected the credentials while listing ${resource} (HTTP 401). Refresh the kubeconfig's token or certificate.`,
+      };
+    }
+    return {
+      state: "error",
+      message: `Listing ${resource}${where} failed with HTTP ${e.code}${msg ? `: ${msg}` : ""}.`,
+    };
+  }
+  if (e instanceof RequestTimeout || (e as { name?: string })?.name === "AbortError") {
+    return {
+      state: "error",
+      message: `The API server ${server} did not answer the list of ${resource}${where} within ${timeoutMs} ms (probe.requestTimeoutMs).`,
+    };
+  }
+  const err = e as { code?: string; message?: string; cause?: { code?: string } };
+  const code = err?.code ?? err?.cause?.code;
+  if (code === "ECONNREFUSED") {
+    return {
+      state: "error",
+      message: `Cannot connect to the API server ${server}: connection refused while listing ${resource}. Check that the cluster is up and the kubeconfig's server address is right.`,
+    };
+  }
+  return {
+    state: "error",
+    message: `Listing ${resource}${where} from ${server} failed: ${err?.message ?? String(e)}.`,
+  };
+}
+
+/**
+ * Collects one kind: every page, in order (each page needs the previous page's continue token), the next
+ * version only when the preferred one is not served.
+ */
+async function collectKind(
+  clients: Clients,
+  spec: KindSpec,
+  server: string,
+  opts: KubeProbeOptions,
+): Promise<{ collection: Collection; pages: number }> {
+  let pages = 0;
+  for (let v = 0; v < spec.versions.length; v++) {
+    const items: KubeObject[] = [];
+    let continueToken: string | undefined;
+    try {
+      do {
+        pages++;
+        const page = await listPage(clients, spec, spec.versions[v], {
+          limit: opts.pageSize,
+          continueToken,
+          timeoutMs: opts.requestTimeoutMs,
+        });
+        items.push(...page.items);
+        continueToken = page.continueToken;
+      } while (continueToken);
+      return { collection: { state: "ok", items }, pages };
+    } catch (e) {
+      const collection = classifyError(e, spec, server, opts.requestTimeoutMs, pages);
+      if (collection.state === "absent" && v + 1 < spec.versions.length) continue;
+      return { collection, pages };
+    }
+  }
+  return { collection: { state: "absent", message: spec.absentMessage }, pages };
+}
+
+/** Makes the API clients for a loaded kubeconfig. */
+function makeClients(kc: KubeConfig): Clients {
+  return {
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    storage: kc.makeApiClient(StorageV1Api),
+    apiext: kc.makeApiClient(ApiextensionsV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+  };
+}
+
+/**
+ * Lists every kind in KINDS concurrently. Never throws for an unreachable or partly forbidden cluster: every
+ * kind gets a Collection.
+ */
+export async function collectKinds(
+  loaded: LoadedKubeConfig,
+  opts: KubeProbeOptions,
+): Promise<{ kinds: Record<Kind, Collection>; timings: KindTiming[] }> {
+  const clients = makeClients(loaded.kc);
+  const timings: KindTiming[] = [];
+  const results = await Promise.all(
+    KINDS.map(async (kind) => {
+      const t0 = performance.now();
+      const { collection, pages } = await collectKind(clients, KIND_SPECS[kind], loaded.server, opts);
+      timings.push({ kind, pages, ms: Math.round(performance.now() - t0) });
+      opts.onKind?.(kind, collection);
+      return [kind, collection] as const;
+    }),
+  );
+  return { kinds: Object.fromEntries(results) as Record<Kind, Collection>, timings };
+}
+
+/**
+ * Reads one Secret's data (base64-decoded) with a single GET, or undefined when it cannot be read (absent,
+ * forbidden, timeout). Values are returned to the caller only; never logged or put in facts.
+ */
+export async function readSecret(
+  loaded: LoadedKubeConfig,
+  namespace: string,
+  name: string,
+  timeoutMs: number,
+): Promise<Record<string, string> | undefined> {
+  const core = loaded.kc.makeApiClient(CoreV1Api);
+  const ctl = new AbortController();
+  const options = {
+    middleware: [
+      {
+        pre: (ctx: RequestContext) => {
+          ctx.setSignal(ctl.signal);
+          return new Observable(Promise.resolve(ctx));
+        },
+        post: (rsp: ResponseContext) => new Observable(Promise.resolve(rsp)),
+      },
+    ],
+    middlewareMergeStrategy: "append" as const,
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const call = core.readNamespacedSecret({ namespace, name }, options);
+  call.catch(() => undefined);
+  try {
+    const secret = await Promise.race([
+      call,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          ctl.abort();
+          reject(new RequestTimeout(`no answer within ${timeoutMs} ms`));
+        }, timeoutMs);
+        timer.unref();
+      }),
+    ]);
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(secret.data ?? {}))
+      out[k] = Buffer.from(v, "base64").toString("utf8");
+    for (const [k, v] of Object.entries(secret.stringData ?? {})) out[k] = v;
+    return out;
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
