@@ -5,10 +5,34 @@
  */
 import type { LakehousePolicy, PackPolicy } from "../lib/policy";
 import { withWaivers } from "../lib/waivers";
+import { capacityBudget } from "./capacity-budget";
+import { containerResources } from "./container-resources";
+import { namespaceGuardrails } from "./namespace-guardrails";
+import { noPlaintextSecrets } from "./no-plaintext-secrets";
+import { nonRoot } from "./non-root";
+import { phaseOrder } from "./phase-order";
+import { pinnedImages } from "./pinned-images";
+import { podDisruptionBudget } from "./pod-disruption-budget";
+import { priorityClass } from "./priority-class";
+import { probes } from "./probes";
 import { readinessGate } from "./readiness-gate";
+import { retainData } from "./retain-data";
 
 /** The policies before the waiver wrapper, in the order of POLICY_IDS. */
-export const RAW_POLICIES: readonly LakehousePolicy[] = [readinessGate];
+export const RAW_POLICIES: readonly LakehousePolicy[] = [
+  readinessGate,
+  phaseOrder,
+  containerResources,
+  pinnedImages,
+  priorityClass,
+  namespaceGuardrails,
+  noPlaintextSecrets,
+  capacityBudget,
+  retainData,
+  probes,
+  podDisruptionBudget,
+  nonRoot,
+];
 
 /** What the pack runs. */
 export const POLICIES: readonly PackPolicy[] = RAW_POLICIES.map(withWaivers);

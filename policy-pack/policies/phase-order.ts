@@ -1,0 +1,68 @@
+/**
+ * phase-order (mandatory, stack): phases deploy in order (base -> foundation -> compute -> analytics).
+ * A phase's top-level resources depend, directly or through an ancestor component, on a resource of the
+ * previous phase (the base for foundation); and no phase is in the plan while the one before it is absent.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import type { LakehousePolicy } from "../lib/policy";
+import {
+  displayName,
+  isPhase,
+  kindOf,
+  phaseOf,
+  PHASE_ORDER,
+  previousPhase,
+  safe,
+  type PhaseOrBase,
+} from "../lib/resources";
+
+function phase(r: PolicyResource): PhaseOrBase | undefined {
+  return safe(() => phaseOf(r), undefined);
+}
+
+/** True when `r` or one of its ancestors depends on a resource of phase `prev`. */
+function dependsOnPhase(r: PolicyResource, prev: PhaseOrBase): boolean {
+  const seen = new Set<string>();
+  for (let cur: PolicyResource | undefined = r; cur && !seen.has(cur.urn); cur = cur.parent) {
+    seen.add(cur.urn);
+    if ((cur.dependencies ?? []).some((d) => phase(d) === prev)) return true;
+  }
+  return false;
+}
+
+export const phaseOrder: LakehousePolicy = {
+  name: "phase-order",
+  description:
+    "Each phase must depend on the previous one (foundation on the base); no phase without its predecessor.",
+  enforcementLevel: "mandatory",
+  remediationSteps: "Pass the previous phase's components (PhaseContext.dependsOn) as dependsOn.",
+  validateStack: (args, report) => {
+    const present = new Set<PhaseOrBase>();
+    for (const r of args.resources) {
+      const p = phase(r);
+      if (p) present.add(p);
+    }
+    for (const p of PHASE_ORDER) {
+      const prev = previousPhase(p);
+      if (present.has(p) && prev && !present.has(prev)) {
+        report(
+          `Stack must not deploy the ${p} phase without the ${prev} phase: it has no ${prev} resources.`,
+        );
+      }
+    }
+    for (const r of args.resources) {
+      const p = phase(r);
+      if (!isPhase(p)) continue;
+      if (r.parent && phase(r.parent) === p) continue; // judged through its top-level ancestor
+      const prev = previousPhase(p) as PhaseOrBase;
+      if (!present.has(prev)) continue; // already reported once for the stack
+      if (!dependsOnPhase(r, prev)) {
+        report(
+          `${kindOf(r.type)} '${displayName(r)}' must depend on the ${prev} phase (dependsOn a ${prev} ` +
+            `resource, directly or through its parent component).`,
+          r.urn,
+        );
+      }
+    }
+  },
+};
