@@ -3,7 +3,6 @@
  * `runPreflight` (or the live collection for `capture`), renders the report and maps the decision to the exit
  * code contract (`EXIT` in ../model). Everything it prints for people goes to stderr, except the report.
  */
-import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { defaultConfig, loadStackFile, type LoadedConfig } from "../config/load";
@@ -208,20 +207,6 @@ function loadConfig(args: Parsed, io: CliIO): LoadedConfig {
   return loaded;
 }
 
-function checkFromFiles(files: readonly string[]): void {
-  for (const f of files) {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(f);
-    } catch {
-      throw new InputError(
-        `--from ${f}: no such file. Fix: check the path (relative paths start where you ran the command).`,
-      );
-    }
-    if (!stat.isFile()) throw new InputError(`--from ${f}: not a file. Fix: name a JSON or YAML file.`);
-  }
-}
-
 /** The exit code of a report: the decision, or with `phase` that phase's gate. */
 export function exitCode(report: Report, phase?: Phase): number {
   if (phase) return report.gates[phase]?.open ? EXIT.ready : EXIT.blocked;
@@ -236,7 +221,6 @@ async function assess(args: Parsed, io: CliIO): Promise<number> {
   const files = args.from.map((f) => path.resolve(base, f));
   let source: FactSource;
   if (files.length > 0) {
-    checkFromFiles(files);
     source = { mode: "offline", files };
   } else {
     io.stderr.write(
