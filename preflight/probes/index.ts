@@ -5,8 +5,9 @@
  * when the endpoint is configured, else as soon as the cephobjectstores list has told us where RGW is.
  */
 import type { LakehouseConfig } from "../config/schema";
-import type { Facts, S3Observation } from "../model";
-import { collectKinds, loadKubeConfig, type KindTiming } from "./kube";
+import type { Collection, Facts, KubeObject, S3Observation } from "../model";
+import { collectKinds, loadKubeConfig, readSecretData, type KindTiming, type LoadedKubeConfig } from "./kube";
+import { ENDPOINT_ENV, probeS3, resolveS3Target } from "./s3";
 
 export interface LiveOptions {
   /** Path of a kubeconfig file; default: KUBECONFIG or ~/.kube/config (or in-cluster). */
@@ -32,25 +33,84 @@ export async function collectLiveFacts(config: LakehouseConfig, opts: LiveOption
   return (await collectLive(config, opts)).facts;
 }
 
-/** {@link collectLiveFacts} with per-kind timings. */
-export async function collectLive(config: LakehouseConfig, opts: LiveOptions): Promise<LiveCollection> {
-  const loaded = loadKubeConfig(opts.kubeconfig, opts.context);
+/** {@link collectLiveFacts} with per-kind timings. `env` supplies S3 endpoint/keys (default: process.env). */
+export async function collectLive(
+  config: LakehouseConfig,
+  opts: LiveOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LiveCollection> {
+  const loaded = loadKubeConfig(opts.kubeconfig, opts.context, env);
   const collectedAt = new Date().toISOString();
-  const { kinds, timings } = await collectKinds(loaded, {
-    pageSize: config.probe.pageSize,
-    requestTimeoutMs: config.probe.requestTimeoutMs,
-  });
-  const s3: S3Observation = opts.skipS3
-    ? { state: "skipped", reason: "S3 round trip not requested (skipS3)." }
-    : { state: "unconfigured", reason: "The S3 probe is not wired in yet." };
+
+  // S3 needs the CephObjectStore only to discover the endpoint; with an endpoint configured it starts at once.
+  let storesDone: (c: Collection) => void = () => undefined;
+  const stores = new Promise<Collection>((resolve) => (storesDone = resolve));
+  const endpointConfigured =
+    config.s3.endpoint.trim() !== "" || ENDPOINT_ENV.some((n) => (env[n] ?? "").trim());
+  const s3Promise: Promise<S3Observation> = opts.skipS3
+    ? Promise.resolve({
+        state: "skipped",
+        reason: "The S3 round trip was not requested (capture or --skip-s3).",
+      })
+    : probeObjectStore(config, loaded, env, endpointConfigured ? undefined : stores);
+
+  const [{ kinds, timings }, s3] = await Promise.all([
+    collectKinds(loaded, {
+      pageSize: config.probe.pageSize,
+      requestTimeoutMs: config.probe.requestTimeoutMs,
+      onKind: (kind, c) => kind === "cephobjectstores" && storesDone(c),
+    }),
+    s3Promise,
+  ]);
   return {
-    facts: {
-      mode: "live",
-      collectedAt,
-      origin: `${loaded.context} (${loaded.server})`,
-      kinds,
-      s3,
-    },
+    facts: { mode: "live", collectedAt, origin: `${loaded.context} (${loaded.server})`, kinds, s3 },
     timings,
   };
+}
+
+/**
+ * Resolves the S3 target and runs the round trip. `stores` is the pending cephobjectstores list when the
+ * endpoint must be discovered from it. Never rejects.
+ */
+async function probeObjectStore(
+  config: LakehouseConfig,
+  loaded: LoadedKubeConfig,
+  env: NodeJS.ProcessEnv,
+  stores: Promise<Collection> | undefined,
+): Promise<S3Observation> {
+  try {
+    let objectStore: KubeObject | undefined;
+    let storesNote = "";
+    if (stores) {
+      const c = await stores;
+      const { cephNamespace, objectStore: name } = config.cluster;
+      if (c.state === "ok") {
+        objectStore = c.items.find(
+          (o) => o.metadata?.namespace === cephNamespace && o.metadata?.name === name,
+        );
+        if (!objectStore)
+          storesNote = ` (no CephObjectStore ${cephNamespace}/${name} among ${c.items.length} found)`;
+      } else storesNote = ` (cephobjectstores: ${c.message})`;
+    }
+    const target = await resolveS3Target(
+      config,
+      {
+        objectStore,
+        // One GET of the one Secret named in config; its values stay inside the S3 target.
+        readSecret: (ns, name) => readSecretData(loaded, ns, name, config.probe.requestTimeoutMs),
+      },
+      env,
+    );
+    if ("reason" in target) return { state: "unconfigured", reason: `${target.reason}${storesNote}` };
+    return await probeS3(target, {
+      scratchBucket: config.s3.scratchBucket,
+      timeoutMs: config.probe.requestTimeoutMs,
+    });
+  } catch (e) {
+    // Neither function is meant to reject; if one does, the check must still get an observation.
+    return {
+      state: "unconfigured",
+      reason: `The S3 probe failed unexpectedly: ${(e as Error)?.message ?? String(e)}`,
+    };
+  }
 }

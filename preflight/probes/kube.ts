@@ -468,10 +468,11 @@ export async function collectKinds(
 }
 
 /**
- * Reads one Secret's data (base64-decoded) with a single GET, or undefined when it cannot be read (absent,
- * forbidden, timeout). Values are returned to the caller only; never logged or put in facts.
+ * Reads one Secret's `data` (values base64-encoded, exactly as the API returns them) with a single GET.
+ * Resolves undefined when the Secret does not exist; rejects with a one-line reason when it cannot be read
+ * (403, timeout, ...). The values go to the caller only: never logged, never put in facts.
  */
-export async function readSecret(
+export async function readSecretData(
   loaded: LoadedKubeConfig,
   namespace: string,
   name: string,
@@ -505,13 +506,22 @@ export async function readSecret(
         timer.unref();
       }),
     ]);
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(secret.data ?? {}))
-      out[k] = Buffer.from(v, "base64").toString("utf8");
-    for (const [k, v] of Object.entries(secret.stringData ?? {})) out[k] = v;
-    return out;
-  } catch {
-    return undefined;
+    return { ...(secret.data ?? {}) };
+  } catch (e) {
+    if (e instanceof ApiException && e.code === 404) return undefined;
+    if (e instanceof ApiException && e.code === 403) {
+      throw new Error(`the identity may not get secrets "${name}" in namespace ${namespace} (HTTP 403)`, {
+        cause: e,
+      });
+    }
+    if (e instanceof ApiException)
+      throw new Error(`HTTP ${e.code}${statusMessage(e) ? `: ${statusMessage(e)}` : ""}`);
+    if (e instanceof RequestTimeout || (e as { name?: string })?.name === "AbortError") {
+      throw new Error(`the API server ${loaded.server} did not answer within ${timeoutMs} ms`, { cause: e });
+    }
+    throw new Error(`reading it from ${loaded.server} failed: ${(e as Error)?.message ?? String(e)}`, {
+      cause: e,
+    });
   } finally {
     clearTimeout(timer);
   }

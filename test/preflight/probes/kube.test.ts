@@ -10,7 +10,7 @@ import * as path from "path";
 import { parseConfig } from "../../../preflight/config/load";
 import { InputError, KINDS, type Facts, type Kind, type KubeObject } from "../../../preflight/model";
 import { collectLiveFacts } from "../../../preflight/probes";
-import { KIND_SPECS, loadKubeConfig, readSecret } from "../../../preflight/probes/kube";
+import { KIND_SPECS, loadKubeConfig, readSecretData } from "../../../preflight/probes/kube";
 import { loadObjects, refusedUrl, startKubeApi, kubeconfigYaml, type KubeApi } from "../../harness/kube-api";
 
 const FIXTURES = path.resolve(__dirname, "..", "..", "fixtures", "healthy");
@@ -341,23 +341,31 @@ describe("live Kubernetes probe (client-node against the API stand-in)", functio
     });
   });
 
-  describe("readSecret", () => {
-    it("reads one Secret with a single GET and decodes it; forbidden or missing -> undefined", async () => {
+  describe("readSecretData", () => {
+    it("reads one Secret with a single GET; missing -> undefined; forbidden -> a reason naming verb and secret", async () => {
       const { api, kubeconfig } = await start({
         objects: [SECRET],
         faults: { "/api/v1/namespaces/other": 403 },
       });
       const loaded = loadKubeConfig(kubeconfig);
-      assert.deepEqual(await readSecret(loaded, "storage", "rgw-admin", 2000), {
-        AccessKey: "AKIASTANDIN",
-        SecretKey: SECRET_VALUE,
-      });
+      assert.deepEqual(await readSecretData(loaded, "storage", "rgw-admin", 2000), SECRET.data);
       assert.deepEqual(
         api.requests.map((r) => [r.method, r.path, r.verb]),
         [["GET", "/api/v1/namespaces/storage/secrets/rgw-admin", "get"]],
       );
-      assert.equal(await readSecret(loaded, "storage", "missing", 2000), undefined);
-      assert.equal(await readSecret(loaded, "other", "rgw-admin", 2000), undefined);
+      assert.equal(await readSecretData(loaded, "storage", "missing", 2000), undefined);
+      await assert.rejects(
+        readSecretData(loaded, "other", "rgw-admin", 2000),
+        /may not get secrets "rgw-admin" in namespace other \(HTTP 403\)/,
+      );
+    });
+
+    it("a hung GET rejects with the timeout", async () => {
+      const { kubeconfig } = await start({ objects: [SECRET], faults: { secrets: "hang" } });
+      await assert.rejects(
+        readSecretData(loadKubeConfig(kubeconfig), "storage", "rgw-admin", 200),
+        /did not answer within 200 ms/,
+      );
     });
   });
 });
