@@ -1,0 +1,266 @@
+/**
+ * `npm run plan -- [--stack anton] [--from FILE ...] [--output table|json] [--policy-pack-config FILE]`
+ *
+ * Review without credentials or a Pulumi CLI: runs the real program (index.ts) under Pulumi's mock runtime as a
+ * preview, with the offline preflight on snapshot files, feeds every recorded resource to the real policy pack,
+ * and prints the verdict, the gates, the resources `pulumi up` would create (by phase) and every violation.
+ * Exit: 0 no mandatory violation, 5 a mandatory violation, 2 invalid input, 1 unexpected error.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import { loadStackFile, parseYamlText } from "../preflight/config/load";
+import { EXIT, InputError } from "../preflight/model";
+import { evaluatePolicies } from "../policy-pack/evaluate";
+import type { PlannedResource, PolicyViolation } from "../policy-pack/types";
+import { runUnderMocks, toRuntimeConfig, type MockRunResult, type RecordedResource } from "./mockrun";
+
+const ROOT = path.resolve(__dirname, "..");
+
+export const USAGE = `Plan the lakehouse deployment offline: the real program under Pulumi's mock runtime, the real policy pack.
+
+Usage:
+  npm run plan -- [--stack NAME] [--from FILE ...] [--output table|json] [--policy-pack-config FILE]
+
+Options:
+  --stack NAME                Stack file Pulumi.NAME.yaml in the project root. Default: anton.
+  --from FILE                 Snapshot file(s) for the offline preflight (kubectl -o json, NodeMetricsList or a
+                              capture file); repeatable. Default: every .json file in examples/anton/.
+  --output FORMAT             table (default) or json (one object on stdout).
+  --policy-pack-config FILE   Policy pack config (enforcement levels, thresholds, waivers), as for
+                              \`pulumi preview --policy-pack-config\`.
+  -h, --help                  Show this help.
+
+Exit codes: 0 no mandatory violation, 5 a mandatory violation, 2 invalid input, 1 unexpected error.`;
+
+interface PlanArgs {
+  stack: string;
+  from: string[];
+  output: "table" | "json";
+  packConfig?: string;
+}
+
+export function parsePlanArgs(argv: string[]): PlanArgs | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        stack: { type: "string" },
+        from: { type: "string", multiple: true },
+        output: { type: "string" },
+        "policy-pack-config": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (e) {
+    throw new InputError(`${(e as Error).message}. Run \`npm run plan -- --help\` for usage.`);
+  }
+  const v = parsed.values;
+  if (v.help) return "help";
+  const output = v.output ?? "table";
+  if (output !== "table" && output !== "json") {
+    throw new InputError(`--output: "${output}" is not a format; expected table or json.`);
+  }
+  let from = v.from ?? [];
+  if (from.length === 0) {
+    const dir = path.join(ROOT, "examples", "anton");
+    from = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".json"))
+      .sort()
+      .map((f) => path.join(dir, f));
+  }
+  for (const f of from) {
+    if (!fs.existsSync(f))
+      throw new InputError(`--from: file ${f} does not exist. Fix: pass an existing snapshot file.`);
+  }
+  return {
+    stack: v.stack ?? "anton",
+    from: from.map((f) => path.resolve(f)),
+    output,
+    packConfig: v["policy-pack-config"],
+  };
+}
+
+/** The stack file's config as Pulumi would hand it to the program, with snapshotFiles forced to `files`. */
+export function stackRuntimeConfig(
+  stack: string,
+  files: readonly string[],
+  dir = ROOT,
+): Record<string, string> {
+  // Validates first (InputError naming key/seen/expected), exactly as the program will.
+  loadStackFile(stack, dir);
+  const file = path.join(dir, `Pulumi.${stack}.yaml`);
+  const doc = parseYamlText(fs.readFileSync(file, "utf8"), file) as {
+    config?: Record<string, unknown>;
+  } | null;
+  const values: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc?.config ?? {})) {
+    // Encrypted values cannot be decrypted here and no offline step needs them.
+    if (v && typeof v === "object" && "secure" in v) continue;
+    values[k] = v;
+  }
+  values["lakehouse:snapshotFiles"] = [...files];
+  return toRuntimeConfig(values);
+}
+
+export interface PlanResource {
+  phase: string;
+  type: string;
+  name: string;
+  kubernetesName?: string;
+  namespace?: string;
+  urn: string;
+}
+
+/** The phase of a resource: its `lakehouse:<phase>:` ancestor in the URN, else its `lakehouse.dev/phase` label. */
+export function phaseOf(r: RecordedResource): string {
+  const chain = (r.urn.split("::")[2] ?? "").split("$");
+  for (const t of chain) {
+    const m = /^lakehouse:([a-z]+):/.exec(t);
+    if (m) return m[1];
+  }
+  const meta = (r.inputs.metadata ?? {}) as { labels?: Record<string, string> };
+  if (meta.labels?.["lakehouse.dev/phase"]) return meta.labels["lakehouse.dev/phase"];
+  if (r.type.endsWith(":Readiness")) return "readiness";
+  return "program";
+}
+
+function withoutProvider(inputs: Record<string, unknown>): Record<string, unknown> {
+  const { __provider: _ignored, ...rest } = inputs;
+  return rest;
+}
+
+export function toPlanned(rs: readonly RecordedResource[]): PlannedResource[] {
+  return rs.map((r) => ({
+    type: r.type,
+    name: r.name,
+    urn: r.urn,
+    props: withoutProvider(r.inputs),
+    parent: r.parent,
+    dependencies: r.dependencies,
+    opts: { protect: r.protect, retainOnDelete: r.retainOnDelete },
+  }));
+}
+
+export interface PlanResult {
+  stack: string;
+  from: string[];
+  decision: string;
+  summary: string;
+  gates: unknown;
+  phases: unknown;
+  resources: PlanResource[];
+  violations: PolicyViolation[];
+  mandatoryViolations: number;
+  warnings: string[];
+}
+
+export function buildResult(args: PlanArgs, run: MockRunResult, violations: PolicyViolation[]): PlanResult {
+  const out = run.outputs ?? {};
+  const resources = run.resources.map((r) => {
+    const meta = (r.inputs.metadata ?? {}) as { name?: string; namespace?: string };
+    return {
+      phase: phaseOf(r),
+      type: r.type,
+      name: r.name,
+      kubernetesName: typeof meta.name === "string" ? meta.name : undefined,
+      namespace: typeof meta.namespace === "string" ? meta.namespace : undefined,
+      urn: r.urn,
+    };
+  });
+  return {
+    stack: args.stack,
+    from: args.from,
+    decision: String(out.decision),
+    summary: String(out.summary ?? ""),
+    gates: out.gates,
+    phases: out.phases,
+    resources,
+    violations,
+    mandatoryViolations: violations.filter((v) => v.enforcement === "mandatory").length,
+    warnings: run.logs.filter((l) => l.severity === "warning").map((l) => l.message),
+  };
+}
+
+export function renderTable(r: PlanResult): string {
+  const lines: string[] = [];
+  lines.push(
+    `Stack ${r.stack} (offline preview of ${r.from.map((f) => path.relative(process.cwd(), f)).join(", ")})`,
+  );
+  lines.push(`Verdict: ${r.decision.toUpperCase()}  ${r.summary}`, "");
+  lines.push("Gates:");
+  const gates = (r.gates ?? {}) as Record<string, { open: boolean; blockedBy: string[]; reason: string }>;
+  for (const [p, g] of Object.entries(gates)) {
+    lines.push(
+      `  ${p.padEnd(11)} ${g.open ? "open  " : "CLOSED"}  ${g.open ? "" : g.blockedBy.join(", ") || g.reason}`,
+    );
+  }
+  lines.push("", `Resources pulumi up would create (${r.resources.length}):`);
+  const phases = [...new Set(r.resources.map((x) => x.phase))];
+  for (const p of phases) {
+    lines.push(`  [${p}]`);
+    for (const x of r.resources.filter((y) => y.phase === p)) {
+      const name = x.kubernetesName ?? x.name;
+      lines.push(`    ${x.type.padEnd(48)} ${name.padEnd(36)} ${x.namespace ?? "-"}`);
+    }
+  }
+  if (r.warnings.length)
+    lines.push("", "Warnings:", ...r.warnings.map((w) => `  ${w.replace(/\n/g, "\n  ")}`));
+  lines.push("", `Policy violations (${r.violations.length}, ${r.mandatoryViolations} mandatory):`);
+  if (r.violations.length === 0) lines.push("  none");
+  for (const v of r.violations)
+    lines.push(`  ${v.enforcement.padEnd(9)} ${v.policy.padEnd(22)} ${v.message}`);
+  return lines.join("\n") + "\n";
+}
+
+export async function runPlan(
+  argv: string[],
+  io = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  try {
+    const args = parsePlanArgs(argv);
+    if (args === "help") {
+      io.stdout.write(USAGE + "\n");
+      return EXIT.ready;
+    }
+    let packConfig: unknown;
+    if (args.packConfig) {
+      try {
+        packConfig = JSON.parse(fs.readFileSync(args.packConfig, "utf8"));
+      } catch (e) {
+        throw new InputError(
+          `--policy-pack-config: cannot read ${args.packConfig} as JSON (${(e as Error).message}).`,
+        );
+      }
+    }
+    const config = stackRuntimeConfig(args.stack, args.from);
+    const run = await runUnderMocks({ stack: args.stack, preview: true, config });
+    for (const l of run.logs) io.stderr.write(`${l.severity}: ${l.message}\n`);
+    if (run.error) {
+      if (run.error.name === "InputError") throw new InputError(run.error.message);
+      throw new Error(`The program failed under the mock runtime: ${run.error.message}`);
+    }
+    const violations = evaluatePolicies(toPlanned(run.resources), packConfig);
+    const result = buildResult(args, run, violations);
+    io.stdout.write(args.output === "json" ? JSON.stringify(result, null, 2) + "\n" : renderTable(result));
+    return result.mandatoryViolations > 0 ? EXIT.mandatoryViolation : EXIT.ready;
+  } catch (e) {
+    if (e instanceof InputError) {
+      io.stderr.write(`error: ${e.message}\n`);
+      return EXIT.invalidInput;
+    }
+    io.stderr.write(`error: ${(e as Error).message ?? String(e)}\n`);
+    if (process.env.LAKEHOUSE_DEBUG) io.stderr.write(`${(e as Error).stack}\n`);
+    return EXIT.unexpected;
+  }
+}
+
+if (require.main === module) {
+  runPlan(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
