@@ -76,6 +76,12 @@ export interface KubeApiOptions {
   ) => boolean | Promise<boolean>;
   /** Identity named in 403 messages. @default "system:serviceaccount:lakehouse:preflight" */
   user?: string;
+  /**
+   * RBAC stand-in: called for every request that names a resource (verb, group, resource, namespace, name are
+   * set on the record); returning false answers 403, as an apiserver whose identity lacks that permission.
+   * @default every request is allowed
+   */
+  authorize?: (req: RecordedRequest) => boolean;
 }
 
 /** A running stand-in. */
@@ -677,7 +683,8 @@ export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeAp
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
-      const fault = findFault(rec);
+      const denied = rec.plural !== undefined && options.authorize !== undefined && !options.authorize(rec);
+      const fault = denied ? 403 : findFault(rec);
       if (fault === "hang") return; // never answer; stop() destroys the socket
       const delay = latencyMs + (typeof fault === "object" ? fault.delayMs : 0);
       const respond = async () => {
