@@ -74,6 +74,7 @@ export function nodeCapacities(
 export function summarise(nodes: readonly NodeCapacity[], maxUtilizationPercent: number): CapacitySummary {
   const s = nodes.filter((n) => !n.unschedulable);
   // Millicore rounding keeps float noise (48.410000000000004) out of reports.
+  const milli = (x: number) => Math.round(x * 1000) / 1000;
   const sum = (f: (n: NodeCapacity) => number) => Math.round(s.reduce((a, n) => a + f(n), 0) * 1000) / 1000;
   const haveMetrics = s.length > 0 && s.every((n) => n.usedCpu !== null && n.usedMemory !== null);
   const allocatableCpu = sum((n) => n.allocatableCpu);
@@ -86,7 +87,7 @@ export function summarise(nodes: readonly NodeCapacity[], maxUtilizationPercent:
     allocatableMemory,
     requestedCpu,
     requestedMemory,
-    freeCpu: allocatableCpu - requestedCpu,
+    freeCpu: milli(allocatableCpu - requestedCpu),
     freeMemory: allocatableMemory - requestedMemory,
     usedCpu: haveMetrics ? sum((n) => n.usedCpu ?? 0) : null,
     usedMemory: haveMetrics ? sum((n) => n.usedMemory ?? 0) : null,
