@@ -5,7 +5,15 @@
 import type { CheckResult, Phase, Report, Status } from "../model";
 import { PHASES } from "../model";
 import { capacityLines } from "./table";
-import { categoryTitle, DECISION_TITLE, groupByCategory, STATUS_EMOJI, statusCounts } from "./style";
+import {
+  categoryTitle,
+  DECISION_TITLE,
+  groupByCategory,
+  isDecidedTrigger,
+  STATUS_EMOJI,
+  statusCounts,
+  statusLabel,
+} from "./style";
 
 /** Escapes text for a table cell: pipes would split the cell, newlines would end the row. */
 export function cell(text: string): string {
@@ -36,11 +44,11 @@ function checksSection(results: readonly CheckResult[], level: string): string[]
       ...table(
         ["Status", "Check", "Observed", "Expected", "Remediation"],
         group.results.map((r) => [
-          status(r.status),
+          `${statusLabel(r).emoji} ${statusLabel(r).label}`,
           `${code(r.id)}<br>${cell(r.title)}`,
           cell(r.observed),
           cell(r.expected),
-          r.status === "pass" ? " " : cell(r.remediation),
+          r.status === "pass" || (isDecidedTrigger(r) && r.met) ? " " : cell(r.remediation),
         ]),
       ),
     );

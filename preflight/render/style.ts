@@ -113,12 +113,42 @@ export function categoryTitle(category: string): string {
   return (CATEGORY_TITLE as Record<string, string>)[category] ?? category;
 }
 
-/** "12 pass, 1 warn, 2 fail" in the fixed status order, leaving out zeros. */
+/** True for a trigger whose condition was decided: it shows as met / not met rather than pass / fail. */
+export function isDecidedTrigger(r: CheckResult): boolean {
+  return r.category === "trigger" && typeof r.met === "boolean";
+}
+
+/**
+ * What the status cell shows. A trigger that is not met is not a failure (the JSON keeps its `status`), so
+ * triggers read "met" / "not met"; every other check shows its status.
+ */
+export function statusLabel(r: CheckResult): { symbol: string; label: string; style: string; emoji: string } {
+  if (isDecidedTrigger(r)) {
+    return r.met
+      ? { symbol: "✓", label: "met", style: "green", emoji: "✅" }
+      : { symbol: "·", label: "not met", style: "dim", emoji: "➖" };
+  }
+  return {
+    symbol: STATUS_SYMBOL[r.status],
+    label: r.status,
+    style: STATUS_STYLE[r.status],
+    emoji: STATUS_EMOJI[r.status],
+  };
+}
+
+/**
+ * "triggers: 2 of 9 met; checks: 12 pass, 1 warn, 2 fail" in the fixed status order, leaving out zeros.
+ * Decided triggers are counted apart so that an unmet trigger never reads as a failed check.
+ */
 export function statusCounts(results: readonly CheckResult[]): string {
-  const parts = STATUSES.map((s) => [s, results.filter((r) => r.status === s).length] as const)
+  const triggers = results.filter(isDecidedTrigger);
+  const rest = results.filter((r) => !isDecidedTrigger(r));
+  const parts = STATUSES.map((s) => [s, rest.filter((r) => r.status === s).length] as const)
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${n} ${s}`);
-  return parts.length > 0 ? parts.join(", ") : "no checks";
+  const checks = parts.length > 0 ? parts.join(", ") : "none";
+  if (triggers.length === 0) return parts.length > 0 ? checks : "no checks";
+  return `triggers ${triggers.filter((r) => r.met).length} of ${triggers.length} met; checks ${checks}`;
 }
 
 /**

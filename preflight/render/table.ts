@@ -13,9 +13,10 @@ import {
   DECISION_TITLE,
   groupByCategory,
   painter,
+  isDecidedTrigger,
   STATUS_STYLE,
-  STATUS_SYMBOL,
   statusCounts,
+  statusLabel,
   wrap,
   type Paint,
   type RenderOptions,
@@ -33,9 +34,10 @@ function hanging(first: string, firstWidth: number, text: string, width: number)
   return lines.map((l, i) => (i === 0 ? pad(first, firstWidth) : " ".repeat(firstWidth)) + l);
 }
 
-function statusCell(status: Status, paint: Paint): { text: string; visible: number } {
-  const plain = `${STATUS_SYMBOL[status]} ${status}`;
-  return { text: paint(plain, STATUS_STYLE[status] as never), visible: plain.length };
+function statusCell(r: CheckResult, paint: Paint): { text: string; visible: number } {
+  const l = statusLabel(r);
+  const plain = `${l.symbol} ${l.label}`;
+  return { text: paint(plain, l.style as never), visible: plain.length };
 }
 
 /** The checks, grouped by category, one block per check. */
@@ -48,9 +50,12 @@ export function checksSection(results: readonly CheckResult[], width: number, pa
   for (const group of groupByCategory(results)) {
     out.push("", paint(categoryTitle(group.category), "bold"));
     for (const r of group.results) {
-      const st = statusCell(r.status, paint);
+      const st = statusCell(r, paint);
       const body = [`${r.title}: ${r.observed || "(nothing observed)"}`];
-      if (r.status !== "pass" && r.status !== "skipped") {
+      if (isDecidedTrigger(r)) {
+        // A trigger is a question, not a defect: how to declare it is all an operator needs.
+        if (!r.met && r.remediation) body.push(`to declare: ${r.remediation}`);
+      } else if (r.status !== "pass" && r.status !== "skipped") {
         if (r.expected) body.push(`expected: ${r.expected}`);
         if (r.remediation) body.push(`fix: ${r.remediation}`);
       } else if (r.status === "skipped" && r.remediation) {
@@ -111,14 +116,18 @@ export function matrixSection(rows: readonly DecisionMatrixRow[], width: number,
   return out;
 }
 
-/** One line per resource: "CPU 10.5 free of 24 (requests 13.5) · ...". */
+function percent(part: number | null, whole: number): string {
+  return part === null || whole <= 0 ? "" : ` = ${Math.round((part / whole) * 1000) / 10} %`;
+}
+
+/** One line for the nodes and the utilisation line, one per resource. */
 export function capacityLines(c: CapacitySummary): string[] {
-  const used = (v: number | null, fmt: (n: number) => string) =>
-    v === null ? "no metrics" : `${fmt(v)} in use`;
+  const used = (v: number | null, whole: number, fmt: (n: number) => string) =>
+    v === null ? "no metrics" : `${fmt(v)} in use${percent(v, whole)}`;
   return [
-    `${c.nodes} schedulable node${c.nodes === 1 ? "" : "s"}; highest utilisation ${Math.round(c.maxUtilizationPercent)} %`,
-    `CPU: ${formatCpu(c.freeCpu)} free of ${formatCpu(c.allocatableCpu)} allocatable (requests ${formatCpu(c.requestedCpu)}; ${used(c.usedCpu, formatCpu)})`,
-    `memory: ${formatBytes(c.freeMemory)} free of ${formatBytes(c.allocatableMemory)} allocatable (requests ${formatBytes(c.requestedMemory)}; ${used(c.usedMemory, formatBytes)})`,
+    `${c.nodes} schedulable node${c.nodes === 1 ? "" : "s"}; utilisation line ${c.maxUtilizationPercent} %`,
+    `CPU: ${formatCpu(c.freeCpu)} free of ${formatCpu(c.allocatableCpu)} allocatable (requests ${formatCpu(c.requestedCpu)}; ${used(c.usedCpu, c.allocatableCpu, formatCpu)})`,
+    `memory: ${formatBytes(c.freeMemory)} free of ${formatBytes(c.allocatableMemory)} allocatable (requests ${formatBytes(c.requestedMemory)}; ${used(c.usedMemory, c.allocatableMemory, formatBytes)})`,
   ];
 }
 

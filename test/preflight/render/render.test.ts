@@ -3,7 +3,7 @@ import type { Report } from "../../../preflight/model";
 import { PHASES } from "../../../preflight/model";
 import { overallStatus, renderReport, renderResults } from "../../../preflight/render";
 import { cell } from "../../../preflight/render/markdown";
-import { STATUS_SYMBOL, wrap } from "../../../preflight/render/style";
+import { statusLabel, wrap } from "../../../preflight/render/style";
 import { blockedReport, result } from "./sample";
 
 // eslint-disable-next-line no-control-regex
@@ -90,14 +90,14 @@ describe("render: table", () => {
     const flat = text.replace(/\s+/g, " ");
     for (const c of blockedReport().checks) {
       assert.ok(flat.includes(c.id), `${c.id} is listed`);
+      const l = statusLabel(c);
       const row = text
         .split("\n")
-        .find((l) => new RegExp(`^ {2}\\S \\w+ +${c.id.replace(/\./g, "\\.")}`).test(l));
-      assert.ok(
-        row?.trimStart().startsWith(`${STATUS_SYMBOL[c.status]} ${c.status}`),
-        `${c.id} shows ${c.status}`,
-      );
+        .find((x) => x.startsWith(`  ${l.symbol} ${l.label} `) && x.includes(` ${c.id}`));
+      assert.ok(row, `${c.id} shows ${l.label}`);
     }
+    assert.ok(flat.includes("to declare: If manual ETL runs"), "an unmet trigger says how to declare it");
+    assert.ok(!flat.includes("expected for trigger.manual-etl"), "an unmet trigger is not a defect");
     assert.ok(flat.includes("fix: Run `flux reconcile helmrelease airflow -n airflow`"));
     assert.ok(flat.includes("expected: HelmRelease airflow/airflow Ready=True"));
     assert.ok(!flat.includes("expected for trigger.storage-usage"), "a passing check shows no expectation");
@@ -125,6 +125,7 @@ describe("render: table", () => {
     assert.ok(
       lines.some((l) => /^ {2}Resources Available +unknown +Critical +Review cluster capacity/.test(l)),
     );
+    assert.ok(lines.some((l) => l.includes("3 schedulable nodes; utilisation line 25 %")));
     assert.ok(lines.some((l) => l.includes("CPU: 9 free of 24 allocatable")));
     assert.ok(lines.some((l) => l.includes("memory: 72Gi free of 96Gi")));
   });
@@ -174,8 +175,8 @@ describe("render: markdown", () => {
       ),
     );
     for (const c of blockedReport().checks) {
-      const row = lines.find((l) => l.includes(`\`${c.id}\``) && l.startsWith("| "));
-      assert.ok(row && row.includes(c.status), `${c.id} row with ${c.status}`);
+      const row = lines.find((l) => l.startsWith("| ") && mdCells(l)[1]?.startsWith(`\`${c.id}\`<br>`));
+      assert.ok(row && mdCells(row)[0] === `${statusLabel(c).emoji} ${statusLabel(c).label}`, `${c.id} row`);
     }
     assert.doesNotMatch(md, ANSI);
   });
@@ -195,8 +196,9 @@ describe("render: the three formats say the same things", () => {
       for (const text of [table, md]) {
         assert.ok(text.includes(report.decision === "ready" ? "READY" : "BLOCKED"));
         for (const c of report.checks) {
-          const row = text.split("\n").find((l) => l.includes(c.id) && l.includes(c.status));
-          assert.ok(row, `${c.id} with ${c.status}`);
+          const label = statusLabel(c).label;
+          const row = text.split("\n").find((l) => l.includes(c.id) && l.includes(label));
+          assert.ok(row, `${c.id} with ${label}`);
         }
         for (const id of [...report.blocking, ...report.warnings, ...report.triggersMet])
           assert.ok(text.includes(id));

@@ -26,7 +26,13 @@ export function blockedReport(): Report {
       title: "Storage usage above 200Gi",
       observed: "PVC requests total 312Gi over 41 claims",
     }),
-    result({ id: "trigger.manual-etl", category: "trigger", status: "pass", met: false }),
+    result({
+      id: "trigger.manual-etl",
+      category: "trigger",
+      status: "fail",
+      met: false,
+      remediation: "If manual ETL runs, run `pulumi config set --path lakehouse:triggers.manualEtl true`.",
+    }),
     result({
       id: "prereq.airflow",
       category: "prerequisite",
