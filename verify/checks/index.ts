@@ -1,0 +1,42 @@
+/**
+ * The post-deploy checks per phase: a plain array (a registry by construction). Only the foundation phase has
+ * checks so far; later phases add theirs here.
+ */
+import type { CheckResult, Phase } from "../../preflight/model";
+import type { FoundationObservations, VerifyCheckDefinition, VerifyContext } from "../types";
+import { backupRestore } from "./backupRestore";
+import { icebergRoundtrip } from "./icebergRoundtrip";
+import { metastoreAvailable } from "./metastoreAvailable";
+
+export const FOUNDATION_CHECKS: readonly VerifyCheckDefinition<FoundationObservations>[] = [
+  metastoreAvailable,
+  icebergRoundtrip,
+  backupRestore,
+];
+
+/** Phases that have post-deploy checks. */
+export const VERIFIABLE_PHASES: readonly Phase[] = ["foundation"];
+
+/** Evaluates checks into results in the shared format (category `state`; verify checks close no gate). */
+export function evaluateChecks<O>(
+  checks: readonly VerifyCheckDefinition<O>[],
+  obs: O,
+  ctx: VerifyContext,
+): CheckResult[] {
+  return checks.map((c) => {
+    const out = c.evaluate(obs, ctx);
+    return {
+      id: c.id,
+      title: c.title,
+      category: "state",
+      status: out.status,
+      severity: out.severity ?? c.severity,
+      critical: c.critical,
+      observed: out.observed,
+      expected: out.expected,
+      remediation: out.status === "pass" ? "" : out.remediation,
+      gates: [],
+      ...(out.data ? { data: out.data } : {}),
+    };
+  });
+}

@@ -1,0 +1,203 @@
+/**
+ * The manifests of one verification run: a ConfigMap holding the scripts of stacks/foundation/scripts and one
+ * Job per check, each running one script that prints one JSON line. Pure: jobs.ts does the I/O.
+ *
+ * Why in-cluster Jobs: the metastore (Thrift), the database and the in-cluster RGW endpoint are reachable only
+ * inside the cluster network, while the Kubernetes API is reachable from an operator's laptop. A Job needs only
+ * `kubectl`-level rights, no port-forward (which client-node can do only for pods, one port at a time) and no
+ * Thrift, PostgreSQL or S3 client on the laptop; it also tests from where the platform's clients really are.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { V1ConfigMap, V1EnvVar, V1Job } from "@kubernetes/client-node";
+import { platformLabels } from "../stacks/types";
+import { PYTHON_PACKAGES, type BucketTarget, type FoundationTargets } from "./targets";
+
+/** Scripts shipped to the Jobs (file names in stacks/foundation/scripts). */
+export const SCRIPT_FILES = ["metastore_ping.py", "iceberg_roundtrip.py", "restore.sh"] as const;
+
+export const SCRIPTS_DIR = path.resolve(__dirname, "..", "stacks", "foundation", "scripts");
+
+/** Reads the scripts (the only file I/O here; called by the runner, never at import time). */
+export function readScripts(dir = SCRIPTS_DIR): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of SCRIPT_FILES) out[f] = fs.readFileSync(path.join(dir, f), "utf8");
+  return out;
+}
+
+/** Label that marks every object of one verification run (for cleanup with a selector). */
+export const RUN_LABEL = "lakehouse.dev/verify-run";
+
+export type FoundationJobKey = "metastorePing" | "icebergRoundtrip" | "backupRestore";
+
+export interface JobPlan {
+  key: FoundationJobKey;
+  checkId: string;
+  job: V1Job;
+}
+
+export interface RunManifests {
+  configMap: V1ConfigMap;
+  jobs: JobPlan[];
+}
+
+const secretEnv = (name: string, secret: string, key: string): V1EnvVar => ({
+  name,
+  valueFrom: { secretKeyRef: { name: secret, key } },
+});
+const configMapEnv = (name: string, configMap: string, key: string): V1EnvVar => ({
+  name,
+  valueFrom: { configMapKeyRef: { name: configMap, key } },
+});
+
+/** S3_ENDPOINT, S3_BUCKET and the keys for a bucket; OBC values come from Rook's ConfigMap and Secret. */
+export function bucketEnv(b: BucketTarget, region: string): V1EnvVar[] {
+  const env: V1EnvVar[] = [];
+  if (b.configMap) {
+    env.push(configMapEnv("BUCKET_HOST", b.configMap, "BUCKET_HOST"), configMapEnv("BUCKET_PORT", b.configMap, "BUCKET_PORT"));
+    env.push(configMapEnv("S3_BUCKET", b.configMap, "BUCKET_NAME"));
+    // Kubernetes expands $(VAR) from variables defined earlier in the list.
+    env.push({ name: "S3_ENDPOINT", value: b.endpoint || "http://$(BUCKET_HOST):$(BUCKET_PORT)" });
+  } else {
+    env.push({ name: "S3_BUCKET", value: b.bucket }, { name: "S3_ENDPOINT", value: b.endpoint });
+  }
+  env.push(
+    secretEnv("AWS_ACCESS_KEY_ID", b.secret, b.accessKeyKey),
+    secretEnv("AWS_SECRET_ACCESS_KEY", b.secret, b.secretKeyKey),
+    { name: "AWS_REGION", value: region },
+    // Ceph RGW before Reef answers recent AWS SDKs' flexible-checksum uploads with HTTP 411.
+    { name: "AWS_REQUEST_CHECKSUM_CALCULATION", value: "when_required" },
+    { name: "AWS_RESPONSE_CHECKSUM_VALIDATION", value: "when_required" },
+  );
+  return env;
+}
+
+/** A shell line that runs a Python script, pip-installing the pinned packages first unless the image has them. */
+export function pythonCommand(script: string): string[] {
+  const pins = PYTHON_PACKAGES.map((p) => `'${p}'`).join(" ");
+  return [
+    "sh",
+    "-c",
+    `set -e; if ! python -c 'import pyiceberg, pyarrow, thrift' 2>/dev/null; then ` +
+      `pip install --no-cache-dir --quiet --disable-pip-version-check --target /tmp/py ${pins} >&2; fi; ` +
+      `PYTHONPATH=/tmp/py exec python /scripts/${script}`,
+  ];
+}
+
+/** Kubernetes name for a run's object: `lakehouse-verify-<what>-<runId>`, at most 63 characters. */
+export function objectName(what: string, runId: string): string {
+  return `lakehouse-verify-${what}-${runId}`.slice(0, 63).replace(/-+$/, "");
+}
+
+/** The ConfigMap and the three Jobs of a foundation verification run. */
+export function foundationManifests(
+  t: FoundationTargets,
+  runId: string,
+  scripts: Record<string, string>,
+  opts: { timeoutSeconds: number },
+): RunManifests {
+  const labels = { ...platformLabels("foundation", "verification"), [RUN_LABEL]: runId };
+  const scriptsName = objectName("scripts", runId);
+  const configMap: V1ConfigMap = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: scriptsName, namespace: t.namespace, labels },
+    data: { ...scripts },
+  };
+  const job = (what: string, checkId: string, image: string, command: string[], env: V1EnvVar[]): V1Job => ({
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: objectName(what, runId), namespace: t.namespace, labels: { ...labels, "lakehouse.dev/check": checkId } },
+    spec: {
+      backoffLimit: 0,
+      // The cluster stops a hung Job even if the runner that created it is gone; TTL cleans up after that.
+      activeDeadlineSeconds: opts.timeoutSeconds,
+      ttlSecondsAfterFinished: 3600,
+      template: {
+        metadata: { labels: { ...labels, "lakehouse.dev/check": checkId } },
+        spec: {
+          restartPolicy: "Never",
+          priorityClassName: t.priorityClass,
+          automountServiceAccountToken: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          containers: [
+            {
+              name: "verify",
+              image,
+              imagePullPolicy: "IfNotPresent",
+              command,
+              env: [{ name: "HOME", value: "/tmp" }, ...env],
+              resources: {
+                requests: { cpu: "100m", memory: "256Mi" },
+                limits: { memory: "1Gi" },
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+              },
+              volumeMounts: [
+                { name: "scripts", mountPath: "/scripts", readOnly: true },
+                { name: "tmp", mountPath: "/tmp" },
+              ],
+            },
+          ],
+          volumes: [
+            { name: "scripts", configMap: { name: scriptsName, defaultMode: 0o555 } },
+            { name: "tmp", emptyDir: { sizeLimit: "2Gi" } },
+          ],
+        },
+      },
+    },
+  });
+  const db = t.database;
+  const dbEnv: V1EnvVar[] = [
+    { name: "PGHOST", value: db.host },
+    { name: "PGPORT", value: String(db.port) },
+    secretEnv("PGUSER", db.secret, "username"),
+    secretEnv("PGPASSWORD", db.secret, "password"),
+    { name: "PGDATABASE", value: db.name },
+  ];
+  const warehouseEnv = bucketEnv(t.warehouse, t.region);
+  const warehouseUri = t.warehouse.configMap
+    ? `s3://$(S3_BUCKET)/${t.warehouse.path}`
+    : `s3://${t.warehouse.bucket}/${t.warehouse.path}`;
+  return {
+    configMap,
+    jobs: [
+      {
+        key: "metastorePing",
+        checkId: "verify.metastore-available",
+        job: job("ping", "verify.metastore-available", t.images.python, pythonCommand("metastore_ping.py"), [
+          { name: "METASTORE_URI", value: t.metastoreUri },
+          { name: "PING_ATTEMPTS", value: "3" },
+          { name: "PING_TIMEOUT_MS", value: "10000" },
+        ]),
+      },
+      {
+        key: "icebergRoundtrip",
+        checkId: "verify.iceberg-roundtrip",
+        job: job("iceberg", "verify.iceberg-roundtrip", t.images.python, pythonCommand("iceberg_roundtrip.py"), [
+          { name: "ICEBERG_CATALOG_TYPE", value: "hive" },
+          { name: "ICEBERG_CATALOG_URI", value: t.metastoreUri },
+          ...warehouseEnv,
+          { name: "ICEBERG_WAREHOUSE", value: warehouseUri },
+        ]),
+      },
+      {
+        key: "backupRestore",
+        checkId: "verify.metadata-backup-restore",
+        job: job("restore", "verify.metadata-backup-restore", t.images.restore, ["bash", "/scripts/restore.sh", "--verify"], [
+          ...dbEnv,
+          ...bucketEnv(t.backup, t.region),
+          { name: "S3_PREFIX", value: t.backup.prefix },
+        ]),
+      },
+    ],
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * Measured availability of the metastore from Prometheus: a direct URL, or Prometheus's Service through the
+ * Kubernetes API's service proxy (so it works from a laptop with nothing but a kubeconfig). I/O only: the
+ * check compares the number with the objective.
+ */
+import * as http from "http";
+import * as https from "https";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { PrometheusObservation } from "./types";
+
+/** Availability over 30 days: the mean of `up` over every metastore target. */
+export const AVAILABILITY_QUERY = 'avg(avg_over_time(up{job=~".*metastore.*"}[30d]))';
+
+export type PrometheusSource =
+  | { kind: "url"; url: string }
+  | { kind: "service"; namespace: string; service: string; port: number }
+  | { kind: "none"; reason: string };
+
+/** Parses `NAMESPACE/SERVICE:PORT` (the --prometheus-service flag). Returns undefined when malformed. */
+export function parseServiceRef(ref: string): { namespace: string; service: string; port: number } | undefined {
+  const m = /^([a-z0-9-]+)\/([a-z0-9-]+):(\d{1,5})$/.exec(ref);
+  return m ? { namespace: m[1], service: m[2], port: Number(m[3]) } : undefined;
+}
+
+interface RawResponse {
+  status: number;
+  body: string;
+}
+
+function get(url: URL, options: https.RequestOptions, timeoutMs: number): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const mod = url.protocol === "https:" ? https : http;
+    const req = mod.request(url, { ...options, method: "GET", timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** Interprets a Prometheus instant-query answer. Pure. */
+export function interpretQuery(status: number, body: string, source: string, window = "30d"): PrometheusObservation {
+  if (status !== 200) {
+    return { state: "error", source, message: `HTTP ${status}: ${body.slice(0, 200).replace(/\s+/g, " ")}` };
+  }
+  let parsed: { status?: string; error?: string; data?: { result?: { value?: [number, string] }[] } };
+  try {
+    parsed = JSON.parse(body) as typeof parsed;
+  } catch {
+    return { state: "error", source, message: "the answer is not JSON (is this Prometheus?)" };
+  }
+  if (parsed.status !== "success") return { state: "error", source, message: parsed.error ?? "query failed" };
+  const v = parsed.data?.result?.[0]?.value?.[1];
+  if (v === undefined) {
+    return {
+      state: "no-data",
+      query: AVAILABILITY_QUERY,
+      source,
+      message: 'Prometheus has no up{job=~".*metastore.*"} series (is the metastore scraped?).',
+    };
+  }
+  const availability = Number(v);
+  if (!Number.isFinite(availability)) return { state: "error", source, message: `unexpected value "${v}"` };
+  return { state: "ok", query: AVAILABILITY_QUERY, window, availability, source };
+}
+
+/** Queries the availability. Never throws. */
+export async function queryAvailability(
+  kc: KubeConfig | undefined,
+  source: PrometheusSource,
+  timeoutMs: number,
+): Promise<PrometheusObservation> {
+  if (source.kind === "none") return { state: "skipped", reason: source.reason };
+  const q = `api/v1/query?query=${encodeURIComponent(AVAILABILITY_QUERY)}`;
+  let label: string;
+  try {
+    if (source.kind === "url") {
+      label = source.url;
+      const res = await get(new URL(`${source.url.replace(/\/+$/, "")}/${q}`), {}, timeoutMs);
+      return interpretQuery(res.status, res.body, label);
+    }
+    label = `service ${source.namespace}/${source.service}:${source.port} via the Kubernetes API proxy`;
+    const server = kc?.getCurrentCluster()?.server;
+    if (!kc || !server) return { state: "error", source: label, message: "no Kubernetes API server in the kubeconfig" };
+    const opts: https.RequestOptions = {};
+    await kc.applyToHTTPSOptions(opts);
+    const url = new URL(
+      `${server.replace(/\/+$/, "")}/api/v1/namespaces/${source.namespace}/services/${source.service}:${source.port}/proxy/${q}`,
+    );
+    const res = await get(url, opts, timeoutMs);
+    return interpretQuery(res.status, res.body, label);
+  } catch (e) {
+    return {
+      state: "error",
+      source: source.kind === "url" ? source.url : `service ${source.namespace}/${source.service}:${source.port}`,
+      message: (e as Error).message,
+    };
+  }
+}

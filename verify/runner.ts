@@ -1,0 +1,131 @@
+/**
+ * The one verification runner behind every face (the `verify` CLI and the Pulumi program's Verification
+ * resource): observe (Jobs in the cluster + Prometheus), evaluate the pure checks, return the results document
+ * in the shared format. Throws only for bad input (InputError); an unreachable cluster yields `unknown` results.
+ */
+import { randomBytes } from "crypto";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { LakehouseConfig } from "../preflight/config/schema";
+import { InputError, type CheckResult, type Phase, type Status } from "../preflight/model";
+import { evaluateChecks, FOUNDATION_CHECKS, VERIFIABLE_PHASES } from "./checks";
+import { foundationManifests, readScripts, type FoundationJobKey } from "./jobspecs";
+import { JobRunner } from "./jobs";
+import { queryAvailability, type PrometheusSource } from "./prometheus";
+import { foundationTargets, type TargetOverrides } from "./targets";
+import type { FoundationObservations, JobObservation } from "./types";
+
+export interface VerifyOptions {
+  config: LakehouseConfig;
+  phase: Phase;
+  kc: KubeConfig;
+  /** Stack name for the title, or null. */
+  stack?: string | null;
+  /** How long each Job may run. @default 600000 */
+  jobTimeoutMs?: number;
+  /** Poll interval for Jobs. @default 2000 */
+  pollMs?: number;
+  /** Per-request timeout of API calls. @default config.probe.requestTimeoutMs */
+  requestTimeoutMs?: number;
+  /** @default service monitoring/prometheus-operated:9090 in `config.cluster.monitoringNamespace` */
+  prometheus?: PrometheusSource;
+  targets?: TargetOverrides;
+  /** Keep the Jobs and ConfigMap for debugging. @default false */
+  keepJobs?: boolean;
+  now?: () => Date;
+  /** Progress lines (the CLI prints them to stderr, the program to the Pulumi log). */
+  log?: (msg: string) => void;
+  /** Run id (tests); default random. */
+  runId?: string;
+}
+
+/** What every face renders or judges: the same document `renderResults` takes. */
+export interface VerificationResult {
+  title: string;
+  status: Status;
+  summary: string;
+  phase: Phase;
+  results: CheckResult[];
+  /** Objects that could not be deleted after the run (empty normally). */
+  leftovers: string[];
+}
+
+/** Overall status, fail closed: a critical fail/unknown fails the verification. */
+export function overall(results: readonly CheckResult[]): Status {
+  if (results.some((r) => r.critical && (r.status === "fail" || r.status === "unknown"))) return "fail";
+  if (results.some((r) => r.status !== "pass" && r.status !== "skipped")) return "warn";
+  if (results.length > 0 && results.every((r) => r.status === "skipped")) return "skipped";
+  return "pass";
+}
+
+/** A one-sentence summary naming the checks that fail the verification. */
+export function summarize(phase: Phase, results: readonly CheckResult[]): string {
+  const bad = results.filter((r) => r.critical && (r.status === "fail" || r.status === "unknown"));
+  if (bad.length > 0) {
+    return `The ${phase} phase is not verified: ${bad.map((r) => `${r.id} is ${r.status}`).join(", ")}.`;
+  }
+  const warn = results.filter((r) => r.status === "warn");
+  return warn.length > 0
+    ? `The ${phase} phase is verified with warnings: ${warn.map((r) => r.id).join(", ")}.`
+    : `The ${phase} phase is verified: ${results.length} of ${results.length} checks pass.`;
+}
+
+/** Runs the post-deploy verification of one phase. */
+export async function runVerification(opts: VerifyOptions): Promise<VerificationResult> {
+  if (!VERIFIABLE_PHASES.includes(opts.phase)) {
+    throw new InputError(
+      `The ${opts.phase} phase has no post-deploy checks yet; verifiable phases: ${VERIFIABLE_PHASES.join(", ")}.`,
+    );
+  }
+  const log = opts.log ?? (() => undefined);
+  const config = opts.config;
+  const targets = foundationTargets(config, opts.targets);
+  const runId = opts.runId ?? `${Date.now().toString(36)}-${randomBytes(2).toString("hex")}`;
+  const jobTimeoutMs = opts.jobTimeoutMs ?? 600_000;
+  const manifests = foundationManifests(targets, runId, readScripts(), {
+    timeoutSeconds: Math.ceil(jobTimeoutMs / 1000) + 60,
+  });
+  const runner = new JobRunner(opts.kc, targets.namespace, {
+    timeoutMs: jobTimeoutMs,
+    pollMs: opts.pollMs,
+    requestTimeoutMs: opts.requestTimeoutMs ?? config.probe.requestTimeoutMs,
+    keep: opts.keepJobs,
+  });
+  const prometheus: PrometheusSource = opts.prometheus ?? {
+    kind: "service",
+    namespace: config.cluster.monitoringNamespace,
+    service: "prometheus-operated",
+    port: 9090,
+  };
+
+  log(`verify ${opts.phase}: run ${runId} in namespace ${targets.namespace}`);
+  const promObs = queryAvailability(opts.kc, prometheus, config.probe.requestTimeoutMs);
+  const cmError = await runner.createConfigMap(manifests.configMap);
+  const observed = {} as Record<FoundationJobKey, JobObservation>;
+  if (cmError) {
+    for (const j of manifests.jobs) observed[j.key] = { state: "error", stage: "create", message: cmError };
+  } else {
+    await Promise.all(
+      manifests.jobs.map(async (j) => {
+        log(`verify ${opts.phase}: Job ${j.job.metadata?.name} (${j.checkId}) started`);
+        observed[j.key] = await runner.run(j.job);
+        log(`verify ${opts.phase}: Job ${j.job.metadata?.name} ${observed[j.key].state}`);
+      }),
+    );
+  }
+  const leftovers = cmError
+    ? []
+    : await runner.cleanup(
+        manifests.jobs.map((j) => j.job.metadata?.name ?? ""),
+        manifests.configMap.metadata?.name ?? "",
+      );
+  const obs: FoundationObservations = { ...observed, prometheus: await promObs };
+  const results = evaluateChecks(FOUNDATION_CHECKS, obs, { config, now: (opts.now ?? (() => new Date()))() });
+  return {
+    title: `Lakehouse verification (${opts.phase}${opts.stack ? `, stack ${opts.stack}` : ""})`,
+    status: overall(results),
+    summary: summarize(opts.phase, results),
+    phase: opts.phase,
+    results,
+    leftovers,
+  };
+}
