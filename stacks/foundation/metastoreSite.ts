@@ -1,0 +1,146 @@
+/**
+ * `metastore-site.xml` for the Hive Metastore, rendered from config. Pure: no I/O, no Pulumi.
+ *
+ * What is deliberately NOT in here: the database user/password and the S3 keys. The file lands in a ConfigMap,
+ * which anyone with `get configmaps` can read; the secrets reach the JVM as environment variables from Secrets
+ * (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` read by the S3A EnvironmentVariableCredentialsProvider, the JDBC
+ * user/password as `-Djavax.jdo.option.*` system properties expanded from env by Kubernetes).
+ */
+
+export interface MetastoreSiteInput {
+  /** JDBC URL of the metastore database, e.g. `jdbc:postgresql://metastore-db.lakehouse.svc:5432/metastore`. */
+  readonly jdbcUrl: string;
+  /** Warehouse bucket; the warehouse is `s3a://<bucket>/warehouse`. */
+  readonly warehouseBucket: string;
+  /** S3 endpoint URL (`http://...` or `https://...`); its scheme decides `fs.s3a.connection.ssl.enabled`. */
+  readonly s3Endpoint: string;
+  /** Region string for the S3 signer; any value works with Ceph RGW. */
+  readonly s3Region: string;
+  /**
+   * Thrift port.
+   * @default 9083
+   */
+  readonly thriftPort?: number;
+}
+
+/** A property of the rendered site, in order. */
+export interface SiteProperty {
+  readonly name: string;
+  readonly value: string;
+  readonly why?: string;
+}
+
+/** Parses and validates the endpoint; errors name the key and the fix. */
+export function parseS3Endpoint(endpoint: string): { url: URL; ssl: boolean } {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new Error(
+      `The S3 endpoint "${endpoint}" (lakehouse:foundation.s3Endpoint, or the RGW Service) is not a URL; ` +
+        `expected e.g. "http://rook-ceph-rgw-storage.storage.svc:80". Set lakehouse:foundation.s3Endpoint to a full URL.`,
+    );
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new Error(
+      `The S3 endpoint "${endpoint}" uses the scheme "${url.protocol}"; expected http: or https:. ` +
+        `Set lakehouse:foundation.s3Endpoint to an http(s) URL.`,
+    );
+  }
+  return { url, ssl: url.protocol === "https:" };
+}
+
+/** The properties of `metastore-site.xml`, in render order. Exported so tests and docs can read them. */
+export function metastoreSiteProperties(input: MetastoreSiteInput): SiteProperty[] {
+  const { ssl } = parseS3Endpoint(input.s3Endpoint);
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(input.warehouseBucket)) {
+    throw new Error(
+      `The warehouse bucket name "${input.warehouseBucket}" (lakehouse:foundation.warehouseBucket) is not a valid ` +
+        `S3 bucket name; expected 3-63 lower-case letters, digits, '.' or '-'.`,
+    );
+  }
+  const warehouse = `s3a://${input.warehouseBucket}/warehouse`;
+  const endpoint = input.s3Endpoint.replace(/\/+$/, "");
+  return [
+    { name: "metastore.thrift.port", value: String(input.thriftPort ?? 9083) },
+    { name: "javax.jdo.option.ConnectionURL", value: input.jdbcUrl },
+    { name: "javax.jdo.option.ConnectionDriverName", value: "org.postgresql.Driver" },
+    {
+      name: "datanucleus.schema.autoCreateAll",
+      value: "false",
+      why: "the schema is created and upgraded by schematool in the schema Job, never implicitly",
+    },
+    { name: "metastore.schema.verification", value: "true" },
+    { name: "metastore.warehouse.dir", value: warehouse },
+    { name: "hive.metastore.warehouse.dir", value: warehouse, why: "legacy name still read by some clients" },
+    {
+      name: "metastore.event.db.notification.api.auth",
+      value: "false",
+      why: "without a proxy-user setup the notification API rejects HiveServer2/Trino callers",
+    },
+    { name: "metastore.metrics.enabled", value: "true" },
+    {
+      name: "metastore.metrics.reporters",
+      value: "JMX",
+      why: "scraped by the Prometheus JMX exporter agent",
+    },
+    { name: "fs.s3a.endpoint", value: endpoint },
+    { name: "fs.s3a.endpoint.region", value: input.s3Region },
+    { name: "fs.s3a.path.style.access", value: "true", why: "Ceph RGW buckets are not DNS names in-cluster" },
+    { name: "fs.s3a.connection.ssl.enabled", value: String(ssl) },
+    { name: "fs.s3a.impl", value: "org.apache.hadoop.fs.s3a.S3AFileSystem" },
+    {
+      name: "fs.s3.impl",
+      value: "org.apache.hadoop.fs.s3a.S3AFileSystem",
+      why: "Trino writes s3:// table locations; the metastore must resolve them with S3A",
+    },
+    {
+      name: "fs.s3a.aws.credentials.provider",
+      // hadoop-aws 3.3.6 uses AWS SDK v1; the keys come only from the pod's environment (a Secret).
+      value: "com.amazonaws.auth.EnvironmentVariableCredentialsProvider",
+      why: "keys only from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY env (a Secret), never from this file",
+    },
+  ];
+}
+
+/** Escapes text for an XML element body. */
+export function xmlEscape(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/** Renders `metastore-site.xml` (Hadoop configuration format). Pure. */
+export function renderMetastoreSite(input: MetastoreSiteInput): string {
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    "<!-- Rendered by lakehouse (stacks/foundation). -->",
+    "<configuration>",
+  ];
+  for (const p of metastoreSiteProperties(input)) {
+    if (p.why) lines.push(`  <!-- ${p.why.replace(/--/g, "- -")} -->`);
+    lines.push("  <property>");
+    lines.push(`    <name>${xmlEscape(p.name)}</name>`);
+    lines.push(`    <value>${xmlEscape(p.value)}</value>`);
+    lines.push("  </property>");
+  }
+  lines.push("</configuration>", "");
+  return lines.join("\n");
+}
+
+/**
+ * Prometheus JMX exporter rules for the metastore JVM: Hive's Dropwizard metrics (JMX domain `metrics`) the agent
+ * adds the JVM's own (`jvm_*`). Kept narrow so a scrape stays cheap.
+ */
+export function renderJmxExporterConfig(): string {
+  return [
+    "lowercaseOutputName: true",
+    "lowercaseOutputLabelNames: true",
+    "rules:",
+    '  - pattern: "metrics<name=(.+)><>Value"',
+    '    name: "hive_metastore_$1"',
+    "    type: GAUGE",
+    '  - pattern: "metrics<name=(.+)><>Count"',
+    '    name: "hive_metastore_$1_count"',
+    "    type: COUNTER",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,36 @@
+/**
+ * Kubernetes names of the foundation phase's objects. Fixed (not Pulumi auto-names) because the alerts, the
+ * post-deploy verification, the runbook and operators' `kubectl` commands all refer to them.
+ */
+export const FOUNDATION_NAMES = {
+  /** ObjectBucketClaim (and the Secret/ConfigMap Rook creates with the same name) of the warehouse bucket. */
+  warehouseClaim: "lakehouse-warehouse",
+  /** ObjectBucketClaim of the metadata backup bucket. */
+  backupClaim: "lakehouse-metastore-backup",
+  /** CephObjectStoreUser (bucketMode s3-user). */
+  objectUser: "lakehouse",
+  /** PostgreSQL StatefulSet, Service and PVC prefix. */
+  database: "metastore-db",
+  /** Secret with `username`, `password`, `database` of the metastore database. */
+  databaseCredentials: "metastore-db-credentials",
+  /** The database inside PostgreSQL. */
+  databaseName: "metastore",
+  /** Hive Metastore Deployment, Service and PDB. */
+  metastore: "hive-metastore",
+  /** CronJob of the metadata backup; its Jobs are `<name>-<minutes since epoch>`. */
+  backup: "metastore-backup",
+  /** PrometheusRule of the phase. */
+  rules: "lakehouse-foundation",
+} as const;
+
+/** Thrift port of the metastore. */
+export const METASTORE_PORT = 9083;
+/** Port of the Prometheus JMX exporter agent inside the metastore JVM. */
+export const METASTORE_METRICS_PORT = 9404;
+/** PostgreSQL port. */
+export const POSTGRES_PORT = 5432;
+
+/** Selector labels (immutable on Deployments/StatefulSets, so kept to name + instance). */
+export function selectorLabels(name: string): Record<string, string> {
+  return { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": "lakehouse" };
+}
