@@ -8,7 +8,9 @@
  *   the schema (types, enums, ranges) and, stricter than the CLI, rejecting unknown keys so typos surface;
  * - `validateResource` for each resource, `validateStack` once with every resource (parents and dependencies
  *   resolved by URN);
- * - waiver problems (expired or invalid waivers) are reported as advisory.
+ * - waiver problems (expired or invalid waivers) are reported as advisory;
+ * - a PlannedResource without `dependencies` has unknown dependencies (Pulumi's mocks do not report them):
+ *   `phase-order` then judges only which phases are present, not the dependsOn edges of that resource.
  *
  * Policies must be synchronous (every policy of this pack is); a policy returning a promise is a bug.
  */
@@ -22,7 +24,7 @@ import type {
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { InputError } from "../preflight/model";
 import type { PackPolicy } from "./lib/policy";
-import { isObj } from "./lib/resources";
+import { DEPENDENCIES_UNKNOWN, isObj } from "./lib/resources";
 import { CLOCK, WAIVER_NOTICE } from "./lib/waivers";
 import { POLICIES } from "./policies";
 import type { Enforcement, PlannedResource, PolicyViolation } from "./types";
@@ -160,6 +162,7 @@ function toPolicyResources(resources: PlannedResource[]): PolicyResource[] {
     const pr = list[i];
     if (r.parent && byUrn.has(r.parent)) pr.parent = byUrn.get(r.parent);
     pr.dependencies = (r.dependencies ?? []).map((u) => byUrn.get(u)).filter((d): d is PolicyResource => !!d);
+    if (r.dependencies === undefined) Object.assign(pr, { [DEPENDENCIES_UNKNOWN]: true });
   });
   return list;
 }

@@ -130,3 +130,13 @@ export function safe<T>(read: () => T, fallback: T): T {
     throw e;
   }
 }
+
+/**
+ * Marks a PolicyResource whose dependencies are not known (set by `evaluatePolicies` when a PlannedResource has
+ * no `dependencies`: Pulumi's mock runtime does not report them). CrossGuard always knows them.
+ */
+export const DEPENDENCIES_UNKNOWN = Symbol.for("lakehouse.policy.dependenciesUnknown");
+
+export function dependenciesUnknown(r: object): boolean {
+  return (r as { [DEPENDENCIES_UNKNOWN]?: boolean })[DEPENDENCIES_UNKNOWN] === true;
+}

@@ -126,8 +126,8 @@ export function waiverProblem(policy: string, s: WaiverState): string {
   const what = `Waiver #${s.index + 1} of policy '${policy}'${s.waiver.resource ? ` for '${s.waiver.resource}'` : ""}`;
   if (s.status === "expired") {
     return (
-      `${what} (reason: ${s.waiver.reason}) ${s.problem}: it no longer applies; fix the resource, ` +
-      `or renew the waiver with a new expires date and reason.`
+      `${what} (reason: ${s.waiver.reason}) expired on ${s.waiver.expires} and no longer applies: fix the ` +
+      `resource, or renew the waiver with a new expires date and reason.`
     );
   }
   return (

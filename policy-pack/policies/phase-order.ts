@@ -6,6 +6,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import type { LakehousePolicy } from "../lib/policy";
 import {
+  dependenciesUnknown,
   displayName,
   isPhase,
   kindOf,
@@ -20,14 +21,19 @@ function phase(r: PolicyResource): PhaseOrBase | undefined {
   return safe(() => phaseOf(r), undefined);
 }
 
-/** True when `r` or one of its ancestors depends on a resource of phase `prev`. */
-function dependsOnPhase(r: PolicyResource, prev: PhaseOrBase): boolean {
+/**
+ * True when `r` or one of its ancestors depends on a resource of phase `prev`; undefined when that cannot be
+ * told (dependencies unknown, as under Pulumi's mocks).
+ */
+function dependsOnPhase(r: PolicyResource, prev: PhaseOrBase): boolean | undefined {
   const seen = new Set<string>();
+  let unknown = false;
   for (let cur: PolicyResource | undefined = r; cur && !seen.has(cur.urn); cur = cur.parent) {
     seen.add(cur.urn);
+    if (dependenciesUnknown(cur)) unknown = true;
     if ((cur.dependencies ?? []).some((d) => phase(d) === prev)) return true;
   }
-  return false;
+  return unknown ? undefined : false;
 }
 
 export const phaseOrder: LakehousePolicy = {
@@ -56,7 +62,7 @@ export const phaseOrder: LakehousePolicy = {
       if (r.parent && phase(r.parent) === p) continue; // judged through its top-level ancestor
       const prev = previousPhase(p) as PhaseOrBase;
       if (!present.has(prev)) continue; // already reported once for the stack
-      if (!dependsOnPhase(r, prev)) {
+      if (dependsOnPhase(r, prev) === false) {
         report(
           `${kindOf(r.type)} '${displayName(r)}' must depend on the ${prev} phase (dependsOn a ${prev} ` +
             `resource, directly or through its parent component).`,
