@@ -3,7 +3,14 @@
  * with a deadline, read its pod's log and exit code, delete everything. Every API call has a timeout; nothing
  * here decides pass or fail (the checks do).
  */
-import { BatchV1Api, CoreV1Api, type KubeConfig, type V1ConfigMap, type V1Job, type V1Pod } from "@kubernetes/client-node";
+import {
+  BatchV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type V1ConfigMap,
+  type V1Job,
+  type V1Pod,
+} from "@kubernetes/client-node";
 import type { JobObservation } from "./types";
 
 export interface JobRunOptions {
@@ -40,11 +47,19 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
 
 /** One line for an API error: HTTP status and the Status message, or the network error. Never a stack. */
 export function apiError(e: unknown): string {
-  const err = e as { code?: number; body?: unknown; message?: string; cause?: { code?: string; message?: string } };
+  const err = e as {
+    code?: number;
+    body?: unknown;
+    message?: string;
+    cause?: { code?: string; message?: string };
+  };
   if (typeof err.code === "number") {
     let msg = "";
     try {
-      const b = typeof err.body === "string" ? (JSON.parse(err.body) as { message?: string }) : (err.body as { message?: string });
+      const b =
+        typeof err.body === "string"
+          ? (JSON.parse(err.body) as { message?: string })
+          : (err.body as { message?: string });
       msg = b?.message ?? "";
     } catch {
       msg = String(err.body ?? "");
@@ -63,7 +78,8 @@ export function parseResultLine(log: string): Record<string, unknown> | null {
     if (!s.startsWith("{")) continue;
     try {
       const v = JSON.parse(s) as unknown;
-      if (v && typeof v === "object" && !Array.isArray(v) && "event" in v) return v as Record<string, unknown>;
+      if (v && typeof v === "object" && !Array.isArray(v) && "event" in v)
+        return v as Record<string, unknown>;
     } catch {
       // not a result line
     }
@@ -96,7 +112,10 @@ export class JobRunner {
   /** Creates the scripts ConfigMap; resolves an error message instead of throwing. */
   async createConfigMap(cm: V1ConfigMap): Promise<string | undefined> {
     try {
-      await this.call(this.core.createNamespacedConfigMap({ namespace: this.namespace, body: cm }), "creating the scripts ConfigMap");
+      await this.call(
+        this.core.createNamespacedConfigMap({ namespace: this.namespace, body: cm }),
+        "creating the scripts ConfigMap",
+      );
       return undefined;
     } catch (e) {
       return `creating ConfigMap ${this.namespace}/${cm.metadata?.name}: ${apiError(e)}`;
@@ -108,9 +127,17 @@ export class JobRunner {
     const name = job.metadata?.name ?? "?";
     const started = Date.now();
     try {
-      await this.call(this.batch.createNamespacedJob({ namespace: this.namespace, body: job }), `creating Job ${name}`);
+      await this.call(
+        this.batch.createNamespacedJob({ namespace: this.namespace, body: job }),
+        `creating Job ${name}`,
+      );
     } catch (e) {
-      return { state: "error", stage: "create", job: name, message: `creating Job ${this.namespace}/${name}: ${apiError(e)}` };
+      return {
+        state: "error",
+        stage: "create",
+        job: name,
+        message: `creating Job ${this.namespace}/${name}: ${apiError(e)}`,
+      };
     }
     const pollMs = this.opts.pollMs ?? 2_000;
     let detail = "not started";
@@ -118,16 +145,26 @@ export class JobRunner {
     for (;;) {
       let current: V1Job;
       try {
-        current = await this.call(this.batch.readNamespacedJob({ name, namespace: this.namespace }), `reading Job ${name}`);
+        current = await this.call(
+          this.batch.readNamespacedJob({ name, namespace: this.namespace }),
+          `reading Job ${name}`,
+        );
         errors = 0;
       } catch (e) {
         // One lost poll is not a verdict; three in a row are.
-        if (++errors >= 3) return { state: "error", stage: "wait", job: name, message: `reading Job ${this.namespace}/${name}: ${apiError(e)}` };
+        if (++errors >= 3)
+          return {
+            state: "error",
+            stage: "wait",
+            job: name,
+            message: `reading Job ${this.namespace}/${name}: ${apiError(e)}`,
+          };
         await sleep(pollMs);
         continue;
       }
       const st = current.status ?? {};
-      const cond = (t: string): boolean => (st.conditions ?? []).some((c) => c.type === t && c.status === "True");
+      const cond = (t: string): boolean =>
+        (st.conditions ?? []).some((c) => c.type === t && c.status === "True");
       const finished = (st.succeeded ?? 0) > 0 || (st.failed ?? 0) > 0 || cond("Complete") || cond("Failed");
       if (finished) {
         const succeeded = (st.succeeded ?? 0) > 0 || cond("Complete");
@@ -143,7 +180,11 @@ export class JobRunner {
           message: `pod ${pod?.metadata?.name} cannot start: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ""}`,
         };
       }
-      detail = waiting?.reason ? `pod waiting: ${waiting.reason}` : pod ? `pod ${pod.status?.phase ?? "Pending"}` : "no pod yet";
+      detail = waiting?.reason
+        ? `pod waiting: ${waiting.reason}`
+        : pod
+          ? `pod ${pod.status?.phase ?? "Pending"}`
+          : "no pod yet";
       if (Date.now() - started > this.opts.timeoutMs) {
         const log = pod ? await this.log(pod).catch(() => "") : "";
         return { state: "timeout", job: name, waitedMs: Date.now() - started, logTail: logTail(log), detail };
@@ -159,7 +200,12 @@ export class JobRunner {
       pod = await this.pod(name);
       if (pod) log = await this.log(pod);
     } catch (e) {
-      return { state: "error", stage: "logs", job: name, message: `reading the log of Job ${this.namespace}/${name}: ${apiError(e)}` };
+      return {
+        state: "error",
+        stage: "logs",
+        job: name,
+        message: `reading the log of Job ${this.namespace}/${name}: ${apiError(e)}`,
+      };
     }
     const term = pod?.status?.containerStatuses?.[0]?.state?.terminated;
     return {
@@ -186,7 +232,12 @@ export class JobRunner {
 
   private async log(pod: V1Pod): Promise<string> {
     const out = await this.call(
-      this.core.readNamespacedPodLog({ name: pod.metadata?.name ?? "", namespace: this.namespace, container: "verify", tailLines: 200 }),
+      this.core.readNamespacedPodLog({
+        name: pod.metadata?.name ?? "",
+        namespace: this.namespace,
+        container: "verify",
+        tailLines: 200,
+      }),
       `reading the log of pod ${pod.metadata?.name}`,
     );
     return typeof out === "string" ? out : String(out ?? "");
@@ -199,17 +250,22 @@ export class JobRunner {
     await Promise.all([
       ...jobs.map((name) =>
         this.call(
-          this.batch.deleteNamespacedJob({ name, namespace: this.namespace, propagationPolicy: "Background" }),
+          this.batch.deleteNamespacedJob({
+            name,
+            namespace: this.namespace,
+            propagationPolicy: "Background",
+          }),
           `deleting Job ${name}`,
         ).catch((e: unknown) => {
           if ((e as { code?: number }).code !== 404) left.push(`Job ${name} (${apiError(e)})`);
         }),
       ),
-      this.call(this.core.deleteNamespacedConfigMap({ name: configMap, namespace: this.namespace }), `deleting ConfigMap ${configMap}`).catch(
-        (e: unknown) => {
-          if ((e as { code?: number }).code !== 404) left.push(`ConfigMap ${configMap} (${apiError(e)})`);
-        },
-      ),
+      this.call(
+        this.core.deleteNamespacedConfigMap({ name: configMap, namespace: this.namespace }),
+        `deleting ConfigMap ${configMap}`,
+      ).catch((e: unknown) => {
+        if ((e as { code?: number }).code !== 404) left.push(`ConfigMap ${configMap} (${apiError(e)})`);
+      }),
     ]);
     return left;
   }

@@ -54,7 +54,10 @@ const configMapEnv = (name: string, configMap: string, key: string): V1EnvVar =>
 export function bucketEnv(b: BucketTarget, region: string): V1EnvVar[] {
   const env: V1EnvVar[] = [];
   if (b.configMap) {
-    env.push(configMapEnv("BUCKET_HOST", b.configMap, "BUCKET_HOST"), configMapEnv("BUCKET_PORT", b.configMap, "BUCKET_PORT"));
+    env.push(
+      configMapEnv("BUCKET_HOST", b.configMap, "BUCKET_HOST"),
+      configMapEnv("BUCKET_PORT", b.configMap, "BUCKET_PORT"),
+    );
     env.push(configMapEnv("S3_BUCKET", b.configMap, "BUCKET_NAME"));
     // Kubernetes expands $(VAR) from variables defined earlier in the list.
     env.push({ name: "S3_ENDPOINT", value: b.endpoint || "http://$(BUCKET_HOST):$(BUCKET_PORT)" });
@@ -107,7 +110,11 @@ export function foundationManifests(
   const job = (what: string, checkId: string, image: string, command: string[], env: V1EnvVar[]): V1Job => ({
     apiVersion: "batch/v1",
     kind: "Job",
-    metadata: { name: objectName(what, runId), namespace: t.namespace, labels: { ...labels, "lakehouse.dev/check": checkId } },
+    metadata: {
+      name: objectName(what, runId),
+      namespace: t.namespace,
+      labels: { ...labels, "lakehouse.dev/check": checkId },
+    },
     spec: {
       backoffLimit: 0,
       // The cluster stops a hung Job even if the runner that created it is gone; TTL cleans up after that.
@@ -182,21 +189,29 @@ export function foundationManifests(
       {
         key: "icebergRoundtrip",
         checkId: "verify.iceberg-roundtrip",
-        job: job("iceberg", "verify.iceberg-roundtrip", t.images.python, pythonCommand("iceberg_roundtrip.py"), [
-          { name: "ICEBERG_CATALOG_TYPE", value: "hive" },
-          { name: "ICEBERG_CATALOG_URI", value: t.metastoreUri },
-          ...warehouseEnv,
-          { name: "ICEBERG_WAREHOUSE", value: warehouseUri },
-        ]),
+        job: job(
+          "iceberg",
+          "verify.iceberg-roundtrip",
+          t.images.python,
+          pythonCommand("iceberg_roundtrip.py"),
+          [
+            { name: "ICEBERG_CATALOG_TYPE", value: "hive" },
+            { name: "ICEBERG_CATALOG_URI", value: t.metastoreUri },
+            ...warehouseEnv,
+            { name: "ICEBERG_WAREHOUSE", value: warehouseUri },
+          ],
+        ),
       },
       {
         key: "backupRestore",
         checkId: "verify.metadata-backup-restore",
-        job: job("restore", "verify.metadata-backup-restore", t.images.restore, ["bash", "/scripts/restore.sh", "--verify"], [
-          ...dbEnv,
-          ...bucketEnv(t.backup, t.region),
-          { name: "S3_PREFIX", value: t.backup.prefix },
-        ]),
+        job: job(
+          "restore",
+          "verify.metadata-backup-restore",
+          t.images.restore,
+          ["bash", "/scripts/restore.sh", "--verify"],
+          [...dbEnv, ...bucketEnv(t.backup, t.region), { name: "S3_PREFIX", value: t.backup.prefix }],
+        ),
       },
     ],
   };

@@ -17,7 +17,9 @@ export type PrometheusSource =
   | { kind: "none"; reason: string };
 
 /** Parses `NAMESPACE/SERVICE:PORT` (the --prometheus-service flag). Returns undefined when malformed. */
-export function parseServiceRef(ref: string): { namespace: string; service: string; port: number } | undefined {
+export function parseServiceRef(
+  ref: string,
+): { namespace: string; service: string; port: number } | undefined {
   const m = /^([a-z0-9-]+)\/([a-z0-9-]+):(\d{1,5})$/.exec(ref);
   return m ? { namespace: m[1], service: m[2], port: Number(m[3]) } : undefined;
 }
@@ -33,7 +35,9 @@ function get(url: URL, options: https.RequestOptions, timeoutMs: number): Promis
     const req = mod.request(url, { ...options, method: "GET", timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
+      );
       res.on("error", reject);
     });
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
@@ -43,7 +47,12 @@ function get(url: URL, options: https.RequestOptions, timeoutMs: number): Promis
 }
 
 /** Interprets a Prometheus instant-query answer. Pure. */
-export function interpretQuery(status: number, body: string, source: string, window = "30d"): PrometheusObservation {
+export function interpretQuery(
+  status: number,
+  body: string,
+  source: string,
+  window = "30d",
+): PrometheusObservation {
   if (status !== 200) {
     return { state: "error", source, message: `HTTP ${status}: ${body.slice(0, 200).replace(/\s+/g, " ")}` };
   }
@@ -85,7 +94,8 @@ export async function queryAvailability(
     }
     label = `service ${source.namespace}/${source.service}:${source.port} via the Kubernetes API proxy`;
     const server = kc?.getCurrentCluster()?.server;
-    if (!kc || !server) return { state: "error", source: label, message: "no Kubernetes API server in the kubeconfig" };
+    if (!kc || !server)
+      return { state: "error", source: label, message: "no Kubernetes API server in the kubeconfig" };
     const opts: https.RequestOptions = {};
     await kc.applyToHTTPSOptions(opts);
     const url = new URL(
@@ -96,7 +106,8 @@ export async function queryAvailability(
   } catch (e) {
     return {
       state: "error",
-      source: source.kind === "url" ? source.url : `service ${source.namespace}/${source.service}:${source.port}`,
+      source:
+        source.kind === "url" ? source.url : `service ${source.namespace}/${source.service}:${source.port}`,
       message: (e as Error).message,
     };
   }

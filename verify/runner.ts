@@ -7,6 +7,7 @@ import { randomBytes } from "crypto";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { LakehouseConfig } from "../preflight/config/schema";
 import { InputError, type CheckResult, type Phase, type Status } from "../preflight/model";
+import { overallStatus } from "../preflight/render";
 import { evaluateChecks, FOUNDATION_CHECKS, VERIFIABLE_PHASES } from "./checks";
 import { foundationManifests, readScripts, type FoundationJobKey } from "./jobspecs";
 import { JobRunner } from "./jobs";
@@ -49,13 +50,8 @@ export interface VerificationResult {
   leftovers: string[];
 }
 
-/** Overall status, fail closed: a critical fail/unknown fails the verification. */
-export function overall(results: readonly CheckResult[]): Status {
-  if (results.some((r) => r.critical && (r.status === "fail" || r.status === "unknown"))) return "fail";
-  if (results.some((r) => r.status !== "pass" && r.status !== "skipped")) return "warn";
-  if (results.length > 0 && results.every((r) => r.status === "skipped")) return "skipped";
-  return "pass";
-}
+/** Overall status, fail closed (a critical fail/unknown fails the verification): the renderers' own rule. */
+export const overall = overallStatus;
 
 /** A one-sentence summary naming the checks that fail the verification. */
 export function summarize(phase: Phase, results: readonly CheckResult[]): string {

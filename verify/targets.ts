@@ -105,9 +105,15 @@ export function foundationTargets(config: LakehouseConfig, over: TargetOverrides
       name: FOUNDATION_OBJECTS.databaseName,
     },
     warehouse: { ...bucket(FOUNDATION_OBJECTS.warehouseClaim, f.warehouseBucket), path: "warehouse" },
-    backup: { ...bucket(FOUNDATION_OBJECTS.backupClaim, f.backupBucket), prefix: over.backupPrefix ?? DEFAULT_BACKUP_PREFIX },
+    backup: {
+      ...bucket(FOUNDATION_OBJECTS.backupClaim, f.backupBucket),
+      prefix: over.backupPrefix ?? DEFAULT_BACKUP_PREFIX,
+    },
     region: config.s3.region,
-    images: { python: over.pythonImage ?? VERIFY_IMAGES.python, restore: over.restoreImage ?? config.images.backup },
+    images: {
+      python: over.pythonImage ?? VERIFY_IMAGES.python,
+      restore: over.restoreImage ?? config.images.backup,
+    },
     priorityClass: config.platform.priorityClasses.batch,
   };
 }

@@ -9,7 +9,8 @@ import { jobProblem } from "./common";
 
 /** Age in hours of a backup named by its UTC time, or null when the time is missing or malformed. */
 export function backupAgeHours(backupTime: unknown, now: Date): number | null {
-  if (typeof backupTime !== "string" || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(backupTime)) return null;
+  if (typeof backupTime !== "string" || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(backupTime))
+    return null;
   const t = Date.parse(backupTime);
   return Number.isNaN(t) ? null : (now.getTime() - t) / 3_600_000;
 }
@@ -50,7 +51,9 @@ export const backupRestore: VerifyCheckDefinition<FoundationObservations> = {
         status: stage === "setup" ? "unknown" : "fail",
         observed: why[stage] ?? `restore.sh failed at ${stage}: ${String(r.error)}`,
         expected,
-        remediation: fix[stage] ?? `Follow the restore procedure in docs/runbooks/foundation.md by hand to see the full error.`,
+        remediation:
+          fix[stage] ??
+          `Follow the restore procedure in docs/runbooks/foundation.md by hand to see the full error.`,
         data,
       };
     }

@@ -45,7 +45,8 @@ export const icebergRoundtrip: VerifyCheckDefinition<FoundationObservations> = {
         status: "unknown",
         observed: `The round-trip Job was misconfigured: ${String(r.error)}`,
         expected,
-        remediation: "This is a bug in the verification Job's spec (verify/jobspecs.ts); report it with this message.",
+        remediation:
+          "This is a bug in the verification Job's spec (verify/jobspecs.ts); report it with this message.",
         data,
       };
     }
@@ -57,7 +58,8 @@ export const icebergRoundtrip: VerifyCheckDefinition<FoundationObservations> = {
     const hint: Record<string, string> = {
       connect: "the metastore Service is not reachable from the namespace, or the metastore is down",
       "create-namespace": "the metastore cannot create databases (its database or the warehouse location)",
-      "create-table": "the table's metadata could not be written to the warehouse bucket (S3 endpoint, keys, bucket, HTTP 411 from an old RGW without when_required checksums)",
+      "create-table":
+        "the table's metadata could not be written to the warehouse bucket (S3 endpoint, keys, bucket, HTTP 411 from an old RGW without when_required checksums)",
       "append-1": "data files could not be written to the warehouse bucket",
       "append-2": "the second commit failed (metastore locking or S3)",
       "read-back": "the rows read back differ from the rows written",

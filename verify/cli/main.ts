@@ -1,0 +1,259 @@
+/**
+ * `npm run verify -- --phase foundation ...`: a thin adapter over the verification runner. Parses flags, loads
+ * the stack config, runs the in-cluster checks, renders them with the preflight's renderers and maps the
+ * overall status to the shared exit codes (0 verified, 3 a criterion failed or could not be checked,
+ * 2 invalid input, 1 unexpected). Progress goes to stderr, the result to stdout.
+ */
+import * as path from "path";
+import { parseArgs } from "util";
+import { defaultConfig, loadStackFile } from "../../preflight/config/load";
+import { EXIT, InputError, PHASES, type Phase } from "../../preflight/model";
+import { loadKubeConfig } from "../../preflight/probes/kube";
+import { OUTPUT_FORMATS, renderResults, type OutputFormat } from "../../preflight/render";
+import { parseServiceRef, type PrometheusSource } from "../prometheus";
+import { runVerification, type VerificationResult, type VerifyOptions } from "../runner";
+
+/** Where the CLI writes and what it knows; injected so tests run it in-process. */
+export interface CliIO {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  env: Record<string, string | undefined>;
+  isTTY: boolean;
+  columns?: number;
+  cwd: string;
+}
+
+const HELP_HINT = "Run `npm run verify -- --help` for usage.";
+
+export const USAGE = `Lakehouse post-deploy verification: does the deployed phase meet its success criteria?
+
+Usage:
+  npm run verify -- --phase foundation [--stack NAME] [--kubeconfig FILE] [--context NAME]
+                    [--output table|json|markdown] [--timeout SECONDS] [--keep-jobs]
+                    [--prometheus-url URL | --prometheus-service NS/SERVICE:PORT | --no-prometheus]
+                    [--backup-prefix PREFIX] [--python-image IMAGE] [--restore-image IMAGE]
+
+Each check runs as a short-lived Job in the platform namespace (created through the Kubernetes API, so it
+works from a laptop outside the cluster network), is waited for, its log read, and deleted.
+
+Checks (foundation):
+  verify.metastore-available       get_all_databases over Thrift; availability over 30 days from Prometheus
+  verify.iceberg-roundtrip         scratch namespace + Iceberg table via the metastore: 2 appends, read back,
+                                   time travel to the first snapshot, purge
+  verify.metadata-backup-restore   newest backup younger than foundation.backupMaxAgeHours, sha256 ok,
+                                   restores into a scratch database with the live tables and row counts
+
+Options:
+  --phase PHASE              Phase to verify (only foundation has checks so far). Default: foundation.
+  --stack NAME               Read names and thresholds from Pulumi.NAME.yaml. Default: built-in defaults.
+  --kubeconfig FILE          Default: $KUBECONFIG, ~/.kube/config, or in-cluster.
+  --context NAME             Kube context. Default: the kubeconfig's current context.
+  --output FORMAT            table (default), json (one object on stdout) or markdown.
+  --timeout SECONDS          How long each Job may run. Default: 600.
+  --prometheus-url URL       Query Prometheus directly at URL.
+  --prometheus-service REF   Query NS/SERVICE:PORT through the API server's service proxy.
+                             Default: <cluster.monitoringNamespace>/prometheus-operated:9090.
+  --no-prometheus            Do not measure availability (the availability part then warns).
+  --backup-prefix PREFIX     Prefix of the backups in the backup bucket. Default: metastore.
+  --python-image IMAGE       Image for the Python checks (default python:3.11.10-slim-bookworm + pip).
+  --restore-image IMAGE      Image for restore.sh (default: images.backup of the stack).
+  --keep-jobs                Leave the Jobs and their ConfigMap for debugging (TTL removes them in 1 h).
+  -h, --help                 Show this help.
+
+Exit codes:
+  0  verified (warnings allowed)
+  1  unexpected error
+  2  invalid input (flag, stack config, kubeconfig)
+  3  a criterion failed or could not be checked
+`;
+
+export interface ParsedArgs {
+  help: boolean;
+  phase: Phase;
+  stack?: string;
+  kubeconfig?: string;
+  context?: string;
+  output: OutputFormat;
+  timeoutSeconds: number;
+  prometheus?: PrometheusSource;
+  backupPrefix?: string;
+  pythonImage?: string;
+  restoreImage?: string;
+  keepJobs: boolean;
+}
+
+const OPTIONS = {
+  phase: { type: "string" },
+  stack: { type: "string" },
+  kubeconfig: { type: "string" },
+  context: { type: "string" },
+  output: { type: "string", short: "o" },
+  timeout: { type: "string" },
+  "prometheus-url": { type: "string" },
+  "prometheus-service": { type: "string" },
+  "no-prometheus": { type: "boolean" },
+  "backup-prefix": { type: "string" },
+  "python-image": { type: "string" },
+  "restore-image": { type: "string" },
+  "keep-jobs": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Parses argv (without `node script`). Throws InputError naming the flag for anything typed wrong. */
+export function parseCli(argv: readonly string[]): ParsedArgs {
+  let v: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS }>>["values"];
+  try {
+    v = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    const msg = (e as Error).message;
+    const flag = /'([^']+)'/.exec(msg)?.[1];
+    throw new InputError(
+      (e as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag
+        ? `unknown option '${flag}'. ${HELP_HINT}`
+        : `${msg.replace(/\.$/, "")}. ${HELP_HINT}`,
+    );
+  }
+  for (const k of Object.keys(OPTIONS) as (keyof typeof OPTIONS)[]) {
+    if (v[k] === "") throw new InputError(`--${k} needs a value. ${HELP_HINT}`);
+  }
+  const phase = (v.phase ?? "foundation") as Phase;
+  if (!PHASES.includes(phase))
+    throw new InputError(`--phase "${v.phase}" is not one of ${PHASES.join(", ")}. ${HELP_HINT}`);
+  const output = (v.output ?? "table") as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(output)) {
+    throw new InputError(`--output "${v.output}" is not one of ${OUTPUT_FORMATS.join(", ")}. ${HELP_HINT}`);
+  }
+  const timeoutSeconds = v.timeout === undefined ? 600 : Number(v.timeout);
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 10 || timeoutSeconds > 7200) {
+    throw new InputError(
+      `--timeout "${v.timeout}" is not a whole number of seconds between 10 and 7200. ${HELP_HINT}`,
+    );
+  }
+  const promFlags = [v["prometheus-url"], v["prometheus-service"], v["no-prometheus"]].filter(
+    (x) => x !== undefined,
+  );
+  if (promFlags.length > 1) {
+    throw new InputError(
+      `--prometheus-url, --prometheus-service and --no-prometheus exclude each other; give one. ${HELP_HINT}`,
+    );
+  }
+  let prometheus: PrometheusSource | undefined;
+  if (v["prometheus-url"] !== undefined) {
+    if (!/^https?:\/\/[^/\s]+/.test(v["prometheus-url"])) {
+      throw new InputError(`--prometheus-url "${v["prometheus-url"]}" is not an http(s) URL. ${HELP_HINT}`);
+    }
+    prometheus = { kind: "url", url: v["prometheus-url"] };
+  } else if (v["prometheus-service"] !== undefined) {
+    const ref = parseServiceRef(v["prometheus-service"]);
+    if (!ref) {
+      throw new InputError(
+        `--prometheus-service "${v["prometheus-service"]}" is not NAMESPACE/SERVICE:PORT (e.g. monitoring/prometheus-operated:9090). ${HELP_HINT}`,
+      );
+    }
+    prometheus = { kind: "service", ...ref };
+  } else if (v["no-prometheus"]) {
+    prometheus = { kind: "none", reason: "--no-prometheus was given" };
+  }
+  return {
+    help: !!v.help,
+    phase,
+    stack: v.stack,
+    kubeconfig: v.kubeconfig,
+    context: v.context,
+    output,
+    timeoutSeconds,
+    prometheus,
+    backupPrefix: v["backup-prefix"],
+    pythonImage: v["python-image"],
+    restoreImage: v["restore-image"],
+    keepJobs: !!v["keep-jobs"],
+  };
+}
+
+/** Exit code of a verification: the shared contract. */
+export function exitCode(result: Pick<VerificationResult, "status">): number {
+  return result.status === "fail" || result.status === "unknown" ? EXIT.blocked : EXIT.ready;
+}
+
+function projectDir(env: CliIO["env"]): string {
+  return env.LAKEHOUSE_PROJECT_DIR
+    ? path.resolve(env.LAKEHOUSE_PROJECT_DIR)
+    : path.resolve(__dirname, "..", "..");
+}
+
+/** Runs the CLI and resolves to the exit code. Never throws. `verify` is injectable for tests. */
+export async function run(
+  argv: readonly string[],
+  io: CliIO,
+  verify: (o: VerifyOptions) => Promise<VerificationResult> = runVerification,
+): Promise<number> {
+  try {
+    const args = parseCli(argv);
+    if (args.help) {
+      io.stdout.write(USAGE);
+      return EXIT.ready;
+    }
+    const { config } = args.stack ? loadStackFile(args.stack, projectDir(io.env)) : defaultConfig();
+    const base = io.env.npm_lifecycle_event === "verify" && io.env.INIT_CWD ? io.env.INIT_CWD : io.cwd;
+    const { kc, context, server } = loadKubeConfig(
+      args.kubeconfig && path.resolve(base, args.kubeconfig),
+      args.context,
+      io.env as NodeJS.ProcessEnv,
+    );
+    io.stderr.write(
+      `verify: ${args.phase} phase on ${server} (context ${context}); each Job may take up to ${args.timeoutSeconds} s.\n`,
+    );
+    const result = await verify({
+      config,
+      phase: args.phase,
+      kc,
+      stack: args.stack ?? null,
+      jobTimeoutMs: args.timeoutSeconds * 1000,
+      prometheus: args.prometheus,
+      targets: {
+        backupPrefix: args.backupPrefix,
+        pythonImage: args.pythonImage,
+        restoreImage: args.restoreImage,
+      },
+      keepJobs: args.keepJobs,
+      log: (m) => io.stderr.write(`${m}\n`),
+    });
+    const color = args.output === "table" && io.isTTY && !io.env.NO_COLOR;
+    io.stdout.write(
+      renderResults(
+        { title: result.title, status: result.status, summary: result.summary, results: result.results },
+        args.output,
+        { color, width: io.isTTY ? io.columns : undefined },
+      ),
+    );
+    if (result.leftovers.length > 0) {
+      io.stderr.write(`verify: could not delete ${result.leftovers.join(", ")}; delete them by hand.\n`);
+    }
+    return exitCode(result);
+  } catch (e) {
+    if (e instanceof InputError || (e as Error | undefined)?.name === "InputError") {
+      io.stderr.write(`verify: ${(e as Error).message}\n`);
+      return EXIT.invalidInput;
+    }
+    const err = e as Error | undefined;
+    io.stderr.write(
+      `verify: unexpected error: ${(err?.message ?? String(e)).split("\n")[0]}${io.env.LAKEHOUSE_DEBUG === "1" ? "" : " (set LAKEHOUSE_DEBUG=1 for the stack trace)"}\n`,
+    );
+    if (io.env.LAKEHOUSE_DEBUG === "1" && err?.stack) io.stderr.write(`${err.stack}\n`);
+    return EXIT.unexpected;
+  }
+}
+
+if (require.main === module) {
+  void run(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    isTTY: !!process.stdout.isTTY,
+    columns: process.stdout.columns,
+    cwd: process.cwd(),
+  }).then((code) => {
+    // Exit explicitly: a timed-out API call's socket must not hold the process open.
+    process.stdout.write("", () => process.exit(code));
+  });
+}
