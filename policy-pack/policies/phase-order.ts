@@ -1,7 +1,8 @@
 /**
  * phase-order (mandatory, stack): phases deploy in order (base -> foundation -> compute -> analytics).
- * A phase's top-level resources depend, directly or through an ancestor component, on a resource of the
+ * Every resource a phase creates depends, directly or through an ancestor component, on a resource of the
  * previous phase (the base for foundation); and no phase is in the plan while the one before it is absent.
+ * Component resources (`lakehouse:*` types) create nothing themselves and are judged through their children.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import type { LakehousePolicy } from "../lib/policy";
@@ -56,19 +57,24 @@ export const phaseOrder: LakehousePolicy = {
         );
       }
     }
+    // Components create nothing in the cluster: judge the resources that do (directly or through an ancestor),
+    // and report once per top-most resource of the phase so one missing dependsOn is one violation.
+    const reported = new Set<string>();
     for (const r of args.resources) {
       const p = phase(r);
-      if (!isPhase(p)) continue;
-      if (r.parent && phase(r.parent) === p) continue; // judged through its top-level ancestor
+      if (!isPhase(p) || r.type.startsWith("lakehouse:")) continue;
       const prev = previousPhase(p) as PhaseOrBase;
       if (!present.has(prev)) continue; // already reported once for the stack
-      if (dependsOnPhase(r, prev) === false) {
-        report(
-          `${kindOf(r.type)} '${displayName(r)}' must depend on the ${prev} phase (dependsOn a ${prev} ` +
-            `resource, directly or through its parent component).`,
-          r.urn,
-        );
-      }
+      if (dependsOnPhase(r, prev) !== false) continue;
+      let top = r;
+      while (top.parent && phase(top.parent) === p) top = top.parent;
+      if (reported.has(top.urn)) continue;
+      reported.add(top.urn);
+      report(
+        `${kindOf(top.type)} '${displayName(top)}' must depend on the ${prev} phase (dependsOn a ${prev} ` +
+          `resource, directly or through its parent component).`,
+        top.urn,
+      );
     }
   },
 };
