@@ -1,0 +1,277 @@
+/** The post-deploy checks as tables of cases over observations (pure). */
+import { strict as assert } from "node:assert";
+import { configSchema } from "../../preflight/config/schema";
+import type { Status } from "../../preflight/model";
+import { backupAgeHours } from "../../verify/checks/backupRestore";
+import { evaluateChecks, FOUNDATION_CHECKS } from "../../verify/checks";
+import { percent } from "../../verify/checks/metastoreAvailable";
+import type { FoundationObservations, JobObservation, PrometheusObservation } from "../../verify/types";
+import {
+  completed,
+  PING_FAIL,
+  PING_OK,
+  RESTORE_CORRUPT,
+  RESTORE_NONE,
+  restoreOk,
+  ROUNDTRIP_FAIL,
+  ROUNDTRIP_OK,
+} from "./fixtures";
+
+const config = configSchema.parse({});
+const now = new Date("2026-11-25T14:00:00Z");
+const PROM_OK: PrometheusObservation = {
+  state: "ok",
+  query: "q",
+  window: "30d",
+  availability: 0.9995,
+  source: "service monitoring/prometheus-operated:9090",
+};
+const allPass: FoundationObservations = {
+  metastorePing: completed(PING_OK),
+  prometheus: PROM_OK,
+  icebergRoundtrip: completed(ROUNDTRIP_OK),
+  backupRestore: completed(restoreOk("2026-11-25T12:00:00Z")),
+};
+const run = (over: Partial<FoundationObservations>) =>
+  Object.fromEntries(
+    evaluateChecks(FOUNDATION_CHECKS, { ...allPass, ...over }, { config, now }).map((r) => [r.id, r]),
+  );
+
+describe("verify checks (foundation)", () => {
+  it("has unique verify.* ids, all critical, in the shared result format", () => {
+    const ids = FOUNDATION_CHECKS.map((c) => c.id);
+    assert.deepEqual(ids, [
+      "verify.metastore-available",
+      "verify.iceberg-roundtrip",
+      "verify.metadata-backup-restore",
+    ]);
+    assert.equal(new Set(ids).size, ids.length);
+    const results = evaluateChecks(FOUNDATION_CHECKS, allPass, { config, now });
+    for (const r of results) {
+      assert.equal(r.status, "pass", `${r.id}: ${r.observed}`);
+      assert.equal(r.critical, true);
+      assert.equal(r.category, "state");
+      assert.equal(r.remediation, "");
+      assert.ok(r.observed.length > 20 && r.expected.length > 20);
+    }
+  });
+
+  const cases: {
+    name: string;
+    over: Partial<FoundationObservations>;
+    id: string;
+    status: Status;
+    observed: RegExp;
+    remediation?: RegExp;
+  }[] = [
+    {
+      name: "ping ok + availability above 99.9 %",
+      over: {},
+      id: "verify.metastore-available",
+      status: "pass",
+      observed: /3\/3 get_all_databases calls answered .*availability 99\.950 % over 30d/,
+    },
+    {
+      name: "a failed Thrift call",
+      over: { metastorePing: completed(PING_FAIL, 3) },
+      id: "verify.metastore-available",
+      status: "fail",
+      observed: /1 of 2 get_all_databases calls failed; first: thrift:\/\/hive-metastore.*Could not connect/,
+      remediation: /kubectl -n lakehouse get pods -l app.kubernetes.io\/name=hive-metastore/,
+    },
+    {
+      name: "availability below the objective",
+      over: { prometheus: { ...PROM_OK, availability: 0.995 } } as Partial<FoundationObservations>,
+      id: "verify.metastore-available",
+      status: "fail",
+      observed: /availability 99\.500 % over 30d .* below the objective/,
+    },
+    {
+      name: "Prometheus has no metastore series",
+      over: { prometheus: { state: "no-data", query: "q", source: "s", message: "no up series" } },
+      id: "verify.metastore-available",
+      status: "warn",
+      observed: /answered.*availability not measured: no up series/,
+    },
+    {
+      name: "Prometheus unreachable",
+      over: {
+        prometheus: {
+          state: "error",
+          source: "service monitoring/prometheus-operated:9090",
+          message: "HTTP 503",
+        },
+      },
+      id: "verify.metastore-available",
+      status: "warn",
+      observed: /could not be queried: HTTP 503/,
+      remediation: /--prometheus-url/,
+    },
+    {
+      name: "ping Job could not be created (API unreachable)",
+      over: {
+        metastorePing: { state: "error", stage: "create", message: "connect ECONNREFUSED 127.0.0.1:1" },
+      },
+      id: "verify.metastore-available",
+      status: "unknown",
+      observed: /could not be created: connect ECONNREFUSED/,
+      remediation: /create and delete jobs and configmaps .* in namespace lakehouse/,
+    },
+    {
+      name: "ping Job cannot start (image)",
+      over: {
+        metastorePing: {
+          state: "error",
+          stage: "start",
+          job: "j",
+          message: "pod p cannot start: ImagePullBackOff",
+        },
+      },
+      id: "verify.metastore-available",
+      status: "unknown",
+      observed: /could not start: pod p cannot start: ImagePullBackOff/,
+      remediation: /--python-image/,
+    },
+    {
+      name: "round trip ok",
+      over: {},
+      id: "verify.iceberg-roundtrip",
+      status: "pass",
+      observed:
+        /2 snapshots, 5 rows read back, 3 rows as of the first snapshot, scratch objects purged \(0\.9 s\)/,
+    },
+    {
+      name: "round trip failed at create-table, scratch left",
+      over: { icebergRoundtrip: completed(ROUNDTRIP_FAIL, 3) },
+      id: "verify.iceberg-roundtrip",
+      status: "fail",
+      observed: /Step create-table failed: OSError: .*HTTP status 411/,
+      remediation: /HTTP 411 .* when_required.*scratch namespace lakehouse_verify_x may be left behind/,
+    },
+    {
+      name: "round trip Job timed out",
+      over: {
+        icebergRoundtrip: {
+          state: "timeout",
+          job: "lakehouse-verify-iceberg-r1",
+          waitedMs: 600_000,
+          logTail: "Collecting pyiceberg",
+          detail: "pod Running",
+        },
+      },
+      id: "verify.iceberg-roundtrip",
+      status: "unknown",
+      observed: /did not finish within 600 s \(pod Running\); last log line: Collecting pyiceberg/,
+      remediation: /kubectl -n lakehouse describe job lakehouse-verify-iceberg-r1/,
+    },
+    {
+      name: "round trip Job died without a result line",
+      over: { icebergRoundtrip: completed(null, 127) },
+      id: "verify.iceberg-roundtrip",
+      status: "unknown",
+      observed:
+        /ended \(failed, exit 127\) without printing its result line; last log line: sh: 1: python: not found/,
+    },
+    {
+      name: "backup 2 h old restores with the same counts",
+      over: {},
+      id: "verify.metadata-backup-restore",
+      status: "pass",
+      observed:
+        /metastore-20261125T120000Z\.dump \(2\.0 h old, sha256 ok\) restored 5 tables with the live row counts/,
+    },
+    {
+      name: "backup older than backupMaxAgeHours (12)",
+      over: { backupRestore: completed(restoreOk("2026-11-24T20:00:00Z")) },
+      id: "verify.metadata-backup-restore",
+      status: "fail",
+      observed: /is 18\.0 h old; the schedule allows 12 h/,
+      remediation: /create job --from=cronjob\/metastore-backup/,
+    },
+    {
+      name: "no backup at all",
+      over: { backupRestore: completed(RESTORE_NONE, 3) },
+      id: "verify.metadata-backup-restore",
+      status: "fail",
+      observed: /No usable backup: no backup found under s3:\/\/lakehouse-metastore-backup\/metastore\//,
+      remediation: /get cronjob metastore-backup/,
+    },
+    {
+      name: "corrupt backup",
+      over: { backupRestore: completed(RESTORE_CORRUPT, 4) },
+      id: "verify.metadata-backup-restore",
+      status: "fail",
+      observed: /The newest backup is corrupt: .* sha256 is 1, the recorded one 2/,
+    },
+    {
+      name: "row counts moved since the backup",
+      over: { backupRestore: completed(restoreOk("2026-11-25T12:00:00Z", ["public.NOTIFICATION_LOG"]), 6) },
+      id: "verify.metadata-backup-restore",
+      status: "warn",
+      observed:
+        /row counts differ from the live database in 1: public\.NOTIFICATION_LOG \(changes since the backup\)/,
+    },
+    {
+      name: "tables missing from the restore",
+      over: {
+        backupRestore: completed(
+          {
+            ...restoreOk("2026-11-25T12:00:00Z"),
+            restoredTables: 3,
+            missingTables: ["public.TBLS", "public.SDS"],
+          },
+          6,
+        ),
+      },
+      id: "verify.metadata-backup-restore",
+      status: "fail",
+      observed: /restored 3 tables vs 5 live; missing: public\.TBLS, public\.SDS/,
+    },
+    {
+      name: "restore Job watch lost",
+      over: {
+        backupRestore: {
+          state: "error",
+          stage: "wait",
+          job: "j",
+          message: "reading Job lakehouse/j: HTTP 500",
+        },
+      },
+      id: "verify.metadata-backup-restore",
+      status: "unknown",
+      observed: /could not be watched: reading Job lakehouse\/j: HTTP 500/,
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.id}: ${c.name} -> ${c.status}`, () => {
+      const r = run(c.over)[c.id];
+      assert.equal(r.status, c.status, r.observed);
+      assert.match(r.observed, c.observed);
+      if (c.remediation) assert.match(r.remediation, c.remediation);
+      if (c.status !== "pass") assert.ok(r.remediation.length > 20, "a remediation to act on");
+    });
+  }
+
+  it("uses the configured objective and max backup age", () => {
+    const strict = configSchema.parse({ foundation: { availabilityObjective: 99.99, backupMaxAgeHours: 1 } });
+    const results = evaluateChecks(FOUNDATION_CHECKS, allPass, { config: strict, now });
+    const byId = Object.fromEntries(results.map((r) => [r.id, r]));
+    assert.equal(byId["verify.metastore-available"].status, "fail");
+    assert.equal(byId["verify.metadata-backup-restore"].status, "fail");
+    assert.match(byId["verify.metadata-backup-restore"].observed, /the schedule allows 1 h/);
+  });
+
+  it("a skipped Job is skipped, not passed", () => {
+    const skipped: JobObservation = { state: "skipped", reason: "phase disabled" };
+    const r = run({ icebergRoundtrip: skipped })["verify.iceberg-roundtrip"];
+    assert.equal(r.status, "skipped");
+  });
+
+  it("backupAgeHours and percent", () => {
+    assert.equal(backupAgeHours("2026-11-25T13:30:00Z", now), 0.5);
+    assert.equal(backupAgeHours("yesterday", now), null);
+    assert.equal(backupAgeHours(undefined, now), null);
+    assert.equal(percent(0.9999), "99.990 %");
+    assert.equal(percent(1), "100.000 %");
+  });
+});

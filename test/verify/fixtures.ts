@@ -1,0 +1,126 @@
+/**
+ * Result lines shaped exactly as the scripts in stacks/foundation/scripts print them (the script tests in
+ * test/foundation-scripts assert these fields on real runs), and helpers to wrap them in Job observations.
+ */
+import type { JobObservation } from "../../verify/types";
+
+export const PING_OK = {
+  event: "metastore-ping",
+  ok: true,
+  attempts: [1, 2, 3].map((i) => ({
+    uri: "thrift://hive-metastore.lakehouse.svc:9083",
+    ok: true,
+    ms: 10 + i,
+    databases: 2,
+    error: null,
+  })),
+};
+
+export const PING_FAIL = {
+  event: "metastore-ping",
+  ok: false,
+  attempts: [
+    { uri: "thrift://hive-metastore.lakehouse.svc:9083", ok: true, ms: 12, databases: 2, error: null },
+    {
+      uri: "thrift://hive-metastore.lakehouse.svc:9083",
+      ok: false,
+      ms: 10001,
+      databases: null,
+      error: "TTransportException: Could not connect to any of [('10.43.0.12', 9083)]",
+    },
+  ],
+};
+
+const step = (name: string, ok = true, detail = "ok") => ({ name, ok, ms: 100, detail });
+export const ROUNDTRIP_OK = {
+  event: "iceberg-roundtrip",
+  ok: true,
+  catalog: "hive",
+  namespace: "lakehouse_verify_20261125120000_abc123",
+  warehouse: "s3://lakehouse-warehouse/warehouse",
+  rowsCurrent: 5,
+  rowsFiltered: 2,
+  snapshots: 2,
+  rowsAtFirstSnapshot: 3,
+  cleanedUp: true,
+  steps: [
+    "connect",
+    "create-namespace",
+    "create-table",
+    "append-1",
+    "append-2",
+    "read-back",
+    "time-travel",
+    "purge-table",
+    "drop-namespace",
+  ].map((n) => step(n)),
+};
+
+export const ROUNDTRIP_FAIL = {
+  event: "iceberg-roundtrip",
+  ok: false,
+  catalog: "hive",
+  namespace: "lakehouse_verify_x",
+  warehouse: "s3://lakehouse-warehouse/warehouse",
+  error: "create-table: OSError: When uploading part: AWS Error UNKNOWN (HTTP status 411)",
+  failedStep: "create-table",
+  cleanedUp: false,
+  steps: [
+    step("connect"),
+    step("create-namespace"),
+    step("create-table", false, "OSError: When uploading part: AWS Error UNKNOWN (HTTP status 411)"),
+    step("drop-namespace", false, "NamespaceNotEmptyError"),
+  ],
+};
+
+export const restoreOk = (backupTime: string, diffs: string[] = []) => ({
+  event: "restore",
+  ok: true,
+  verify: true,
+  key: `metastore/metastore-${backupTime.replace(/[-:]/g, "")}.dump`,
+  backupTime,
+  bytes: 23456,
+  sha256: "a".repeat(64),
+  targetDb: "metastore_verify_20261125120000_42",
+  liveDb: "metastore",
+  liveTables: 5,
+  restoredTables: 5,
+  missingTables: [],
+  extraTables: [],
+  rowCountDiffs: diffs,
+  match: diffs.length === 0,
+  scratchDropped: true,
+  tables: { "public.TBLS": { live: 5, restored: 5 } },
+});
+
+export const RESTORE_CORRUPT = {
+  event: "restore",
+  ok: false,
+  stage: "checksum",
+  exitCode: 4,
+  key: "metastore/metastore-20261125T060000Z.dump",
+  error:
+    "the backup s3://lakehouse-metastore-backup/metastore/metastore-20261125T060000Z.dump is corrupt: its sha256 is 1, the recorded one 2 (10 bytes downloaded); restore an older backup (--backup KEY).",
+};
+
+export const RESTORE_NONE = {
+  event: "restore",
+  ok: false,
+  stage: "find",
+  exitCode: 3,
+  key: "",
+  error:
+    "no backup found under s3://lakehouse-metastore-backup/metastore/ (expected objects named metastore-<UTC time>.dump); check that the backup CronJob has run successfully.",
+};
+
+export function completed(result: Record<string, unknown> | null, exitCode = 0): JobObservation {
+  return {
+    state: "completed",
+    job: "lakehouse-verify-x-run1",
+    succeeded: exitCode === 0,
+    exitCode,
+    result,
+    logTail: result ? JSON.stringify(result) : "sh: 1: python: not found",
+    durationMs: 4000,
+  };
+}
