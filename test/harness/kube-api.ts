@@ -342,26 +342,37 @@ export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeAp
   const now = () => Math.round((performance.now() - started) * 10) / 10;
   let resourceVersion = 1000;
 
-  // Store: key apiVersion|kind -> objects.
-  const store: KubeObject[] = [];
+  // Store keyed by apiVersion|kind|namespace|name, in insertion order. Derived views (served types, sorted
+  // lists) are cached until the next change: the benchmark serves thousands of objects per page.
+  const store = new Map<string, KubeObject>();
   const keyOf = (o: KubeObject) =>
     `${o.apiVersion}|${o.kind}|${o.metadata?.namespace ?? ""}|${o.metadata?.name ?? ""}`;
+  let servedCache: ResourceType[] | undefined;
+  const listCache = new Map<string, KubeObject[]>();
+  const changed = () => {
+    servedCache = undefined;
+    listCache.clear();
+  };
   const upsert = (o: KubeObject) => {
-    const i = store.findIndex((s) => keyOf(s) === keyOf(o));
-    if (i >= 0) store[i] = o;
-    else store.push(o);
+    store.set(keyOf(o), o);
+    changed();
+  };
+  const remove = (o: KubeObject) => {
+    store.delete(keyOf(o));
+    changed();
   };
   for (const o of options.objects ?? []) for (const f of flatten(o)) upsert(f);
 
   /** All resource types currently served: built-ins, CRDs among the objects, kinds of the objects, `served`. */
-  const servedTypes = (): ResourceType[] => {
+  const servedTypes = (): ResourceType[] => (servedCache ??= computeServedTypes());
+  const computeServedTypes = (): ResourceType[] => {
     const types = new Map<string, ResourceType>();
     const add = (t: ResourceType) => {
       const k = `${gvOf(t)}/${t.plural}`;
       if (!types.has(k)) types.set(k, t);
     };
     for (const t of KNOWN_TYPES) if (t.builtin) add(t);
-    for (const o of store) {
+    for (const o of store.values()) {
       if (o.kind === "CustomResourceDefinition") {
         const spec = (o.spec ?? {}) as {
           group?: string;
@@ -382,7 +393,7 @@ export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeAp
         }
       }
     }
-    for (const o of store) {
+    for (const o of store.values()) {
       if (!o.apiVersion || !o.kind) continue;
       const known = KNOWN_TYPES.find((t) => gvOf(t) === o.apiVersion && t.kind === o.kind);
       if (known) add(known);
@@ -528,7 +539,7 @@ export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeAp
     body: string,
   ) => {
     const gv = gvOf(type);
-    const ofType = () => store.filter((o) => o.apiVersion === gv && o.kind === type.kind);
+    const ofType = () => [...store.values()].filter((o) => o.apiVersion === gv && o.kind === type.kind);
     const stripForList = (o: KubeObject): KubeObject => {
       // A real apiserver omits apiVersion/kind on the items of built-in (and metrics) lists; clients must not rely on them.
       if (!type.builtin && type.group !== "metrics.k8s.io") return o;
@@ -548,14 +559,24 @@ export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeAp
       );
     const method = rec.method;
     if (method === "GET" && !route.name) {
-      const all = ofType()
-        .filter((o) => !route.namespace || o.metadata?.namespace === route.namespace)
-        .filter((o) => matchesLabels(o, rec.query.labelSelector) && matchesFields(o, rec.query.fieldSelector))
-        .sort((a, b) =>
-          `${a.metadata?.namespace ?? ""}/${a.metadata?.name ?? ""}`.localeCompare(
-            `${b.metadata?.namespace ?? ""}/${b.metadata?.name ?? ""}`,
-          ),
-        );
+      const cacheKey = [
+        gv,
+        type.kind,
+        route.namespace,
+        rec.query.labelSelector,
+        rec.query.fieldSelector,
+      ].join("|");
+      let all = listCache.get(cacheKey);
+      if (!all) {
+        const sortKey = (o: KubeObject) => `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
+        all = ofType()
+          .filter((o) => !route.namespace || o.metadata?.namespace === route.namespace)
+          .filter(
+            (o) => matchesLabels(o, rec.query.labelSelector) && matchesFields(o, rec.query.fieldSelector),
+          )
+          .sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+        listCache.set(cacheKey, all);
+      }
       let offset = 0;
       if (rec.query.continue) {
         try {
@@ -601,7 +622,7 @@ export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeAp
     if (method === "DELETE" && route.name) {
       const o = find();
       if (!o) return notFound();
-      store.splice(store.indexOf(o), 1);
+      remove(o);
       resourceVersion++;
       return send(res, rec, 200, o);
     }
@@ -623,7 +644,7 @@ export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeAp
           creationTimestamp: obj.metadata?.creationTimestamp ?? new Date().toISOString(),
         },
       };
-      const exists = store.some((s) => keyOf(s) === keyOf(obj));
+      const exists = store.has(keyOf(obj));
       if (exists) {
         return send(
           res,
@@ -636,7 +657,7 @@ export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeAp
           ),
         );
       }
-      store.push(obj);
+      upsert(obj);
       return send(res, rec, 201, obj);
     }
     return send(
@@ -747,7 +768,7 @@ export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeAp
       for (const f of flatten(obj)) upsert(f);
       resourceVersion++;
     },
-    objects: () => [...store],
+    objects: () => [...store.values()],
     stop: async () => {
       for (const t of timers) clearTimeout(t);
       timers.clear();
