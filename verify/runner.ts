@@ -80,10 +80,11 @@ export async function runVerification(opts: VerifyOptions): Promise<Verification
   const manifests = foundationManifests(targets, runId, readScripts(), {
     timeoutSeconds: Math.ceil(jobTimeoutMs / 1000) + 60,
   });
+  const requestTimeoutMs = opts.requestTimeoutMs ?? config.probe.requestTimeoutMs;
   const runner = new JobRunner(opts.kc, targets.namespace, {
     timeoutMs: jobTimeoutMs,
     pollMs: opts.pollMs,
-    requestTimeoutMs: opts.requestTimeoutMs ?? config.probe.requestTimeoutMs,
+    requestTimeoutMs,
     keep: opts.keepJobs,
   });
   const prometheus: PrometheusSource = opts.prometheus ?? {
@@ -94,7 +95,7 @@ export async function runVerification(opts: VerifyOptions): Promise<Verification
   };
 
   log(`verify ${opts.phase}: run ${runId} in namespace ${targets.namespace}`);
-  const promObs = queryAvailability(opts.kc, prometheus, config.probe.requestTimeoutMs);
+  const promObs = queryAvailability(opts.kc, prometheus, requestTimeoutMs);
   const cmError = await runner.createConfigMap(manifests.configMap);
   const observed = {} as Record<FoundationJobKey, JobObservation>;
   if (cmError) {

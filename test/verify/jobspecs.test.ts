@@ -1,0 +1,117 @@
+/** The verification Jobs' manifests (pure): what runs where, with which image, env and references. */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { V1EnvVar, V1Job } from "@kubernetes/client-node";
+import { configSchema } from "../../preflight/config/schema";
+import { foundationManifests, objectName, readScripts, SCRIPT_FILES } from "../../verify/jobspecs";
+import { foundationTargets } from "../../verify/targets";
+
+const envOf = (job: V1Job): Record<string, V1EnvVar> =>
+  Object.fromEntries((job.spec?.template.spec?.containers[0].env ?? []).map((e) => [e.name, e]));
+
+describe("verify Job manifests", () => {
+  const config = configSchema.parse({});
+  const m = foundationManifests(foundationTargets(config), "r1", readScripts(), { timeoutSeconds: 660 });
+  const job = (key: string) => m.jobs.find((j) => j.key === key)!.job;
+
+  it("ships the real scripts in the run's ConfigMap, mounted read-only at /scripts", () => {
+    assert.equal(m.configMap.metadata?.name, "lakehouse-verify-scripts-r1");
+    for (const f of SCRIPT_FILES) {
+      assert.equal(
+        m.configMap.data?.[f],
+        fs.readFileSync(path.resolve(__dirname, "../../stacks/foundation/scripts", f), "utf8"),
+      );
+    }
+    for (const { job: j } of m.jobs) {
+      const spec = j.spec!.template.spec!;
+      assert.deepEqual(spec.volumes?.[0], {
+        name: "scripts",
+        configMap: { name: "lakehouse-verify-scripts-r1", defaultMode: 0o555 },
+      });
+      assert.equal(j.spec?.backoffLimit, 0);
+      assert.equal(j.spec?.activeDeadlineSeconds, 660);
+      assert.equal(spec.restartPolicy, "Never");
+      assert.equal(spec.priorityClassName, "lakehouse-batch");
+      assert.equal(spec.securityContext?.runAsNonRoot, true);
+      assert.equal(spec.containers[0].securityContext?.allowPrivilegeEscalation, false);
+      assert.match(spec.containers[0].image ?? "", /^[^:]+:[0-9][\w.-]*$/, "pinned image tag");
+      assert.equal(j.metadata?.namespace, "lakehouse");
+      assert.equal(j.metadata?.labels?.["lakehouse.dev/verify-run"], "r1");
+    }
+  });
+
+  it("ping and round trip talk to the metastore Service; the round trip uses type=hive on the warehouse OBC", () => {
+    const ping = envOf(job("metastorePing"));
+    assert.equal(ping.METASTORE_URI.value, "thrift://hive-metastore.lakehouse.svc:9083");
+    const rt = envOf(job("icebergRoundtrip"));
+    assert.equal(rt.ICEBERG_CATALOG_TYPE.value, "hive");
+    assert.equal(rt.ICEBERG_CATALOG_URI.value, "thrift://hive-metastore.lakehouse.svc:9083");
+    assert.deepEqual(rt.S3_BUCKET.valueFrom, {
+      configMapKeyRef: { name: "lakehouse-warehouse", key: "BUCKET_NAME" },
+    });
+    assert.equal(rt.S3_ENDPOINT.value, "http://$(BUCKET_HOST):$(BUCKET_PORT)");
+    assert.equal(rt.ICEBERG_WAREHOUSE.value, "s3://$(S3_BUCKET)/warehouse");
+    assert.deepEqual(rt.AWS_SECRET_ACCESS_KEY.valueFrom, {
+      secretKeyRef: { name: "lakehouse-warehouse", key: "AWS_SECRET_ACCESS_KEY" },
+    });
+    assert.equal(rt.AWS_REQUEST_CHECKSUM_CALCULATION.value, "when_required");
+    const cmd = job("icebergRoundtrip").spec!.template.spec!.containers[0].command!.join(" ");
+    assert.match(cmd, /pyiceberg\[hive\]==0\.11\.0/);
+    assert.match(cmd, /exec python \/scripts\/iceberg_roundtrip\.py$/);
+  });
+
+  it("the restore Job runs restore.sh --verify with the backup env contract, secrets only by reference", () => {
+    const j = job("backupRestore");
+    const c = j.spec!.template.spec!.containers[0];
+    assert.deepEqual(c.command, ["bash", "/scripts/restore.sh", "--verify"]);
+    assert.equal(c.image, "postgres:16.4");
+    const e = envOf(j);
+    assert.equal(e.PGHOST.value, "metastore-db.lakehouse.svc");
+    assert.equal(e.PGDATABASE.value, "metastore");
+    assert.deepEqual(e.PGPASSWORD.valueFrom, {
+      secretKeyRef: { name: "metastore-db-credentials", key: "password" },
+    });
+    assert.deepEqual(e.S3_BUCKET.valueFrom, {
+      configMapKeyRef: { name: "lakehouse-metastore-backup", key: "BUCKET_NAME" },
+    });
+    assert.equal(e.S3_PREFIX.value, "metastore");
+    for (const [name, v] of Object.entries(e)) {
+      if (/PASSWORD|SECRET|ACCESS_KEY/.test(name))
+        assert.equal(v.value, undefined, `${name} must come from a Secret`);
+    }
+  });
+
+  it("s3-user mode and overrides: literal bucket, configured endpoint, the object user's Secret, other images", () => {
+    const c2 = configSchema.parse({
+      foundation: { bucketMode: "s3-user" },
+      s3: { endpoint: "http://rgw.example:8080" },
+    });
+    const t = foundationTargets(c2, {
+      backupPrefix: "hms",
+      pythonImage: "registry.local/verify:1.0",
+      restoreImage: "registry.local/pg-aws:16.4",
+    });
+    const mm = foundationManifests(
+      t,
+      "r2",
+      { "restore.sh": "", "metastore_ping.py": "", "iceberg_roundtrip.py": "" },
+      { timeoutSeconds: 60 },
+    );
+    const restore = mm.jobs.find((j) => j.key === "backupRestore")!.job;
+    const e = envOf(restore);
+    assert.equal(e.S3_BUCKET.value, "lakehouse-metastore-backup");
+    assert.equal(e.S3_ENDPOINT.value, "http://rgw.example:8080");
+    assert.equal(e.S3_PREFIX.value, "hms");
+    assert.deepEqual(e.AWS_ACCESS_KEY_ID.valueFrom, {
+      secretKeyRef: { name: "rook-ceph-object-user-storage-lakehouse", key: "AccessKey" },
+    });
+    assert.equal(restore.spec!.template.spec!.containers[0].image, "registry.local/pg-aws:16.4");
+    assert.equal(mm.jobs[0].job.spec!.template.spec!.containers[0].image, "registry.local/verify:1.0");
+  });
+
+  it("object names stay within 63 characters", () => {
+    assert.equal(objectName("restore", "r1"), "lakehouse-verify-restore-r1");
+    assert.ok(objectName("restore", "x".repeat(80)).length <= 63);
+  });
+});
