@@ -22,7 +22,6 @@ interface Scenario {
 }
 
 const config = configSchema.parse({});
-const NS = "lakehouse";
 const now = new Date("2026-11-25T14:00:00Z");
 const line = (o: unknown) =>
   `Collecting pyiceberg==0.11.0\nInstalling collected packages\n${JSON.stringify(o)}\n`;
