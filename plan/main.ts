@@ -23,7 +23,7 @@ Usage:
   npm run plan -- [--stack NAME] [--from FILE ...] [--output table|json] [--policy-pack-config FILE]
 
 Options:
-  --stack NAME                Stack file Pulumi.NAME.yaml in the project root. Default: anton.
+  --stack NAME                Stack file Pulumi.NAME.yaml in the working directory. Default: anton.
   --from FILE                 Snapshot file(s) for the offline preflight (kubectl -o json, NodeMetricsList or a
                               capture file); repeatable. Default: every .json file in examples/anton/.
   --output FORMAT             table (default) or json (one object on stdout).

@@ -4,6 +4,7 @@
  */
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { loadStackFile, parseConfig, parseYamlText } from "../../preflight/config/load";
 import { CONFIG_KEYS, configSchema } from "../../preflight/config/schema";
@@ -19,7 +20,12 @@ interface Declaration {
   secret?: boolean;
 }
 
-function projectFile(): { name: string; runtime: unknown; main: string; config: Record<string, Declaration> } {
+function projectFile(): {
+  name: string;
+  runtime: unknown;
+  main: string;
+  config: Record<string, Declaration>;
+} {
   const file = path.join(ROOT, "Pulumi.yaml");
   return parseYamlText(fs.readFileSync(file, "utf8"), file) as ReturnType<typeof projectFile>;
 }
@@ -88,7 +94,10 @@ describe("Pulumi.anton.yaml", () => {
     assert.strictEqual(config.cluster.monitoringNamespace, "monitoring");
     assert.strictEqual(config.cluster.fluxNamespace, "flux-system");
     assert.strictEqual(config.platform.namespace, "lakehouse");
-    assert.ok(Object.values(config.triggers).some((v) => v), "the operator declared at least one trigger");
+    assert.ok(
+      Object.values(config.triggers).some((v) => v),
+      "the operator declared at least one trigger",
+    );
     assert.ok(config.knowledge.teamSql && config.knowledge.teamKubernetes && config.knowledge.backupStrategy);
   });
 
@@ -108,7 +117,7 @@ describe("Pulumi.anton.yaml", () => {
   });
 
   it("an encrypted (secure) value is recognised as a secret, not read as plain text", () => {
-    const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "lakehouse-stack-"));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-stack-"));
     try {
       const withSecret = text.replace(
         "    credentialsSecret:",
