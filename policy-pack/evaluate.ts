@@ -8,7 +8,8 @@
  *   the schema (types, enums, ranges) and, stricter than the CLI, rejecting unknown keys so typos surface;
  * - `validateResource` for each resource, `validateStack` once with every resource (parents and dependencies
  *   resolved by URN);
- * - waiver problems (expired or invalid waivers) are reported as advisory;
+ * - waiver problems (expired or invalid waivers) are reported as advisory, and so is a policy that cannot run
+ *   because a value is unknown during preview (CrossGuard's UnknownValueError);
  * - a PlannedResource without `dependencies` has unknown dependencies (Pulumi's mocks do not report them):
  *   `phase-order` then judges only which phases are present, not the dependsOn edges of that resource.
  *
@@ -89,7 +90,9 @@ export function evaluatePolicies(
         );
         const report: ReportViolation = (message) =>
           out.push({ policy: p.name, enforcement, message, urn: r.urn });
-        for (const v of validations) run(p.name, () => v(args, report));
+        const unknown = (message: string) =>
+          out.push({ policy: p.name, enforcement: "advisory", message, urn: r.urn });
+        for (const v of validations) run(p.name, () => v(args, report), unknown);
       }
     }
 
@@ -101,7 +104,11 @@ export function evaluatePolicies(
       out.push(
         urn ? { policy: p.name, enforcement, message, urn } : { policy: p.name, enforcement, message },
       );
-    run(p.name, () => p.validateStack(stackArgs, report));
+    run(
+      p.name,
+      () => p.validateStack(stackArgs, report),
+      (message) => out.push({ policy: p.name, enforcement: "advisory", message }),
+    );
   }
   const rank = (e: Enforcement) => (e === "mandatory" ? 0 : 1);
   return out
@@ -116,7 +123,11 @@ function notApplicable(reason?: string): never {
   throw new NotApplicable(reason ?? "not applicable");
 }
 
-function run(policy: string, fn: () => unknown): void {
+/**
+ * Runs one validation. Like CrossGuard, a value unknown during preview (the policy's proxy throws
+ * UnknownValueError) becomes an advisory "can't run" note instead of a failure.
+ */
+function run(policy: string, fn: () => unknown, unknown: (message: string) => void): void {
   try {
     const out = fn();
     if (out && typeof (out as Promise<unknown>).then === "function") {
@@ -126,6 +137,10 @@ function run(policy: string, fn: () => unknown): void {
     }
   } catch (e) {
     if (e instanceof NotApplicable) return;
+    if (e instanceof Error && e.constructor.name === "UnknownValueError") {
+      unknown(`can't run policy '${policy}' during preview: ${e.message}`);
+      return;
+    }
     throw e;
   }
 }

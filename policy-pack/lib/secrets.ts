@@ -10,7 +10,7 @@ const SECRET_NAME =
 
 /** Names that only point at a secret (a Secret's name, a key reference, a file path, a switch). */
 const REFERENCE_NAME =
-  /^(existing|use|create)|(secret|key|token|password)[-_.]?(name|ref|keyref|namespace|store|file|path|dir|key)$|(file|path|enabled|mount|ttl)$/i;
+  /^(existing|use|create)|(secret|key|token|password)[-_.]?(name|ref|keyref|namespace|store|file|path|dir)$|(password|token|user)[-_.]?key$|(file|path|enabled|mount|ttl)$/i;
 
 /** Values that are substituted at run time, not secrets: ${ENV:X}, ${env.X}, $(X), {{ .X }}. */
 const PLACEHOLDER = /^\s*(\$\{[^}]+\}|\$\([^)]+\)|\{\{.*\}\})\s*$/;
