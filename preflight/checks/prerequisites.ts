@@ -176,7 +176,10 @@ const airflow = prereq(
 /** Prometheus server pods (not the operator, node-exporter or kube-state-metrics). */
 export function isPrometheusServer(p: KubeObject): boolean {
   const label = p.metadata?.labels?.["app.kubernetes.io/name"] ?? p.metadata?.labels?.app;
-  return label === "prometheus" || /^prometheus-/.test(p.metadata?.name ?? "");
+  if (label !== undefined) return label === "prometheus";
+  // Unlabelled: the operator names server pods prometheus-<name>-N; exporters and helpers carry a suffix.
+  const name = p.metadata?.name ?? "";
+  return /^prometheus-/.test(name) && !/(node-exporter|operator|pushgateway|adapter|blackbox)/.test(name);
 }
 export function isGrafana(p: KubeObject): boolean {
   const label = p.metadata?.labels?.["app.kubernetes.io/name"] ?? p.metadata?.labels?.app;

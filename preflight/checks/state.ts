@@ -25,6 +25,11 @@ import {
   ref,
 } from "./util";
 
+/** Ceph capacities are terabytes: "7Ti" reads better than "7153.96Gi". */
+function bigBytes(n: number): string {
+  return n >= 2 ** 40 ? `${Math.round((n / 2 ** 40) * 100) / 100}Ti` : formatBytes(n);
+}
+
 /** Ceph's default nearfull ratio: above it Ceph itself starts warning. */
 const CEPH_NEARFULL_PERCENT = 85;
 
@@ -62,7 +67,7 @@ const cephHealth: CheckDefinition = {
     const usage =
       usedPct === undefined
         ? ""
-        : `; raw capacity ${usedPct}% used (${formatBytes(used)} of ${formatBytes(total)})`;
+        : `; raw capacity ${usedPct}% used (${bigBytes(used)} of ${bigBytes(total)})`;
     const details = Object.entries(ceph.details ?? {})
       .map(([k, v]) => `${k}${v?.message ? `: ${v.message}` : ""}`)
       .slice(0, 2);

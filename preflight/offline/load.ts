@@ -5,7 +5,9 @@
  * - A capture file (`lakehouse.collections`) says how each kind's collection went; a non-`ok` state there
  *   (e.g. `forbidden` at capture time) is kept, so offline and live give the same verdict.
  * - CRD-backed kinds (Ceph, OBC, Flux, External Secrets): when the files contain CustomResourceDefinitions and
- *   the kind's CRD is not among them -> `absent` ("CephObjectStore CRD not installed"); CRD present -> `ok`, [].
+ *   the kind's CRD is not among them -> `absent` ("CephObjectStore CRD not installed"); CRD present -> `ok`, []
+ *   for the kinds the documented command lists (cephclusters, cephobjectstores, helmreleases, kustomizations,
+ *   gitrepositories), `not-collected` for the others (objectbucketclaims, clustersecretstores: not asked for).
  *   When the files contain no CRDs at all we cannot tell -> `not-collected`.
  * - Built-in kinds of the documented kubectl command (nodes, pods, pvc, storageclass, svc, deploy, crd) -> `ok`,
  *   [] (kubectl prints every kind it was asked for, so none means none), provided the files hold any cluster
@@ -41,6 +43,15 @@ const DOCUMENTED_BUILTIN: readonly Kind[] = [
   "services",
   "deployments",
   "customresourcedefinitions",
+];
+
+/** CRD-backed kinds the documented command asks for: with their CRD present, none in the files means none. */
+const DOCUMENTED_CRD_KINDS: readonly Kind[] = [
+  "cephclusters",
+  "cephobjectstores",
+  "helmreleases",
+  "kustomizations",
+  "gitrepositories",
 ];
 
 /** Kind (and, where a Kind name is ambiguous, API group) -> our key. */
@@ -148,8 +159,14 @@ export function factsFromObjects(objects: readonly KubeObject[], opts: FactsFrom
           state: "absent",
           message: `${k} CRD not installed (${crd} is not among the input's CRDs)`,
         };
-      } else {
+      } else if (DOCUMENTED_CRD_KINDS.includes(kind)) {
         kinds[kind] = { state: "ok", items: [] };
+      } else {
+        // The CRD exists but the documented command does not list this kind: none in the files means "not asked".
+        kinds[kind] = {
+          state: "not-collected",
+          message: `the ${k} CRD is installed but the input files contain no ${kind}; add them to the kubectl command (\`kubectl get ${kind} -A -o json\`)`,
+        };
       }
     } else if (DOCUMENTED_BUILTIN.includes(kind) && clusterObjects > 0) {
       kinds[kind] = { state: "ok", items: [] };
@@ -301,14 +318,15 @@ function readCaptureHeader(h: Record<string, unknown>, file: string): CaptureHea
 /** Parses one file's text (JSON, or YAML with any number of documents). Exported for tests and `capture`. */
 export function parseSnapshotText(text: string, file: string): Parsed {
   const out: Parsed = { objects: [], sawMetricsList: false };
-  const trimmed = text.replace(/^\uFEFF/, "").trimStart();
+  const body = text.replace(/^\uFEFF/, "");
+  const trimmed = body.trimStart();
   if (trimmed.length === 0) {
     throw new InputError(
       `${file}: the file is empty. Fix: pass the output of \`kubectl get ... -A -o json\` (did the command fail?).`,
     );
   }
   const docs =
-    trimmed.startsWith("{") || trimmed.startsWith("[") ? [parseJson(text, file)] : parseYamlDocs(text, file);
+    trimmed.startsWith("{") || trimmed.startsWith("[") ? [parseJson(body, file)] : parseYamlDocs(body, file);
   for (const d of docs) flatten(d, file, out);
   return out;
 }

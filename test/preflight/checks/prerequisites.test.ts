@@ -276,6 +276,17 @@ describe("prerequisites", () => {
       observed: /Prometheus \(no pod\)/,
     },
     {
+      name: "an unlabelled prometheus-node-exporter pod is not a Prometheus server",
+      mutate: (f) => {
+        remove(f, "pods", (p) => p.metadata?.name?.startsWith("prometheus-") ?? false);
+        const exporter = structuredClone(pods(f, "kube-prometheus-stack-prometheus-node-exporter")[0]);
+        exporter.metadata = { name: "prometheus-node-exporter-x2v9k", namespace: "monitoring" };
+        items(f, "pods").push(exporter);
+      },
+      status: "fail",
+      observed: /Prometheus \(no pod\)/,
+    },
+    {
       name: "monitoring in another namespace via config",
       config: { cluster: { monitoringNamespace: "observability" } },
       status: "fail",

@@ -88,6 +88,26 @@ describe("offline loader", () => {
     assert.equal(count(f, "helmreleases"), 0);
   });
 
+  it("CRD present but the kind not in the documented command (OBCs): not-collected, not 'none'", () => {
+    const f = loadOfflineFacts([
+      file("crd-only.json", {
+        apiVersion: "v1",
+        kind: "List",
+        items: [crd("objectbucketclaims.objectbucket.io"), node("o1")],
+      }),
+    ]);
+    const c = f.kinds.objectbucketclaims;
+    assert.ok(
+      c.state === "not-collected" &&
+        /CRD is installed but the input files contain no objectbucketclaims/.test(c.message),
+    );
+  });
+
+  it("a UTF-8 byte order mark does not break JSON", () => {
+    const f = loadOfflineFacts([file("bom.json", "\uFEFF" + JSON.stringify(node("b1")))]);
+    assert.equal(count(f, "nodes"), 1);
+  });
+
   it("YAML with several documents, a kubectl -o yaml List and unknown kinds", () => {
     const yaml = [
       "apiVersion: v1\nkind: Node\nmetadata:\n  name: y1\n",
