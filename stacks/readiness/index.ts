@@ -48,7 +48,7 @@ export function lostPhasesError(
   const checks = Array.from(new Set(lost.flatMap((p) => gates[p]?.blockedBy ?? [])));
   const fixes = (news.blocking ?? [])
     .filter((b) => checks.indexOf(b.id) >= 0 && b.remediation)
-    .map((b) => `${b.id}: ${b.remediation}`);
+    .map((b) => `${b.id}: ${b.remediation.replace(/\.?$/, ".")}`);
   return (
     `Readiness drift: phase(s) ${lost.join(", ")} were deployed by the last update but their gate is now closed ` +
     `(${checks.length ? `blocked by ${checks.join(", ")}` : `decision "${news.decision}"`}). Refusing to continue, ` +
