@@ -68,7 +68,7 @@ export function need(facts: Facts, kind: Kind, expected: string): Need {
           status: "unknown",
           observed: `The preflight identity may not ${c.verb} ${c.resource} (HTTP 403), so ${label}s could not be read.`,
           expected,
-          remediation: `Grant the preflight identity \`${c.verb}\` on \`${c.resource}\` (apply the read-only preflight ClusterRole) and rerun.`,
+          remediation: `Grant the preflight identity \`${c.verb}\` on \`${c.resource}\` (apply deploy/rbac/preflight-clusterrole.yaml, the read-only preflight ClusterRole, and bind it) and rerun.`,
         },
       };
     case "absent":
@@ -86,7 +86,7 @@ export function need(facts: Facts, kind: Kind, expected: string): Need {
       return {
         outcome: {
           status: "unknown",
-          observed: `Reading ${kind} failed: ${stripDot(c.message)}.`,
+          observed: `${label}s could not be read: ${stripDot(c.message)}.`,
           expected,
           remediation:
             "Check that the Kubernetes API is reachable and healthy (kubectl get --raw /readyz), then rerun.",
