@@ -5,110 +5,14 @@
  * code and log a scenario says. Pass, fail, timeout, unstartable pod, 403, hung and unreachable API.
  */
 import { strict as assert } from "node:assert";
-import type * as http from "node:http";
 import { configSchema } from "../../preflight/config/schema";
-import type { KubeObject } from "../../preflight/model";
 import { runVerification } from "../../verify/runner";
 import { kubeConfigFor, refusedUrl, startKubeApi, type KubeApi } from "../harness/kube-api";
-import { PING_OK, RESTORE_CORRUPT, restoreOk, ROUNDTRIP_OK } from "./fixtures";
-
-interface Scenario {
-  /** Polls of the Job before it finishes; Infinity = never. */
-  polls: number;
-  exitCode: number;
-  log: string;
-  /** A waiting reason for the pod while not finished (e.g. ImagePullBackOff). */
-  waiting?: string;
-}
+import { controller, PASS, PROM_OK, type Scenario } from "./cluster";
+import { RESTORE_CORRUPT } from "./fixtures";
 
 const config = configSchema.parse({});
 const now = new Date("2026-11-25T14:00:00Z");
-const line = (o: unknown) =>
-  `Collecting pyiceberg==0.11.0\nInstalling collected packages\n${JSON.stringify(o)}\n`;
-
-function controller(
-  getApi: () => KubeApi,
-  scenarios: Record<string, Scenario>,
-  prom: { status: number; body: string },
-) {
-  const polls = new Map<string, number>();
-  return (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
-    const url = new URL(req.url ?? "/", "http://x");
-    const api = getApi();
-    if (url.pathname.includes("/services/prometheus-operated:9090/proxy/api/v1/query")) {
-      res.writeHead(prom.status, { "content-type": "application/json" });
-      res.end(prom.body);
-      return true;
-    }
-    const logM = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/.exec(url.pathname);
-    if (logM && req.method === "GET") {
-      const pod = api.objects().find((o) => o.kind === "Pod" && o.metadata?.name === logM[2]);
-      const check = pod?.metadata?.labels?.["lakehouse.dev/check"] ?? "";
-      res.writeHead(200, { "content-type": "text/plain" });
-      res.end(scenarios[check]?.log ?? "");
-      return true;
-    }
-    const jobM = /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs\/([^/]+)$/.exec(url.pathname);
-    if (jobM && req.method === "GET") {
-      const job = api.objects().find((o) => o.kind === "Job" && o.metadata?.name === jobM[2]);
-      if (!job) return false;
-      const check = job.metadata?.labels?.["lakehouse.dev/check"] ?? "";
-      const sc = scenarios[check];
-      const n = (polls.get(jobM[2]) ?? 0) + 1;
-      polls.set(jobM[2], n);
-      const done = n > sc.polls;
-      const pod: KubeObject = {
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: {
-          name: `${jobM[2]}-abcde`,
-          namespace: jobM[1],
-          labels: { "job-name": jobM[2], "lakehouse.dev/check": check },
-          creationTimestamp: "2026-11-25T14:00:00Z",
-        },
-        status: {
-          phase: done ? (sc.exitCode === 0 ? "Succeeded" : "Failed") : sc.waiting ? "Pending" : "Running",
-          containerStatuses: [
-            {
-              name: "verify",
-              state: done
-                ? { terminated: { exitCode: sc.exitCode, reason: sc.exitCode === 0 ? "Completed" : "Error" } }
-                : sc.waiting
-                  ? {
-                      waiting: {
-                        reason: sc.waiting,
-                        message: `Back-off pulling image "python:3.11.10-slim-bookworm"`,
-                      },
-                    }
-                  : { running: {} },
-            },
-          ],
-        },
-      };
-      api.upsert(pod);
-      if (done) api.upsert({ ...job, status: sc.exitCode === 0 ? { succeeded: 1 } : { failed: 1 } });
-      return false; // the stand-in serves the (updated) Job
-    }
-    return false;
-  };
-}
-
-const PASS: Record<string, Scenario> = {
-  "verify.metastore-available": { polls: 1, exitCode: 0, log: line(PING_OK) },
-  "verify.iceberg-roundtrip": { polls: 2, exitCode: 0, log: line(ROUNDTRIP_OK) },
-  "verify.metadata-backup-restore": {
-    polls: 1,
-    exitCode: 0,
-    log: `restore.sh: downloading\n${JSON.stringify(restoreOk("2026-11-25T12:00:00Z"))}\n`,
-  },
-};
-const PROM_OK = {
-  status: 200,
-  body: JSON.stringify({
-    status: "success",
-    data: { resultType: "vector", result: [{ metric: {}, value: [1, "0.9997"] }] },
-  }),
-};
 
 describe("verify runner against the Kubernetes API stand-in", function () {
   this.timeout(30_000);
