@@ -154,7 +154,6 @@ export function loadKubeConfig(
   let source: string;
   if (file) source = fromFile(path.resolve(file), "from --kubeconfig");
   else if (env.KUBECONFIG) {
-    // Like kubectl, KUBECONFIG may list several files; client-node merges the ones that exist.
     const files = env.KUBECONFIG.split(path.delimiter).filter(Boolean);
     const existing = files.filter((f) => fs.existsSync(f));
     if (existing.length === 0) {
@@ -163,19 +162,22 @@ export function loadKubeConfig(
           `pass --kubeconfig, or evaluate kubectl output offline with --from.`,
       );
     }
-    if (existing.length === 1) source = fromFile(existing[0], "from KUBECONFIG");
-    else {
+    // Like kubectl, skip listed files that do not exist; the first file that sets current-context wins.
+    fromFile(existing[0], "from KUBECONFIG");
+    for (const f of existing.slice(1)) {
+      const more = new KubeConfig();
       try {
-        kc.loadFromDefault({}, false);
+        more.loadFromFile(f);
+        kc.mergeConfig(more, Boolean(kc.getCurrentContext()));
       } catch (e) {
         throw new InputError(
-          `The kubeconfig files in KUBECONFIG (${existing.join(", ")}) could not be read: ${(e as Error).message}. ` +
-            `Fix them or pass one file with --kubeconfig.`,
+          `The kubeconfig file ${f} (from KUBECONFIG) could not be merged: ${(e as Error).message}. ` +
+            `Fix it, remove it from KUBECONFIG, or pass one file with --kubeconfig.`,
           { cause: e },
         );
       }
-      source = existing.join(path.delimiter);
     }
+    source = existing.join(path.delimiter);
   } else {
     const home = path.join(env.HOME ?? os.homedir(), ".kube", "config");
     if (fs.existsSync(home)) source = fromFile(home, "the default");

@@ -338,6 +338,18 @@ describe("live Kubernetes probe (client-node against the API stand-in)", functio
       );
       assert.equal(loadKubeConfig(kubeconfig, "stand-in").context, "stand-in");
       assert.equal(loadKubeConfig(undefined, undefined, { KUBECONFIG: kubeconfig }).context, "stand-in");
+      // KUBECONFIG with several files, like kubectl: missing ones skipped, merged, the first current-context wins.
+      const second = path.join(tmp, "second-kubeconfig");
+      fs.writeFileSync(second, kubeconfigYaml("http://127.0.0.1:9", "second"));
+      const KUBECONFIG = [path.join(tmp, "missing"), kubeconfig, second].join(path.delimiter);
+      assert.equal(loadKubeConfig(undefined, undefined, { KUBECONFIG }).context, "stand-in");
+      assert.deepEqual(
+        [
+          loadKubeConfig(undefined, "second", { KUBECONFIG }).server,
+          loadKubeConfig(undefined, "second", { KUBECONFIG }).context,
+        ],
+        ["http://127.0.0.1:9", "second"],
+      );
     });
   });
 
