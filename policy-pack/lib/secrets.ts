@@ -1,7 +1,7 @@
 /**
  * Heuristics for plaintext secrets: key names that say "this is a credential" and value shapes that are one
- * (AWS access key ids, PEM private keys), plus `key=value` / `key: value` lines and Hadoop-style XML
- * properties inside larger text (catalog properties, hive-site.xml). Pure. Findings name the key, never the value.
+ * (AWS access key ids, PEM private keys), plus `key=value` / `key: value` lines, Hadoop-style XML properties and
+ * JVM `-Dkey=value` options inside larger text (catalog properties, hive-site.xml, SERVICE_OPTS). Pure. Findings name the key, never the value.
  */
 
 /** Key names that hold credentials (matched at the end of the name, case-insensitive). */
@@ -42,6 +42,12 @@ export function secretInText(text: string): string | undefined {
   const xml = /<name>\s*([^<]+?)\s*<\/name>\s*<value>\s*([^<]*?)\s*<\/value>/g;
   for (let m = xml.exec(text); m; m = xml.exec(text)) {
     if (isSecretName(m[1]) && !isPlaceholder(m[2])) return `property '${m[1]}' has a literal value`;
+  }
+  // JVM system properties in option strings (SERVICE_OPTS, JAVA_TOOL_OPTIONS): -Dkey=value.
+  const jvm = /(?:^|\s)-D([A-Za-z0-9_.-]+)=("[^"]*"|'[^']*'|\S*)/g;
+  for (let m = jvm.exec(text); m; m = jvm.exec(text)) {
+    const v = m[2].replace(/^["']|["']$/g, "");
+    if (isSecretName(m[1]) && !isPlaceholder(v)) return `JVM property '${m[1]}' has a literal value`;
   }
   for (const line of text.split(/\r?\n/)) {
     const m = /^\s*-?\s*([A-Za-z0-9_.-]+)\s*[=:]\s*(.*?)\s*$/.exec(line);

@@ -85,6 +85,22 @@ describe("policy no-plaintext-secrets", () => {
     assert.deepEqual(runPolicy(ID, plan, { allowKeys: ["TOKEN"] }), []);
   });
 
+  it("JVM -D options in an env value: a literal password is found, a $(VAR) reference is not", () => {
+    const opts = (pw: string) =>
+      `-Xmx768m -Djavax.jdo.option.ConnectionUserName=$(DB_USER) -Djavax.jdo.option.ConnectionPassword=${pw} -javaagent:/x.jar`;
+    const plan = withChange("metastore-server", (p) => {
+      p.spec.template.spec.containers[0].env.push({ name: "SERVICE_OPTS", value: opts("$(DB_PASSWORD)") });
+    });
+    assert.deepEqual(runPolicy(ID, plan), []);
+    const bad = withChange("metastore-server", (p) => {
+      p.spec.template.spec.containers[0].env.push({ name: "SERVICE_OPTS", value: opts("hunter2") });
+    });
+    assert.match(
+      one(bad),
+      /env 'SERVICE_OPTS': JVM property 'javax.jdo.option.ConnectionPassword' has a literal value/,
+    );
+  });
+
   it("ConfigMap data key holding a secret", () => {
     const plan = withChange("metastore-site", (p) => (p.data.AWS_SECRET_ACCESS_KEY = "s3cr3t"));
     assert.equal(
