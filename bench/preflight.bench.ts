@@ -224,7 +224,11 @@ async function main(): Promise<void> {
         `  list calls per kind = pages: ${pageMismatch.length === 0 ? "OK" : `MISSED ${JSON.stringify(pageMismatch)}`}; ` +
           `other requests: ${other.length}; kinds not ok: ${bad.length ? bad.join(", ") : "none"}`,
       );
-      console.log(`  chains: ${cs.map((c) => `${c.kind} ${c.pages}p/${c.ms}ms`).join(", ")}`);
+      const sum = cs.reduce((t, c) => t + c.ms, 0);
+      console.log(
+        `  chains: ${cs.map((c) => `${c.kind} ${c.pages}p/${c.ms}ms`).join(", ")}; sum ${sum} ms ` +
+          `(= ${(sum / wall).toFixed(1)} x wall: what one kind after another would take at least)`,
+      );
     }
     const sorted = [...walls].sort((a, b) => a - b);
     console.log(
