@@ -16,6 +16,7 @@ import {
   need,
   notReadyReason,
   percent,
+  withKind,
   plural,
   ref,
 } from "./util";
@@ -257,9 +258,9 @@ const gitops = prereq("prereq.gitops", "GitOps: Flux controllers up and reconcil
       remediation: "Bootstrap Flux against your Git repository (`flux bootstrap ...`).",
     };
   }
-  const notReady = [...ks.items, ...hrs.items]
+  const notReady = [...withKind(ks.items, "kustomizations"), ...withKind(hrs.items, "helmreleases")]
     .filter((o) => o.spec?.suspend !== true && !isReady(o))
-    .map((o) => `${o.kind ?? ""} ${ref(o)} (${notReadyReason(o)})`.trim());
+    .map((o) => `${o.kind} ${ref(o)} (${notReadyReason(o)})`);
   if (notReady.length) {
     return {
       status: "fail",

@@ -23,6 +23,7 @@ import {
   plural,
   podPhase,
   ref,
+  withKind,
 } from "./util";
 
 /** Ceph capacities are terabytes: "7Ti" reads better than "7153.96Gi". */
@@ -439,7 +440,7 @@ const flux: CheckDefinition = {
     for (const kind of ["gitrepositories", "kustomizations", "helmreleases"] as const) {
       const n = need(facts, kind, expected);
       if ("outcome" in n) return n.outcome;
-      all.push(...n.items);
+      all.push(...withKind(n.items, kind));
     }
     const suspended = all.filter((o) => o.spec?.suspend === true);
     const bad = all.filter((o) => o.spec?.suspend !== true && !isReady(o));

@@ -115,6 +115,14 @@ export function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
+/**
+ * Tags each item with its Kind when the list omitted it (the API's list responses do), so messages can say
+ * "Kustomization flux-system/apps" in live mode as well as offline.
+ */
+export function withKind(items: readonly KubeObject[], kind: Kind): KubeObject[] {
+  return items.map((o) => (o && !o.kind ? { ...o, kind: KIND_LABEL[kind] } : o));
+}
+
 /** `ns/name` of an object. */
 export function ref(o: KubeObject): string {
   const ns = o.metadata?.namespace;

@@ -299,6 +299,16 @@ describe("state", () => {
       remediation: /flux get all -A \| grep -v True/,
     },
     {
+      name: "live lists omit each item's kind: messages still name it",
+      mutate: (f) => {
+        for (const k of ["gitrepositories", "kustomizations", "helmreleases"] as const)
+          items(f, k).forEach((o) => delete o.kind);
+        setCondition(find(f, "helmreleases", "nextcloud"), "Ready", "False", "UpgradeFailed");
+      },
+      status: "warn",
+      observed: /HelmRelease home\/nextcloud \(UpgradeFailed\)/,
+    },
+    {
       name: "suspended object",
       mutate: (f) => (find(f, "kustomizations", "airflow").spec!.suspend = true),
       status: "warn",
