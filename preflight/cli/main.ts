@@ -9,7 +9,6 @@ import { defaultConfig, loadStackFile, type LoadedConfig } from "../config/load"
 import { EXIT, InputError, PHASES, type Phase, type Report } from "../model";
 import { OUTPUT_FORMATS, renderReport, type OutputFormat } from "../render";
 import type { FactSource } from "../runner";
-import { runPreflight } from "../runner";
 
 /** Where the CLI writes and what it knows about its surroundings; injected so tests can run it in-process. */
 export interface CliIO {
@@ -91,7 +90,8 @@ interface Parsed {
   out?: string;
 }
 
-const OPTIONS = {
+/** Every flag the CLI accepts (the usage text must mention each). */
+export const CLI_OPTIONS = {
   stack: { type: "string" },
   kubeconfig: { type: "string" },
   context: { type: "string" },
@@ -130,10 +130,10 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 /** Parses argv (without `node script`). Throws InputError for anything a user typed wrong. */
 export function parseCli(argv: readonly string[]): Parsed {
   let parsed: ReturnType<
-    typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>
+    typeof parseArgs<{ args: string[]; options: typeof CLI_OPTIONS; allowPositionals: true }>
   >;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: [...argv], options: CLI_OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
     throw flagError(e);
   }
@@ -232,6 +232,9 @@ async function assess(args: Parsed, io: CliIO): Promise<number> {
       context: args.context,
     };
   }
+  // Loaded here, not at the top: the runner pulls in the Kubernetes and S3 clients, which `--help` and a
+  // mistyped flag should not wait for.
+  const { runPreflight } = await import("../runner");
   const report = await runPreflight({ config, stack: args.stack ?? null, source });
   const color = args.output === "table" && io.isTTY && !io.env.NO_COLOR;
   io.stdout.write(
