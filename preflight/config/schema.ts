@@ -220,7 +220,7 @@ export const foundationSchema = z
      */
     s3Endpoint: z.union([z.literal(""), z.url()]).default(""),
     /** Key prefix of the metastore dumps inside `backupBucket`. */
-    backupPrefix: z.string().default("metastore/"),
+    backupPrefix: z.string().default("metastore"),
     /**
      * Extra labels on the ServiceMonitor and PrometheusRule, so the Prometheus Operator selects them
      * (kube-prometheus-stack selects `release: <its release name>` unless told otherwise).

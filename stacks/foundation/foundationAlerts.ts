@@ -1,0 +1,73 @@
+/**
+ * `lakehouse:foundation:FoundationAlerts`: the phase's PrometheusRule (metastore/database down, backup failed or
+ * stale, the availability SLO's recording rules and burn-rate alerts), rendered by rules.ts.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { LakehouseConfig } from "../../preflight/config/schema";
+import type { PlatformBase } from "../types";
+import { foundationLabels } from "./common";
+import { FOUNDATION_NAMES } from "./names";
+import { renderFoundationRules, type FoundationRulesInput } from "./rules";
+
+export interface FoundationAlertsArgs {
+  /** Parsed config: `foundation.backupMaxAgeHours/availabilityObjective/monitoringLabels`. */
+  readonly config: LakehouseConfig;
+  /** The platform base (namespace). */
+  readonly base: PlatformBase;
+  /**
+   * Extra labels on every alert (e.g. for Alertmanager routing).
+   * @default {}
+   */
+  readonly alertLabels?: Readonly<Record<string, string>>;
+}
+
+/** Pure: the rules input for a config (the names the other foundation components use). */
+export function foundationRulesInput(config: LakehouseConfig, namespace: string): FoundationRulesInput {
+  return {
+    namespace,
+    metastoreJob: FOUNDATION_NAMES.metastore,
+    databaseStatefulSet: FOUNDATION_NAMES.database,
+    backupCronJob: FOUNDATION_NAMES.backup,
+    backupMaxAgeHours: config.foundation.backupMaxAgeHours,
+    availabilityObjective: config.foundation.availabilityObjective,
+  };
+}
+
+export class FoundationAlerts extends pulumi.ComponentResource {
+  /** PrometheusRule name. */
+  declare public readonly ruleName: pulumi.Output<string>;
+  /** Alert names, in order. */
+  declare public readonly alerts: pulumi.Output<string[]>;
+
+  constructor(name: string, args: FoundationAlertsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("lakehouse:foundation:FoundationAlerts", name, {}, opts);
+    const { config, base } = args;
+    const rules = renderFoundationRules({
+      ...foundationRulesInput(config, base.namespace),
+      extraLabels: args.alertLabels,
+    });
+    const rule = new k8s.apiextensions.CustomResource(
+      `${name}-rules`,
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PrometheusRule",
+        metadata: {
+          name: FOUNDATION_NAMES.rules,
+          namespace: base.namespace,
+          labels: {
+            ...foundationLabels("alerts", FOUNDATION_NAMES.rules),
+            ...config.foundation.monitoringLabels,
+          },
+        },
+        spec: rules,
+      },
+      { parent: this },
+    );
+    this.ruleName = rule.metadata.name;
+    this.alerts = pulumi.output(
+      rules.groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : []))),
+    );
+    this.registerOutputs({ ruleName: this.ruleName, alerts: this.alerts });
+  }
+}
