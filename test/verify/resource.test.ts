@@ -50,6 +50,13 @@ const doc = (status: CheckResult["status"]): VerificationResult => ({
   leftovers: [],
 });
 
+/** Stands for a resource of the phase (CustomResource is abstract in the SDK's types). */
+class PhaseResource extends pulumi.CustomResource {
+  constructor(name: string) {
+    super("kubernetes:apps/v1:Deployment", name, { spec: {} });
+  }
+}
+
 const value = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply((v) => resolve(v)));
 
 describe("Verification resource (Pulumi mocks)", function () {
@@ -79,7 +86,7 @@ describe("Verification resource (Pulumi mocks)", function () {
       "test",
       preview,
     );
-    const phase = new pulumi.CustomResource("kubernetes:apps/v1:Deployment", "hive-metastore", { spec: {} });
+    const phase = new PhaseResource("hive-metastore");
     const config = configSchema.parse({});
     const v = verifyPhase("foundation-verification", {
       phase: "foundation",
