@@ -85,11 +85,14 @@ export function parsePlanArgs(argv: string[]): PlanArgs | "help" {
   };
 }
 
-/** The stack file's config as Pulumi would hand it to the program, with snapshotFiles forced to `files`. */
+/**
+ * The stack file's config as Pulumi would hand it to the program, with snapshotFiles forced to `files`. Like the
+ * Pulumi CLI it reads `Pulumi.<stack>.yaml` from the working directory (npm runs scripts from the project root).
+ */
 export function stackRuntimeConfig(
   stack: string,
   files: readonly string[],
-  dir = ROOT,
+  dir = process.cwd(),
 ): Record<string, string> {
   // Validates first (InputError naming key/seen/expected), exactly as the program will.
   loadStackFile(stack, dir);
