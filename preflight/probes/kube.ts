@@ -239,7 +239,7 @@ async function listPage(
   clients: Clients,
   spec: KindSpec,
   version: string,
-  opts: { limit: number; continueToken?: string; timeoutMs: number },
+  opts: { limit?: number; continueToken?: string; timeoutMs: number },
 ): Promise<PageResult> {
   const ctl = new AbortController();
   let raw: string | undefined;
@@ -413,24 +413,33 @@ async function collectKind(
 ): Promise<{ collection: Collection; pages: number }> {
   let pages = 0;
   for (let v = 0; v < spec.versions.length; v++) {
-    const items: KubeObject[] = [];
-    let continueToken: string | undefined;
-    try {
-      do {
-        pages++;
-        const page = await listPage(clients, spec, spec.versions[v], {
-          limit: opts.pageSize,
-          continueToken,
-          timeoutMs: opts.requestTimeoutMs,
-        });
-        items.push(...page.items);
-        continueToken = page.continueToken;
-      } while (continueToken);
-      return { collection: { state: "ok", items }, pages };
-    } catch (e) {
-      const collection = classifyError(e, spec, server, opts.requestTimeoutMs, pages);
-      if (collection.state === "absent" && v + 1 < spec.versions.length) continue;
-      return { collection, pages };
+    let limit: number | undefined = opts.pageSize;
+    for (;;) {
+      const items: KubeObject[] = [];
+      let continueToken: string | undefined;
+      try {
+        do {
+          pages++;
+          const page = await listPage(clients, spec, spec.versions[v], {
+            limit,
+            continueToken,
+            timeoutMs: opts.requestTimeoutMs,
+          });
+          items.push(...page.items);
+          continueToken = page.continueToken;
+        } while (continueToken);
+        return { collection: { state: "ok", items }, pages };
+      } catch (e) {
+        // A continue token expires after a few minutes (HTTP 410). Like client-go's pager, fall back once to
+        // one unpaged list instead of stitching pages from two different snapshots.
+        if (e instanceof ApiException && e.code === 410 && continueToken && limit !== undefined) {
+          limit = undefined;
+          continue;
+        }
+        const collection = classifyError(e, spec, server, opts.requestTimeoutMs, pages);
+        if (collection.state === "absent" && v + 1 < spec.versions.length) break;
+        return { collection, pages };
+      }
     }
   }
   return { collection: { state: "absent", message: spec.absentMessage }, pages };

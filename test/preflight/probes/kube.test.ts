@@ -148,6 +148,41 @@ describe("live Kubernetes probe (client-node against the API stand-in)", functio
     assert.ok(expectedRequests > KINDS.length + 10, "the fixtures really page");
   });
 
+  it("an expired continue token (410) -> one unpaged list of that kind, like client-go's pager", async () => {
+    const { api, kubeconfig } = await start({
+      objects,
+      extraRoutes: (req, res) => {
+        const url = new URL(req.url ?? "/", "http://x");
+        if (url.pathname !== "/api/v1/pods" || !url.searchParams.has("continue")) return false;
+        res.writeHead(410, { "content-type": "application/json" });
+        res.end(
+          JSON.stringify({
+            kind: "Status",
+            apiVersion: "v1",
+            status: "Failure",
+            reason: "Expired",
+            code: 410,
+          }),
+        );
+        return true;
+      },
+    });
+    const facts = await collectLiveFacts(config({ pageSize: 20 }), { kubeconfig, skipS3: true });
+    const pods = facts.kinds.pods;
+    assert.equal(pods.state, "ok");
+    if (pods.state === "ok") assert.equal(pods.items.length, ofKind(objects, "pods").length);
+    assert.deepEqual(
+      api.requests
+        .filter((r) => r.plural === "pods")
+        .map((r) => [r.query.limit, r.query.continue !== undefined, r.status]),
+      [
+        ["20", false, 200],
+        ["20", true, 410],
+        [undefined, false, 200],
+      ],
+    );
+  });
+
   it("403 on one kind -> forbidden naming verb and resource; the other kinds still ok", async () => {
     const { kubeconfig } = await start({ objects, faults: { cephobjectstores: 403 } });
     const facts = await collectLiveFacts(config(), { kubeconfig, skipS3: true });
