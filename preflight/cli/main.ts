@@ -41,7 +41,7 @@ Options:
   --context NAME       Kube context for live mode. Default: the kubeconfig's current context.
   --from FILE          Offline mode: a file from \`kubectl get ... -o json\` (or YAML), a NodeMetricsList,
                        or a capture file. Repeat for several files.
-  --output FORMAT      table (default; colour only on a terminal without NO_COLOR), json (exactly one
+  -o, --output FORMAT  table (default; colour only on a terminal without NO_COLOR), json (exactly one
                        object on stdout), or markdown (to paste into an issue or runbook).
   --phase PHASE        Focus on one phase's gate (foundation, compute or analytics): the exit code is 0
                        when that gate is open and 3 when it is closed.
@@ -54,7 +54,8 @@ capture:
 Exit codes:
   0  ready: a trigger is met and no critical prerequisite fails (with --phase: that gate is open);
      capture: the file was written
-  1  unexpected error (one line; LAKEHOUSE_DEBUG=1 adds the stack trace)
+  1  unexpected error (one line; LAKEHOUSE_DEBUG=1 adds the stack trace);
+     capture: not a single kind could be read (nothing written)
   2  invalid input: unknown flag, invalid stack config, unreadable or malformed --from file, bad --out
   3  blocked: a critical prerequisite failed or could not be checked (with --phase: that gate is closed)
   4  not needed: no trigger condition is met
@@ -75,7 +76,8 @@ Examples:
   npm run preflight -- --stack anton --from snapshot.json
 
 Offline files by hand (see docs/preflight-cli.md):
-  kubectl get nodes,pods,pvc,storageclass,svc,deploy,crd,cephclusters,cephobjectstores,helmreleases,kustomizations,gitrepositories -A -o json > cluster.json
+  kubectl get nodes,pods,pvc,storageclass,svc,deploy,statefulsets,crd,cephclusters,cephobjectstores,\\
+    objectbucketclaims,helmreleases,kustomizations,gitrepositories,clustersecretstores -A -o json > cluster.json
   kubectl get --raw /apis/metrics.k8s.io/v1beta1/nodes > metrics.json
 `;
 
