@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { loadStackFile, parseYamlText } from "../preflight/config/load";
-import { EXIT, InputError } from "../preflight/model";
+import { EXIT, InputError, PHASES } from "../preflight/model";
 import { evaluatePolicies } from "../policy-pack/evaluate";
 import type { PlannedResource, PolicyViolation } from "../policy-pack/types";
 import { runUnderMocks, toRuntimeConfig, type MockRunResult, type RecordedResource } from "./mockrun";
@@ -128,6 +128,9 @@ export function phaseOf(r: RecordedResource): string {
   }
   const meta = (r.inputs.metadata ?? {}) as { labels?: Record<string, string> };
   if (meta.labels?.["lakehouse.dev/phase"]) return meta.labels["lakehouse.dev/phase"];
+  // A phase's own dynamic resources (e.g. its Verification) carry the phase as an input.
+  if (typeof r.inputs.phase === "string" && (PHASES as readonly string[]).includes(r.inputs.phase))
+    return r.inputs.phase;
   if (r.type.endsWith(":Readiness")) return "readiness";
   return "program";
 }
@@ -204,11 +207,13 @@ export function renderTable(r: PlanResult): string {
   }
   lines.push("", `Resources pulumi up would create (${r.resources.length}):`);
   const phases = [...new Set(r.resources.map((x) => x.phase))];
+  const typeWidth = Math.max(4, ...r.resources.map((x) => x.type.length));
+  const nameWidth = Math.max(4, ...r.resources.map((x) => (x.kubernetesName ?? x.name).length));
   for (const p of phases) {
     lines.push(`  [${p}]`);
     for (const x of r.resources.filter((y) => y.phase === p)) {
       const name = x.kubernetesName ?? x.name;
-      lines.push(`    ${x.type.padEnd(48)} ${name.padEnd(36)} ${x.namespace ?? "-"}`);
+      lines.push(`    ${x.type.padEnd(typeWidth)}  ${name.padEnd(nameWidth)}  ${x.namespace ?? "-"}`);
     }
   }
   if (r.warnings.length)
