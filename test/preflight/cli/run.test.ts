@@ -9,6 +9,7 @@ import * as path from "path";
 import { CLI_OPTIONS, exitCode, parseCli, run, USAGE } from "../../../preflight/cli/main";
 import type { Report } from "../../../preflight/model";
 import { EXIT, InputError } from "../../../preflight/model";
+import { kubeconfigYaml, refusedUrl } from "../../harness/kube-api";
 import { blockedReport } from "../render/sample";
 import {
   airflowPodsPending,
@@ -234,6 +235,19 @@ describe("preflight CLI (in-process)", function () {
       });
       assert.equal(r.code, 4, r.stderr);
       assert.ok(JSON.parse(r.stdout).origin.includes(small));
+    });
+  });
+
+  describe("capture", () => {
+    it("an unreachable API: exit 1 with one line, nothing written", async () => {
+      const kubeconfig = path.join(tmp, "refused.kubeconfig");
+      fs.writeFileSync(kubeconfig, kubeconfigYaml(await refusedUrl(), "refused"));
+      const out = path.join(tmp, "never.json");
+      const r = await runInProcess(["capture", "--out", out, "--kubeconfig", kubeconfig]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /could not read anything from the Kubernetes API .*never\.json was not written/);
+      assert.doesNotMatch(r.stderr, STACK_LINE);
+      assert.equal(fs.existsSync(out), false);
     });
   });
 
