@@ -50,7 +50,7 @@ export async function collectLive(
   const s3Promise: Promise<S3Observation> = opts.skipS3
     ? Promise.resolve({
         state: "skipped",
-        reason: "The S3 round trip was not requested (capture or --skip-s3).",
+        reason: "The S3 round trip was not requested (capture reads the cluster only).",
       })
     : probeObjectStore(config, loaded, env, endpointConfigured ? undefined : stores);
 

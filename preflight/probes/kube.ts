@@ -314,7 +314,7 @@ async function listPage(
   } finally {
     clearTimeout(timer);
   }
-  call.catch(() => undefined); // the losing side of the race must not become an unhandled rejection
+  // (Promise.race subscribes to `call`, so its late AbortError after a timeout is not an unhandled rejection.)
   if (raw === undefined) throw new Error("the API answered without a body");
   let body: { apiVersion?: string; items?: unknown; metadata?: { continue?: string } };
   try {
