@@ -9,7 +9,15 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { V1ConfigMap, V1EnvVar, V1Job } from "@kubernetes/client-node";
+import type {
+  V1ConfigMap,
+  V1Container,
+  V1EnvVar,
+  V1Job,
+  V1Volume,
+  V1VolumeMount,
+} from "@kubernetes/client-node";
+import { awsCliBundle, withAwsCliOnPath } from "../stacks/foundation/awsCli";
 import { platformLabels } from "../stacks/types";
 import { PYTHON_PACKAGES, type BucketTarget, type FoundationTargets } from "./targets";
 
@@ -45,34 +53,19 @@ const secretEnv = (name: string, secret: string, key: string): V1EnvVar => ({
   name,
   valueFrom: { secretKeyRef: { name: secret, key } },
 });
-const configMapEnv = (name: string, configMap: string, key: string): V1EnvVar => ({
-  name,
-  valueFrom: { configMapKeyRef: { name: configMap, key } },
-});
 
-/** S3_ENDPOINT, S3_BUCKET and the keys for a bucket; OBC values come from Rook's ConfigMap and Secret. */
+/** S3_ENDPOINT, S3_BUCKET and the keys for a bucket (the keys by reference to their Secret). */
 export function bucketEnv(b: BucketTarget, region: string): V1EnvVar[] {
-  const env: V1EnvVar[] = [];
-  if (b.configMap) {
-    env.push(
-      configMapEnv("BUCKET_HOST", b.configMap, "BUCKET_HOST"),
-      configMapEnv("BUCKET_PORT", b.configMap, "BUCKET_PORT"),
-    );
-    env.push(configMapEnv("S3_BUCKET", b.configMap, "BUCKET_NAME"));
-    // Kubernetes expands $(VAR) from variables defined earlier in the list.
-    env.push({ name: "S3_ENDPOINT", value: b.endpoint || "http://$(BUCKET_HOST):$(BUCKET_PORT)" });
-  } else {
-    env.push({ name: "S3_BUCKET", value: b.bucket }, { name: "S3_ENDPOINT", value: b.endpoint });
-  }
-  env.push(
+  return [
+    { name: "S3_ENDPOINT", value: b.endpoint },
+    { name: "S3_BUCKET", value: b.bucket },
     secretEnv("AWS_ACCESS_KEY_ID", b.secret, b.accessKeyKey),
     secretEnv("AWS_SECRET_ACCESS_KEY", b.secret, b.secretKeyKey),
     { name: "AWS_REGION", value: region },
     // Ceph RGW before Reef answers recent AWS SDKs' flexible-checksum uploads with HTTP 411.
     { name: "AWS_REQUEST_CHECKSUM_CALCULATION", value: "when_required" },
     { name: "AWS_RESPONSE_CHECKSUM_VALIDATION", value: "when_required" },
-  );
-  return env;
+  ];
 }
 
 /** A shell line that runs a Python script, pip-installing the pinned packages first unless the image has them. */
@@ -107,7 +100,14 @@ export function foundationManifests(
     metadata: { name: scriptsName, namespace: t.namespace, labels },
     data: { ...scripts },
   };
-  const job = (what: string, checkId: string, image: string, command: string[], env: V1EnvVar[]): V1Job => ({
+  const job = (
+    what: string,
+    checkId: string,
+    image: string,
+    command: string[],
+    env: V1EnvVar[],
+    extra: { initContainers?: V1Container[]; volumes?: V1Volume[]; volumeMounts?: V1VolumeMount[] } = {},
+  ): V1Job => ({
     apiVersion: "batch/v1",
     kind: "Job",
     metadata: {
@@ -132,6 +132,7 @@ export function foundationManifests(
             runAsGroup: 1000,
             seccompProfile: { type: "RuntimeDefault" },
           },
+          ...(extra.initContainers ? { initContainers: extra.initContainers } : {}),
           containers: [
             {
               name: "verify",
@@ -151,12 +152,14 @@ export function foundationManifests(
               volumeMounts: [
                 { name: "scripts", mountPath: "/scripts", readOnly: true },
                 { name: "tmp", mountPath: "/tmp" },
+                ...(extra.volumeMounts ?? []),
               ],
             },
           ],
           volumes: [
             { name: "scripts", configMap: { name: scriptsName, defaultMode: 0o555 } },
             { name: "tmp", emptyDir: { sizeLimit: "2Gi" } },
+            ...(extra.volumes ?? []),
           ],
         },
       },
@@ -171,9 +174,10 @@ export function foundationManifests(
     { name: "PGDATABASE", value: db.name },
   ];
   const warehouseEnv = bucketEnv(t.warehouse, t.region);
-  const warehouseUri = t.warehouse.configMap
-    ? `s3://$(S3_BUCKET)/${t.warehouse.path}`
-    : `s3://${t.warehouse.bucket}/${t.warehouse.path}`;
+  // The same AWS CLI side-load as the backup CronJob (stacks/foundation/awsCli.ts): the postgres image has
+  // pg_restore/psql, the pinned aws-cli image's bundle is copied next to them by an init container.
+  const aws = awsCliBundle(t.images.awsCli);
+  const warehouseUri = `s3://${t.warehouse.bucket}/${t.warehouse.path}`;
   return {
     configMap,
     jobs: [
@@ -209,8 +213,18 @@ export function foundationManifests(
           "restore",
           "verify.metadata-backup-restore",
           t.images.restore,
-          ["bash", "/scripts/restore.sh", "--verify"],
-          [...dbEnv, ...bucketEnv(t.backup, t.region), { name: "S3_PREFIX", value: t.backup.prefix }],
+          [...withAwsCliOnPath("/scripts/restore.sh"), "--verify"],
+          [
+            ...aws.env.filter((e) => e.name !== "HOME"),
+            ...dbEnv,
+            ...bucketEnv(t.backup, t.region),
+            { name: "S3_PREFIX", value: t.backup.prefix },
+          ],
+          {
+            initContainers: [aws.initContainer as V1Container],
+            volumes: [aws.volume],
+            volumeMounts: [aws.volumeMount],
+          },
         ),
       },
     ],

@@ -1,33 +1,13 @@
 /**
- * Where the verification Jobs find the foundation phase's services and credentials, derived from the stack
- * config and the foundation's fixed object names (stacks/foundation/names.ts). Pure.
+ * Where the verification Jobs find the foundation phase's services and credentials: the same names, endpoint
+ * and Secrets the phase's components use (stacks/foundation/names.ts, common.ts), derived from the stack
+ * config. Pure.
  *
  * Secrets are referenced (secretKeyRef), never read: the verification never sees a password or an S3 key.
  */
 import type { LakehouseConfig } from "../preflight/config/schema";
-
-/**
- * Names the foundation phase gives its objects. They mirror stacks/foundation/names.ts (FOUNDATION_NAMES)
- * and are repeated here so that verification depends on the contract, not on the phase's module.
- */
-export const FOUNDATION_OBJECTS = {
-  metastoreService: "hive-metastore",
-  metastorePort: 9083,
-  databaseService: "metastore-db",
-  databasePort: 5432,
-  /** Secret with keys `username`, `password`, `database`. */
-  databaseCredentials: "metastore-db-credentials",
-  databaseName: "metastore",
-  /** ObjectBucketClaims: Rook creates a Secret and a ConfigMap of the same name. */
-  warehouseClaim: "lakehouse-warehouse",
-  backupClaim: "lakehouse-metastore-backup",
-  /** CephObjectStoreUser (bucketMode s3-user). */
-  objectUser: "lakehouse",
-  backupCronJob: "metastore-backup",
-} as const;
-
-/** Prefix of the backup objects inside the backup bucket (backup.sh's S3_PREFIX). @default "metastore" */
-export const DEFAULT_BACKUP_PREFIX = "metastore";
+import { inClusterS3Endpoint } from "../stacks/foundation/common";
+import { FOUNDATION_NAMES, METASTORE_PORT, POSTGRES_PORT } from "../stacks/foundation/names";
 
 /** Pinned images of the verification Jobs. */
 export const VERIFY_IMAGES = {
@@ -42,13 +22,9 @@ export const VERIFY_IMAGES = {
 /** The Python packages the Python Jobs need; the same pins as .ci/setup.d/30-python.sh. */
 export const PYTHON_PACKAGES = ["pyiceberg[hive]==0.11.0", "pyarrow==21.0.0"] as const;
 
-/** An S3 location with the Secret (and, for ObjectBucketClaims, the ConfigMap) that describe it. */
+/** An S3 bucket and the Secret holding its keys. */
 export interface BucketTarget {
-  /** Literal bucket name, used when `configMap` is empty. */
   bucket: string;
-  /** ConfigMap with BUCKET_NAME/BUCKET_HOST/BUCKET_PORT (Rook OBC); empty when the bucket is literal. */
-  configMap: string;
-  /** S3 endpoint URL; empty = `http://$(BUCKET_HOST):$(BUCKET_PORT)` from `configMap`. */
   endpoint: string;
   secret: string;
   accessKeyKey: string;
@@ -62,57 +38,68 @@ export interface FoundationTargets {
   warehouse: BucketTarget & { path: string };
   backup: BucketTarget & { prefix: string };
   region: string;
-  images: { python: string; restore: string };
+  images: { python: string; restore: string; awsCli: string };
   priorityClass: string;
 }
 
 export interface TargetOverrides {
+  /** @default config foundation.backupPrefix */
   backupPrefix?: string;
+  /** @default VERIFY_IMAGES.python */
   pythonImage?: string;
+  /** @default config images.backup (the backup CronJob's image) */
   restoreImage?: string;
+}
+
+/**
+ * The Secret with a bucket's keys: Rook's Secret named like the ObjectBucketClaim (bucketMode obc) or the
+ * CephObjectStoreUser's Secret (s3-user). The same rule as the phase's `bucketCredentials` (a test holds them
+ * equal); repeated so the CLI does not load @pulumi/kubernetes.
+ */
+export function bucketSecret(
+  config: LakehouseConfig,
+  claim: string,
+): Omit<BucketTarget, "bucket" | "endpoint"> {
+  return config.foundation.bucketMode === "obc"
+    ? { secret: claim, accessKeyKey: "AWS_ACCESS_KEY_ID", secretKeyKey: "AWS_SECRET_ACCESS_KEY" }
+    : {
+        secret: `rook-ceph-object-user-${config.cluster.objectStore}-${FOUNDATION_NAMES.objectUser}`,
+        accessKeyKey: "AccessKey",
+        secretKeyKey: "SecretKey",
+      };
 }
 
 /** Derives every name the Jobs use from the config. */
 export function foundationTargets(config: LakehouseConfig, over: TargetOverrides = {}): FoundationTargets {
   const ns = config.platform.namespace;
   const f = config.foundation;
-  const rgwEndpoint = `http://${config.cluster.rgwService}.${config.cluster.cephNamespace}.svc`;
-  const bucket = (claim: string, name: string): BucketTarget =>
-    f.bucketMode === "obc"
-      ? {
-          bucket: name,
-          configMap: claim,
-          endpoint: config.s3.endpoint,
-          secret: claim,
-          accessKeyKey: "AWS_ACCESS_KEY_ID",
-          secretKeyKey: "AWS_SECRET_ACCESS_KEY",
-        }
-      : {
-          bucket: name,
-          configMap: "",
-          endpoint: config.s3.endpoint || rgwEndpoint,
-          secret: `rook-ceph-object-user-${config.cluster.objectStore}-${FOUNDATION_OBJECTS.objectUser}`,
-          accessKeyKey: "AccessKey",
-          secretKeyKey: "SecretKey",
-        };
+  const endpoint = inClusterS3Endpoint(config);
   return {
     namespace: ns,
-    metastoreUri: `thrift://${FOUNDATION_OBJECTS.metastoreService}.${ns}.svc:${FOUNDATION_OBJECTS.metastorePort}`,
+    metastoreUri: `thrift://${FOUNDATION_NAMES.metastore}.${ns}.svc:${METASTORE_PORT}`,
     database: {
-      host: `${FOUNDATION_OBJECTS.databaseService}.${ns}.svc`,
-      port: FOUNDATION_OBJECTS.databasePort,
-      secret: FOUNDATION_OBJECTS.databaseCredentials,
-      name: FOUNDATION_OBJECTS.databaseName,
+      host: `${FOUNDATION_NAMES.database}.${ns}.svc`,
+      port: POSTGRES_PORT,
+      secret: FOUNDATION_NAMES.databaseCredentials,
+      name: FOUNDATION_NAMES.databaseName,
     },
-    warehouse: { ...bucket(FOUNDATION_OBJECTS.warehouseClaim, f.warehouseBucket), path: "warehouse" },
+    warehouse: {
+      bucket: f.warehouseBucket,
+      endpoint,
+      ...bucketSecret(config, FOUNDATION_NAMES.warehouseClaim),
+      path: "warehouse",
+    },
     backup: {
-      ...bucket(FOUNDATION_OBJECTS.backupClaim, f.backupBucket),
-      prefix: over.backupPrefix ?? DEFAULT_BACKUP_PREFIX,
+      bucket: f.backupBucket,
+      endpoint,
+      ...bucketSecret(config, FOUNDATION_NAMES.backupClaim),
+      prefix: over.backupPrefix ?? f.backupPrefix,
     },
     region: config.s3.region,
     images: {
       python: over.pythonImage ?? VERIFY_IMAGES.python,
       restore: over.restoreImage ?? config.images.backup,
+      awsCli: config.images.awsCli,
     },
     priorityClass: config.platform.priorityClasses.batch,
   };

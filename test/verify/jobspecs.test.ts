@@ -5,7 +5,9 @@ import * as path from "node:path";
 import type { V1EnvVar, V1Job } from "@kubernetes/client-node";
 import { configSchema } from "../../preflight/config/schema";
 import { foundationManifests, objectName, readScripts, SCRIPT_FILES } from "../../verify/jobspecs";
-import { foundationTargets } from "../../verify/targets";
+import { bucketCredentials } from "../../stacks/foundation/warehouseBucket";
+import { withAwsCliOnPath } from "../../stacks/foundation/awsCli";
+import { bucketSecret, foundationTargets } from "../../verify/targets";
 
 const envOf = (job: V1Job): Record<string, V1EnvVar> =>
   Object.fromEntries((job.spec?.template.spec?.containers[0].env ?? []).map((e) => [e.name, e]));
@@ -47,11 +49,9 @@ describe("verify Job manifests", () => {
     const rt = envOf(job("icebergRoundtrip"));
     assert.equal(rt.ICEBERG_CATALOG_TYPE.value, "hive");
     assert.equal(rt.ICEBERG_CATALOG_URI.value, "thrift://hive-metastore.lakehouse.svc:9083");
-    assert.deepEqual(rt.S3_BUCKET.valueFrom, {
-      configMapKeyRef: { name: "lakehouse-warehouse", key: "BUCKET_NAME" },
-    });
-    assert.equal(rt.S3_ENDPOINT.value, "http://$(BUCKET_HOST):$(BUCKET_PORT)");
-    assert.equal(rt.ICEBERG_WAREHOUSE.value, "s3://$(S3_BUCKET)/warehouse");
+    assert.equal(rt.S3_BUCKET.value, "lakehouse-warehouse");
+    assert.equal(rt.S3_ENDPOINT.value, "http://rook-ceph-rgw-storage.storage.svc:80");
+    assert.equal(rt.ICEBERG_WAREHOUSE.value, "s3://lakehouse-warehouse/warehouse");
     assert.deepEqual(rt.AWS_SECRET_ACCESS_KEY.valueFrom, {
       secretKeyRef: { name: "lakehouse-warehouse", key: "AWS_SECRET_ACCESS_KEY" },
     });
@@ -64,17 +64,22 @@ describe("verify Job manifests", () => {
   it("the restore Job runs restore.sh --verify with the backup env contract, secrets only by reference", () => {
     const j = job("backupRestore");
     const c = j.spec!.template.spec!.containers[0];
-    assert.deepEqual(c.command, ["bash", "/scripts/restore.sh", "--verify"]);
+    assert.deepEqual(c.command, [...withAwsCliOnPath("/scripts/restore.sh"), "--verify"]);
     assert.equal(c.image, "postgres:16.4");
+    const init = j.spec!.template.spec!.initContainers ?? [];
+    assert.deepEqual(
+      init.map((i) => [i.name, i.image]),
+      [["copy-aws-cli", "amazon/aws-cli:2.17.0"]],
+      "the same AWS CLI side-load as the backup CronJob",
+    );
+    assert.ok(c.volumeMounts?.some((m) => m.mountPath === "/usr/local/aws-cli"));
     const e = envOf(j);
     assert.equal(e.PGHOST.value, "metastore-db.lakehouse.svc");
     assert.equal(e.PGDATABASE.value, "metastore");
     assert.deepEqual(e.PGPASSWORD.valueFrom, {
       secretKeyRef: { name: "metastore-db-credentials", key: "password" },
     });
-    assert.deepEqual(e.S3_BUCKET.valueFrom, {
-      configMapKeyRef: { name: "lakehouse-metastore-backup", key: "BUCKET_NAME" },
-    });
+    assert.equal(e.S3_BUCKET.value, "lakehouse-metastore-backup");
     assert.equal(e.S3_PREFIX.value, "metastore");
     for (const [name, v] of Object.entries(e)) {
       if (/PASSWORD|SECRET|ACCESS_KEY/.test(name))
@@ -84,8 +89,7 @@ describe("verify Job manifests", () => {
 
   it("s3-user mode and overrides: literal bucket, configured endpoint, the object user's Secret, other images", () => {
     const c2 = configSchema.parse({
-      foundation: { bucketMode: "s3-user" },
-      s3: { endpoint: "http://rgw.example:8080" },
+      foundation: { bucketMode: "s3-user", s3Endpoint: "http://rgw.example:8080" },
     });
     const t = foundationTargets(c2, {
       backupPrefix: "hms",
@@ -108,6 +112,20 @@ describe("verify Job manifests", () => {
     });
     assert.equal(restore.spec!.template.spec!.containers[0].image, "registry.local/pg-aws:16.4");
     assert.equal(mm.jobs[0].job.spec!.template.spec!.containers[0].image, "registry.local/verify:1.0");
+  });
+
+  it("uses the same bucket Secrets as the phase's components", () => {
+    for (const bucketMode of ["obc", "s3-user"] as const) {
+      const c = configSchema.parse({ foundation: { bucketMode } });
+      for (const claim of ["lakehouse-warehouse", "lakehouse-metastore-backup"]) {
+        const theirs = bucketCredentials(c, claim);
+        assert.deepEqual(bucketSecret(c, claim), {
+          secret: theirs.secret,
+          accessKeyKey: theirs.accessKeyIdKey,
+          secretKeyKey: theirs.secretAccessKeyKey,
+        });
+      }
+    }
   });
 
   it("object names stay within 63 characters", () => {

@@ -122,7 +122,10 @@ describe("Verification resource (Pulumi mocks)", function () {
     assert.equal(rec.inputs.marker, VERIFICATION_MARKER);
     // The provider serialized (pulumi/pulumi#5294 breaks on captured clients/schemas) and captured nothing big.
     const provider = String(rec.inputs.__provider);
-    assert.ok(provider.length > 100 && provider.length < 20_000, `serialized provider of ${provider.length} chars`);
+    assert.ok(
+      provider.length > 100 && provider.length < 20_000,
+      `serialized provider of ${provider.length} chars`,
+    );
     assert.doesNotMatch(provider, /zod|client-node|require\(".\//);
     assert.equal(rec.inputs.mode, "verified");
     assert.equal(rec.inputs.failed, false);
