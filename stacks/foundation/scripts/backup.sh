@@ -4,10 +4,11 @@
 # then deletes backups older than RETENTION_DAYS. Fails loudly (non-zero exit, one clear line on stderr) on
 # any error: a CronJob whose Job fails is what the "backup failed" alert watches.
 #
-# IMAGE ASSUMED (the CronJob's `images.backup`): bash, GNU coreutils (date, sha256sum), pg_dump/pg_restore of the
-# server's major version or newer (16 for postgres:16.x) and the AWS CLI (`aws`, v1 >= 1.37 or v2; Debian
-# bookworm's `awscli` 2.9 also works). The official `postgres:16.4` image has no `aws`: use an image built
-# FROM postgres:16.4 that adds `awscli` (apt) and pin it by tag or digest. The tests run this script with
+# IMAGE ASSUMED: bash, GNU coreutils (date, stat, sha256sum), pg_dump/pg_restore of the server's major version
+# or newer, and the AWS CLI (`aws`, v1 or v2). The backup CronJob (stacks/foundation/metadataBackup.ts) runs it
+# in `images.backup` (postgres:16.4, which has no `aws`) with the self-contained AWS CLI v2 bundle of
+# `images.awsCli` (amazon/aws-cli:2.17.0) copied in by an init container and put on PATH
+# (stacks/foundation/awsCli.ts); the verification's restore Job does the same. The tests run this script with
 # Debian's pg_dump 15 and awscli 1.45 (PyPI) against a real PostgreSQL and a real Ceph radosgw.
 #
 # Env contract (the CronJob sets these; secrets come from Secrets, never from a ConfigMap):
