@@ -218,7 +218,9 @@ export interface ProbeS3Options {
 /** Replaces both keys wherever they appear (some S3 servers echo the access key id in error bodies). */
 function scrub(text: string, target: S3Target): string {
   let out = text;
-  for (const k of [target.secretAccessKey, target.accessKeyId]) if (k) out = out.split(k).join("***");
+  // Very short "keys" (test values) would mangle ordinary words; real ones are 16+ characters.
+  for (const k of [target.secretAccessKey, target.accessKeyId])
+    if (k && k.length >= 4) out = out.split(k).join("***");
   return out;
 }
 
