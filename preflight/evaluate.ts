@@ -153,15 +153,18 @@ export function evaluate(facts: Facts, opts: EvaluateOptions): Report {
       .filter((c) => closesGates(c) && phasesClosedBy(c).includes(phase))
       .map((c) => c.id);
     const blockedBy = [...new Set([...(decision === "blocked" ? blocking : []), ...closers])];
+    const parts: string[] = [];
+    if (decision === "blocked") parts.push(`the verdict is blocked by ${blocking.join(", ")}`);
+    const own = closers.filter((id) => decision !== "blocked" || !blocking.includes(id));
+    if (own.length) parts.push(`${own.join(", ")} ${own.length === 1 ? "does" : "do"} not pass`);
+    const disabled = opts.config.phases[phase] ? "" : " (phase also disabled in lakehouse:phases)";
     let reason: string;
     if (decision === "not-needed") {
       reason = "closed: no trigger condition is met, so the platform is not needed yet";
-    } else if (!opts.config.phases[phase]) {
-      reason = blockedBy.length
-        ? `closed: ${blockedBy.join(", ")} ${blockedBy.length === 1 ? "does" : "do"} not pass (phase also disabled in lakehouse:phases)`
-        : "open (phase disabled in lakehouse:phases, so nothing deploys)";
-    } else if (blockedBy.length) {
-      reason = `closed: ${blockedBy.join(", ")} ${blockedBy.length === 1 ? "does" : "do"} not pass`;
+    } else if (parts.length) {
+      reason = `closed: ${parts.join("; ")}${disabled}`;
+    } else if (disabled) {
+      reason = "open (phase disabled in lakehouse:phases, so nothing deploys)";
     } else {
       reason = "open: every check gating this phase passes";
     }
