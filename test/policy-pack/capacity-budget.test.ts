@@ -134,4 +134,39 @@ describe("policy capacity-budget", () => {
     short.push(plan[plan.length - 1]);
     assert.equal(runPolicy(ID, short).length, 1);
   });
+
+  it("Helm replicas: a known component's count path, a sibling replicaCount for other charts, helmCharts overrides", () => {
+    const release = (chart: string, values: Record<string, unknown>) =>
+      resourceRequests("kubernetes:helm.sh/v3:Release", { chart, version: "1.0.0", values });
+    const block = { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "1Gi" } };
+    // trino: worker count from server.workers (default 2 when unset), coordinator 1.
+    assert.equal(release("trino", { worker: { resources: block }, server: { workers: 5 } }).cpu, 5);
+    assert.equal(release("trino", { worker: { resources: block } }).cpu, 2);
+    assert.equal(release("trino", { coordinator: { resources: block } }).cpu, 1);
+    // any chart: a replicaCount next to the resources block.
+    assert.equal(release("superset", { web: { replicaCount: 3, resources: block } }).cpu, 3);
+    // config may describe a chart the pack does not know.
+    const custom = resourceRequests(
+      "kubernetes:helm.sh/v3:Release",
+      { chart: "oci://ghcr.io/acme/charts/thing", values: { api: { resources: block }, scale: { api: 4 } } },
+      1,
+      { thing: [{ path: "api", replicas: "scale.api" }] },
+    );
+    assert.equal(custom.cpu, 4);
+    assert.equal(custom.memory, 4 * GiB);
+  });
+
+  it("a ScheduledSparkApplication counts its template's driver and executors", () => {
+    const q = resourceRequests("kubernetes:sparkoperator.k8s.io/v1beta2:ScheduledSparkApplication", {
+      spec: {
+        schedule: "@daily",
+        template: {
+          driver: { coreRequest: "250m", memory: "512m" },
+          executor: { instances: 3, cores: 2, memory: "4g" },
+        },
+      },
+    });
+    assert.equal(q.cpu, 0.25 + 6);
+    assert.equal(q.memory, 512 * MiB + 384 * MiB + 3 * (4 * GiB + 0.1 * 4 * GiB));
+  });
 });
