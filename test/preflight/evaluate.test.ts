@@ -1,4 +1,5 @@
 import * as assert from "assert/strict";
+import * as path from "path";
 import type { CheckDefinition } from "../../preflight/checks/types";
 import { evaluate, runCheck } from "../../preflight/evaluate";
 import type { Facts, Report } from "../../preflight/model";
@@ -243,6 +244,34 @@ describe("evaluate", () => {
     assert.equal(r.checks.length, 28);
     assert.ok(r.checks.some((c) => /could not be evaluated/.test(c.observed)));
     assert.equal(r.decision, "blocked");
+  });
+
+  it("the shipped examples: anton is ready, small-homelab (YAML) is not needed", () => {
+    const ex = (d: string, ...files: string[]) =>
+      files.map((f) => path.resolve(__dirname, "..", "..", "examples", d, f));
+    const anton = evaluate(loadOfflineFacts(ex("anton", "cluster.json", "metrics.json")), {
+      config: config(),
+      stack: null,
+    });
+    assert.equal(anton.decision, "ready");
+    assert.equal(anton.checks.find((c) => c.id === "risk.resource-contention")?.status, "pass");
+    const small = evaluate(loadOfflineFacts(ex("small-homelab", "cluster.yaml", "metrics.yaml")), {
+      config: config(),
+      stack: null,
+    });
+    assert.equal(small.decision, "not-needed");
+    assert.equal(
+      small.checks.find((c) => c.id === "trigger.storage-usage")?.observed,
+      "2 PVCs request 45Gi in total (at or below 200Gi).",
+    );
+    assert.match(
+      small.checks.find((c) => c.id === "prereq.ceph-object-store")!.observed,
+      /CephObjectStore CRD not installed/,
+    );
+    assert.match(
+      small.checks.find((c) => c.id === "prereq.cluster-capacity")!.observed,
+      /^Only 13\.35Gi memory and 7\.4 CPU free on 2 schedulable nodes/,
+    );
   });
 
   it("a disabled phase says so in its gate reason", () => {
