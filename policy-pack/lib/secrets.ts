@@ -50,7 +50,7 @@ export function secretInText(text: string): string | undefined {
     if (isSecretName(m[1]) && !isPlaceholder(v)) return `JVM property '${m[1]}' has a literal value`;
   }
   for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*-?\s*([A-Za-z0-9_.-]+)\s*[=:]\s*(.*?)\s*$/.exec(line);
+    const m = /^\s*-*\s*([A-Za-z0-9_.][A-Za-z0-9_.-]*)\s*[=:]\s*(.*?)\s*$/.exec(line);
     if (m && m[2] !== "" && isSecretName(m[1]) && !isPlaceholder(m[2]) && !/^["']{2}$/.test(m[2])) {
       return `'${m[1]}' has a literal value`;
     }

@@ -47,7 +47,16 @@ export const noPlaintextSecrets: LakehousePolicy = {
     };
 
     for (const t of podTemplates(args.type, props)) {
-      for (const { name: cname, c } of containersOf(t.spec)) checkEnv(c.env, `container '${cname}'`);
+      for (const { name: cname, c } of containersOf(t.spec)) {
+        checkEnv(c.env, `container '${cname}'`);
+        // `--password=...` on a command line ends up in `ps` output and the pod spec alike.
+        for (const field of ["command", "args"]) {
+          asArray(c[field]).forEach((a, i) => {
+            const why = typeof a === "string" ? secretInText(a) : undefined;
+            if (why) found(`container '${cname}' ${field}[${i}]`, why);
+          });
+        }
+      }
     }
 
     if (isKube(args.type, "ConfigMap")) {

@@ -101,6 +101,17 @@ describe("policy no-plaintext-secrets", () => {
     );
   });
 
+  it("a literal password in container args; a $(VAR) reference is fine", () => {
+    const ok = withChange("metastore-server", (p) => {
+      p.spec.template.spec.containers[0].args = ["--db-password=$(DB_PASSWORD)", "--verbose"];
+    });
+    assert.deepEqual(runPolicy(ID, ok), []);
+    const bad = withChange("metastore-server", (p) => {
+      p.spec.template.spec.containers[0].args = ["--verbose", "--db-password=hunter2"];
+    });
+    assert.match(one(bad), /in container 'metastore' args\[1\]: 'db-password' has a literal value/);
+  });
+
   it("ConfigMap data key holding a secret", () => {
     const plan = withChange("metastore-site", (p) => (p.data.AWS_SECRET_ACCESS_KEY = "s3cr3t"));
     assert.equal(
