@@ -36,13 +36,15 @@ if [ -f "$HMS_HOME/lib/.complete-$sum" ] && [ -d "$HMS_HOME/scripts" ]; then
   echo "hive-metastore: $HMS_HOME/lib is complete ($(ls "$HMS_HOME/lib" | wc -l) jars)"
   exit 0
 fi
+# Maven 3.8 prints bare colour resets even in batch/quiet mode; keep the CI log clean (exit status survives: pipefail).
+mvnq() { mvn -q -B -ntp "$@" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'; }
 command -v mvn >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends maven >/dev/null; }
 rm -rf "$HMS_HOME/lib.tmp"
 mkdir -p "$HMS_HOME"
-(cd "$work" && mvn -q -B -ntp -Dstyle.color=never dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$HMS_HOME/lib.tmp")
+(cd "$work" && mvnq dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$HMS_HOME/lib.tmp")
 # The schema SQL (and schematool's upgrade order files) ship only in the metastore's binary tarball, which
 # Maven Central carries as the `bin` classifier of the server artifact; take its scripts/ and conf/ only.
-(cd "$work" && mvn -q -B -ntp -Dstyle.color=never dependency:copy -Dartifact=org.apache.hive:hive-standalone-metastore-server:4.0.0:tar.gz:bin \
+(cd "$work" && mvnq dependency:copy -Dartifact=org.apache.hive:hive-standalone-metastore-server:4.0.0:tar.gz:bin \
   -DoutputDirectory="$work")
 rm -rf "$HMS_HOME/scripts" "$HMS_HOME/conf"
 tar -xzf "$work/hive-standalone-metastore-server-4.0.0-bin.tar.gz" -C "$HMS_HOME" --strip-components=1 \

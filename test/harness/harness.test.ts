@@ -12,6 +12,9 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
+import * as os from "node:os";
+import * as path from "node:path";
+import { startHiveMetastore } from "./hive-metastore";
 import { isAlive } from "./proc";
 import { startPostgres, type Postgres } from "./postgres";
 import { startRadosgw, type Radosgw } from "./radosgw";
@@ -91,5 +94,37 @@ describe("test harness: real PostgreSQL 15", function () {
     await pg.stop();
     assert.equal(isAlive(pid), false, `postmaster pid ${pid} still alive`);
     assert.equal(fs.existsSync(dataDir), false, `${dataDir} still exists`);
+  });
+});
+
+describe("test harness: missing installs give one clear sentence naming the setup script", () => {
+  it("radosgw", async () => {
+    const saved = process.env.PATH;
+    process.env.PATH = fs.mkdtempSync(path.join(os.tmpdir(), "empty-path-"));
+    try {
+      await assert.rejects(
+        startRadosgw(),
+        /^Error: radosgw not installed: run bash \.ci\/setup\.d\/10-apt\.sh \(missing: ceph-mon, /,
+      );
+    } finally {
+      fs.rmSync(process.env.PATH, { recursive: true, force: true });
+      process.env.PATH = saved;
+    }
+  });
+
+  it("Hive Metastore", async () => {
+    const saved = process.env.LAKEHOUSE_HMS_HOME;
+    process.env.LAKEHOUSE_HMS_HOME = fs.mkdtempSync(path.join(os.tmpdir(), "no-hms-"));
+    try {
+      const fake = {} as Parameters<typeof startHiveMetastore>[0];
+      await assert.rejects(
+        startHiveMetastore(fake),
+        /Hive Metastore not installed: run bash \.ci\/setup\.d\/40-hive-metastore\.sh/,
+      );
+    } finally {
+      fs.rmSync(process.env.LAKEHOUSE_HMS_HOME, { recursive: true, force: true });
+      if (saved === undefined) delete process.env.LAKEHOUSE_HMS_HOME;
+      else process.env.LAKEHOUSE_HMS_HOME = saved;
+    }
   });
 });
