@@ -3,6 +3,7 @@ import * as path from "path";
 import type { CheckDefinition } from "../../preflight/checks/types";
 import { evaluate, runCheck } from "../../preflight/evaluate";
 import type { Facts, Report } from "../../preflight/model";
+import { loadOfflineFacts } from "../../preflight/offline/load";
 import {
   config,
   find,
