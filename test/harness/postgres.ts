@@ -49,8 +49,21 @@ function asServerUser(cmd: string, args: string[]): [string, string[]] {
   return [cmd, args];
 }
 
-/** Starts a fresh PostgreSQL 15 cluster. Throws (after cleaning up) when any step fails. */
+/**
+ * Starts a fresh PostgreSQL. The ports come from the kernel but are only reserved once the server binds them, so
+ * another process can take one in between: a failed start is retried once with new ports before giving up.
+ */
 export async function startPostgres(opts: { user?: string } = {}): Promise<Postgres> {
+  try {
+    return await startPostgresOnce(opts);
+  } catch (e) {
+    if (/not installed/.test((e as Error).message)) throw e;
+    return startPostgresOnce(opts);
+  }
+}
+
+/** Starts a fresh PostgreSQL 15 cluster. Throws (after cleaning up) when any step fails. */
+async function startPostgresOnce(opts: { user?: string } = {}): Promise<Postgres> {
   requireBinaries(
     "PostgreSQL 15",
     [`${PG_BIN}/initdb`, `${PG_BIN}/postgres`, `${PG_BIN}/pg_isready`, `${PG_BIN}/psql`],

@@ -88,8 +88,21 @@ rgw thread pool size = 32
 `;
 }
 
-/** Starts mon + OSD + radosgw and a first S3 user. Throws (after cleaning up) when any step fails. */
+/**
+ * Starts a fresh radosgw. The ports come from the kernel but are only reserved once the server binds them, so
+ * another process can take one in between: a failed start is retried once with new ports before giving up.
+ */
 export async function startRadosgw(opts: { startTimeoutMs?: number } = {}): Promise<Radosgw> {
+  try {
+    return await startRadosgwOnce(opts);
+  } catch (e) {
+    if (/not installed/.test((e as Error).message)) throw e;
+    return startRadosgwOnce(opts);
+  }
+}
+
+/** Starts mon + OSD + radosgw and a first S3 user. Throws (after cleaning up) when any step fails. */
+async function startRadosgwOnce(opts: { startTimeoutMs?: number } = {}): Promise<Radosgw> {
   requireBinaries("radosgw", BINARIES, INSTALL_HINT);
   const timeoutMs = opts.startTimeoutMs ?? 60_000;
   const base = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-rgw-"));
