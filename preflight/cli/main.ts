@@ -3,9 +3,10 @@
  * `runPreflight` (or the live collection for `capture`), renders the report and maps the decision to the exit
  * code contract (`EXIT` in ../model). Everything it prints for people goes to stderr, except the report.
  */
+import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { defaultConfig, loadStackFile, type LoadedConfig } from "../config/load";
+import { defaultConfig, loadStackFile, parseYamlText, type LoadedConfig } from "../config/load";
 import { EXIT, InputError, PHASES, type Phase, type Report } from "../model";
 import { OUTPUT_FORMATS, renderReport, type OutputFormat } from "../render";
 import type { FactSource } from "../runner";
@@ -199,14 +200,38 @@ function userDir(io: CliIO): string {
   return io.env.npm_lifecycle_event === "preflight" && io.env.INIT_CWD ? io.env.INIT_CWD : io.cwd;
 }
 
-function loadConfig(args: Parsed, io: CliIO): LoadedConfig {
-  const loaded = args.stack ? loadStackFile(args.stack, projectDir(io.env)) : defaultConfig();
+/**
+ * The stack config, plus the kube context the stack deploys to. The Pulumi program talks to the cluster named
+ * by `kubernetes:context`; assessing the kubeconfig's current context instead could judge a different cluster
+ * than the one `pulumi up` would change, so `--stack` implies that context unless `--context` says otherwise.
+ */
+function loadConfig(args: Parsed, io: CliIO): LoadedConfig & { stackContext?: string } {
+  if (!args.stack) return defaultConfig();
+  const loaded = loadStackFile(args.stack, projectDir(io.env));
   if (loaded.encryptedKeys.length > 0) {
     io.stderr.write(
       `preflight: note: ${loaded.encryptedKeys.join(", ")} in ${loaded.source} ${loaded.encryptedKeys.length === 1 ? "is a Pulumi secret" : "are Pulumi secrets"} this CLI cannot decrypt; using the environment or the configured credentials Secret instead.\n`,
     );
   }
-  return loaded;
+  // Already parsed without error by loadStackFile; read again only for the provider's key.
+  const doc = parseYamlText(fs.readFileSync(loaded.source, "utf8"), loaded.source) as {
+    config?: Record<string, unknown>;
+  } | null;
+  const ctx = doc?.config?.["kubernetes:context"];
+  return { ...loaded, stackContext: typeof ctx === "string" && ctx !== "" ? ctx : undefined };
+}
+
+/** `--context`, else the stack's `kubernetes:context` (said on stderr so nobody is surprised). */
+function liveContext(
+  args: Parsed,
+  loaded: { stackContext?: string; source: string },
+  io: CliIO,
+): string | undefined {
+  if (args.context || !loaded.stackContext || args.from.length > 0) return args.context;
+  io.stderr.write(
+    `preflight: using context "${loaded.stackContext}" from ${loaded.source} (kubernetes:context); --context overrides it.\n`,
+  );
+  return loaded.stackContext;
 }
 
 /** The exit code of a report: the decision, or with `phase` that phase's gate. */
@@ -218,21 +243,19 @@ export function exitCode(report: Report, phase?: Phase): number {
 }
 
 async function assess(args: Parsed, io: CliIO): Promise<number> {
-  const { config } = loadConfig(args, io);
+  const loaded = loadConfig(args, io);
+  const { config } = loaded;
   const base = userDir(io);
   const files = args.from.map((f) => path.resolve(base, f));
   let source: FactSource;
   if (files.length > 0) {
     source = { mode: "offline", files };
   } else {
+    const context = liveContext(args, loaded, io);
     io.stderr.write(
-      `preflight: reading the live cluster${args.context ? ` (context ${args.context})` : ""}; each request times out after ${config.probe.requestTimeoutMs} ms.\n`,
+      `preflight: reading the live cluster${context ? ` (context ${context})` : ""}; each request times out after ${config.probe.requestTimeoutMs} ms.\n`,
     );
-    source = {
-      mode: "live",
-      kubeconfig: args.kubeconfig && path.resolve(base, args.kubeconfig),
-      context: args.context,
-    };
+    source = { mode: "live", kubeconfig: args.kubeconfig && path.resolve(base, args.kubeconfig), context };
   }
   // Loaded here, not at the top: the runner pulls in the Kubernetes and S3 clients, which `--help` and a
   // mistyped flag should not wait for.
@@ -248,16 +271,15 @@ async function assess(args: Parsed, io: CliIO): Promise<number> {
 async function capture(args: Parsed, io: CliIO): Promise<number> {
   // Loaded lazily: the capture module pulls in nothing the assessment needs.
   const { captureLive, captureSummary, checkCaptureTarget, writeCapture } = await import("../capture");
-  const { config } = loadConfig(args, io);
+  const loaded = loadConfig(args, io);
   const base = userDir(io);
   const out = path.resolve(base, args.out as string);
   checkCaptureTarget(out);
-  io.stderr.write(
-    `preflight: capturing the live cluster${args.context ? ` (context ${args.context})` : ""}...\n`,
-  );
-  const doc = await captureLive(config, {
+  const context = liveContext(args, loaded, io);
+  io.stderr.write(`preflight: capturing the live cluster${context ? ` (context ${context})` : ""}...\n`);
+  const doc = await captureLive(loaded.config, {
     kubeconfig: args.kubeconfig && path.resolve(base, args.kubeconfig),
-    context: args.context,
+    context,
   });
   const states = Object.values(doc.lakehouse.collections).map((c) => c.state);
   if (states.every((s) => s === "error")) {

@@ -203,6 +203,27 @@ describe("preflight CLI (in-process)", function () {
       assert.ok(!r.stdout.includes("AAABAEncryptedBlob") && !r.stderr.includes("AAABAEncryptedBlob"));
     });
 
+    it("--stack live uses the stack's kubernetes:context unless --context is given", async () => {
+      const kubeconfig = path.join(tmp, "ctx.kubeconfig");
+      fs.writeFileSync(kubeconfig, kubeconfigYaml(await refusedUrl(), "homelab"));
+      const dir = stackDir(
+        tmp,
+        "ctx",
+        "  kubernetes:context: elsewhere\n  lakehouse:triggers:\n    manualEtl: true\n",
+      );
+      const env = { LAKEHOUSE_PROJECT_DIR: dir };
+      const viaStack = await runInProcess(["--stack", "ctx", "--kubeconfig", kubeconfig], { env });
+      assert.equal(viaStack.code, 2, viaStack.stderr);
+      assert.match(viaStack.stderr, /using context "elsewhere" from .*Pulumi\.ctx\.yaml/);
+      assert.match(viaStack.stderr, /"elsewhere"/);
+      const viaFlag = await runInProcess(
+        ["--stack", "ctx", "--kubeconfig", kubeconfig, "--context", "homelab"],
+        { env },
+      );
+      assert.equal(viaFlag.code, 3, viaFlag.stderr);
+      assert.doesNotMatch(viaFlag.stderr, /using context/);
+    });
+
     it("a missing stack file -> exit 2 naming it", async () => {
       const r = await runInProcess(["--stack", "nope", ...from(HEALTHY_FILES)], {
         env: { LAKEHOUSE_PROJECT_DIR: tmp },
