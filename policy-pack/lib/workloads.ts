@@ -202,12 +202,28 @@ export function helmReplicasFor(values: Obj, path: string, components: HelmCompo
   return num(p.replicas ?? p.replicaCount, 1);
 }
 
-/** Every `resources` block in a release's values, with the replicas each applies to. */
+/**
+ * False when the values switch the block at `path` (or any block above it) off with `enabled: false` /
+ * `enable: false`, as charts do for optional parts (the Spark Operator webhook, Trino's JMX exporter).
+ */
+export function helmEnabled(values: Obj, path: string): boolean {
+  let cur: unknown = values;
+  for (const k of path === "" ? [] : path.split(".")) {
+    if (!isObj(cur)) return true;
+    if (cur.enabled === false || cur.enable === false) return false;
+    cur = cur[k];
+  }
+  return !(isObj(cur) && (cur.enabled === false || cur.enable === false));
+}
+
+/** Every `resources` block in a release's values that is switched on, with the replicas each applies to. */
 export function helmResourceBlocks(values: Obj, components?: HelmComponent[]): HelmResources[] {
   const out: HelmResources[] = [];
   walk(values, (path, key, v) => {
-    if (isResourcesBlock(key, v))
-      out.push({ path, block: v, replicas: helmReplicasFor(values, path, components) });
+    if (!isResourcesBlock(key, v)) return;
+    const parent = path.includes(".") ? path.slice(0, path.lastIndexOf(".")) : "";
+    if (!/\[\d+\]/.test(parent) && !helmEnabled(values, parent)) return;
+    out.push({ path, block: v, replicas: helmReplicasFor(values, path, components) });
   });
   return out;
 }

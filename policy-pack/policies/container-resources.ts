@@ -9,6 +9,7 @@ import {
   containersOf,
   getPath,
   helmComponents,
+  helmEnabled,
   helmResourceBlocks,
   helmValues,
   podTemplates,
@@ -82,6 +83,7 @@ export const containerResources: LakehousePolicy = {
       const components = helmComponents(props, cfg.helmCharts);
       const blocks = helmResourceBlocks(values, components);
       for (const comp of components ?? []) {
+        if (!helmEnabled(values, comp.path)) continue;
         const path = comp.path ? `${comp.path}.resources` : "resources";
         if (getPath(values, path) === undefined) {
           report(

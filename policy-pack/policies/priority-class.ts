@@ -9,6 +9,7 @@ import { asObj, displayName, isPlatform, kindOf, str, type Obj } from "../lib/re
 import {
   getPath,
   helmComponents,
+  helmEnabled,
   helmValues,
   podTemplates,
   sparkRoles,
@@ -73,6 +74,7 @@ export const priorityClass: LakehousePolicy = {
       const components = helmComponents(props, cfg.helmCharts);
       if (components) {
         for (const comp of components) {
+          if (!helmEnabled(values, comp.path)) continue;
           const found = classesUnder(comp.path ? getPath(values, comp.path) : values);
           const where = `values '${comp.path ? `${comp.path}.` : ""}priorityClassName'`;
           if (!found.length) check(undefined, where);

@@ -101,6 +101,15 @@ describe("policy container-resources", () => {
     );
   });
 
+  it("parts a chart switches off (enable/enabled: false) are not judged", () => {
+    const plan = withChange("spark-operator", (p) => {
+      p.values.webhook = { enable: false };
+      p.values.metrics = { enabled: false, exporter: { resources: {} } };
+    });
+    assert.deepEqual(runPolicy(ID, plan), []);
+    assert.deepEqual(runPolicy("priority-class", plan), []);
+  });
+
   it("Helm release of an unknown chart with no resources block at all", () => {
     const plan = withChange("trino-release", (p) => {
       p.chart = "superset";
