@@ -39,7 +39,8 @@ Options:
   --stack NAME         Read thresholds, names, declared triggers and attestations from Pulumi.NAME.yaml in
                        the project root. Default: the assessment's built-in defaults, nothing declared.
   --kubeconfig FILE    Kubeconfig for live mode. Default: $KUBECONFIG, ~/.kube/config, or in-cluster.
-  --context NAME       Kube context for live mode. Default: the kubeconfig's current context.
+  --context NAME       Kube context for live mode. Default: the stack's kubernetes:context with --stack,
+                       else the kubeconfig's current context.
   --from FILE          Offline mode: a file from \`kubectl get ... -o json\` (or YAML), a NodeMetricsList,
                        or a capture file. Repeat for several files.
   -o, --output FORMAT  table (default; colour only on a terminal without NO_COLOR), json (exactly one
