@@ -30,6 +30,8 @@ export interface Radosgw extends RadosgwUser {
   pids: { mon: number; osd: number; rgw: number };
   /** Creates another S3 user (radosgw-admin) and returns its keys. */
   createUser(uid: string): Promise<RadosgwUser>;
+  /** Runs `radosgw-admin ARGS` against this cluster (quotas, users, buckets) and resolves its stdout. */
+  admin(...args: string[]): Promise<string>;
   /** Kills the daemons by pid (rgw, osd, mon), waits until each is gone, removes `base`. Idempotent. */
   stop(): Promise<void>;
 }
@@ -223,6 +225,7 @@ async function startRadosgwOnce(opts: { startTimeoutMs?: number } = {}): Promise
       base,
       pids: { mon: children[0].pid ?? -1, osd: children[1].pid ?? -1, rgw: children[2].pid ?? -1 },
       createUser,
+      admin: (...args: string[]) => run("radosgw-admin", args, { env }),
       stop: async () => {
         if (stopped) return;
         stopped = true;

@@ -124,6 +124,28 @@ describe("preflight/probes/s3: probeS3 against a real radosgw", function () {
     assert.ok(!JSON.stringify(obs).includes(other.secretAccessKey));
     await admin.send(new DeleteBucketCommand({ Bucket: "preflight-owned-by-other" }));
   });
+
+  it("a failed upload (user over quota) is reported and the bucket the probe created is still removed", async () => {
+    const quotaUser = await rgw.createUser("probe-quota");
+    await rgw.admin("quota", "set", "--quota-scope=user", "--uid=probe-quota", "--max-size=1");
+    await rgw.admin("quota", "enable", "--quota-scope=user", "--uid=probe-quota");
+    const obs = done(
+      await probeS3({ ...target, ...quotaUser }, { scratchBucket: "preflight-quota", timeoutMs: 10_000 }),
+    );
+    assert.deepEqual(
+      obs.steps.map((s) => [s.name, s.ok]),
+      [
+        ["list-buckets", true],
+        ["create-bucket", true],
+        ["put-object", false],
+        ["cleanup", true],
+      ],
+      JSON.stringify(obs.steps),
+    );
+    assert.match(obs.steps[2].detail, /QuotaExceeded/);
+    const buckets = JSON.parse(await rgw.admin("bucket", "list", "--uid=probe-quota")) as string[];
+    assert.deepEqual(buckets, [], "the scratch bucket was left behind");
+  });
 });
 
 describe("preflight/probes/s3: probeS3 against unreachable endpoints", function () {
