@@ -1,0 +1,284 @@
+/**
+ * The foundation's pure renderers and helpers: metastore-site.xml (parsed by a real XML parser, Python's
+ * xml.etree), the jar fetch script (run for real with sh + curl + sha256sum against a local HTTP server), the
+ * AWS CLI PATH wrapper (run with bash), heap sizing and the schema Job hash.
+ */
+import * as assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+  JMX_EXPORTER_JAR,
+  mavenPath,
+  METASTORE_JARS,
+  renderFetchJarsScript,
+  type PinnedJar,
+} from "../../../stacks/foundation/artifacts";
+import { AWS_CLI_BIN, awsCliBundle, withAwsCliOnPath } from "../../../stacks/foundation/awsCli";
+import { inClusterS3Endpoint, jvmHeapMiB } from "../../../stacks/foundation/common";
+import { schemaJobHash } from "../../../stacks/foundation/hiveMetastore";
+import { configSchema } from "../../../preflight/config/schema";
+import {
+  metastoreSiteProperties,
+  renderMetastoreSite,
+  type MetastoreSiteInput,
+} from "../../../stacks/foundation/metastoreSite";
+
+const INPUT: MetastoreSiteInput = {
+  jdbcUrl: "jdbc:postgresql://metastore-db.lakehouse.svc:5432/metastore",
+  warehouseBucket: "lakehouse-warehouse",
+  s3Endpoint: "http://rook-ceph-rgw-storage.storage.svc:80",
+  s3Region: "us-east-1",
+};
+
+/** Parses Hadoop configuration XML with Python's xml.etree (a real, strict parser) into name -> value. */
+function parseHadoopXml(xml: string): Record<string, string> {
+  const py = [
+    "import sys, json, xml.etree.ElementTree as ET",
+    "root = ET.fromstring(sys.stdin.buffer.read())",
+    "assert root.tag == 'configuration', root.tag",
+    "out = {}",
+    "for p in root.findall('property'):",
+    "    out[p.findtext('name')] = p.findtext('value')",
+    "print(json.dumps(out))",
+  ].join("\n");
+  const r = spawnSync("python3", ["-c", py], { input: xml, encoding: "utf8", timeout: 30_000 });
+  if (r.error) throw new Error(`python3 is needed to parse XML in this test: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`not well-formed XML: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Record<string, string>;
+}
+
+describe("foundation renderers", () => {
+  describe("renderMetastoreSite", () => {
+    it("is well-formed XML with the keys Hive and S3A expect, for the configured endpoint", () => {
+      const props = parseHadoopXml(renderMetastoreSite(INPUT));
+      assert.equal(props["javax.jdo.option.ConnectionURL"], INPUT.jdbcUrl);
+      assert.equal(props["javax.jdo.option.ConnectionDriverName"], "org.postgresql.Driver");
+      assert.equal(props["metastore.warehouse.dir"], "s3a://lakehouse-warehouse/warehouse");
+      assert.equal(props["metastore.thrift.port"], "9083");
+      assert.equal(props["datanucleus.schema.autoCreateAll"], "false");
+      assert.equal(props["fs.s3a.endpoint"], "http://rook-ceph-rgw-storage.storage.svc:80");
+      assert.equal(props["fs.s3a.endpoint.region"], "us-east-1");
+      assert.equal(props["fs.s3a.path.style.access"], "true");
+      assert.equal(props["fs.s3a.connection.ssl.enabled"], "false");
+      assert.equal(props["fs.s3a.impl"], "org.apache.hadoop.fs.s3a.S3AFileSystem");
+      assert.equal(props["fs.s3.impl"], "org.apache.hadoop.fs.s3a.S3AFileSystem");
+      assert.equal(
+        props["fs.s3a.aws.credentials.provider"],
+        "com.amazonaws.auth.EnvironmentVariableCredentialsProvider",
+      );
+      assert.deepEqual(
+        Object.keys(props),
+        metastoreSiteProperties(INPUT).map((p) => p.name),
+      );
+    });
+
+    it("https endpoints turn SSL on; a trailing slash is dropped", () => {
+      const props = parseHadoopXml(renderMetastoreSite({ ...INPUT, s3Endpoint: "https://s3.lan:8443/" }));
+      assert.equal(props["fs.s3a.connection.ssl.enabled"], "true");
+      assert.equal(props["fs.s3a.endpoint"], "https://s3.lan:8443");
+    });
+
+    it("holds no credential: no key, secret or password property", () => {
+      const names = Object.keys(parseHadoopXml(renderMetastoreSite(INPUT)));
+      for (const n of names) {
+        assert.doesNotMatch(n, /access\.key|secret\.key|ConnectionPassword|ConnectionUserName/i, n);
+      }
+    });
+
+    it("escapes XML special characters in values", () => {
+      const jdbcUrl = "jdbc:postgresql://db:5432/metastore?ssl=true&sslmode=require&x=<y>";
+      const props = parseHadoopXml(renderMetastoreSite({ ...INPUT, jdbcUrl }));
+      assert.equal(props["javax.jdo.option.ConnectionURL"], jdbcUrl);
+    });
+
+    it("refuses a bad endpoint or bucket with a sentence naming the key", () => {
+      assert.throws(() => renderMetastoreSite({ ...INPUT, s3Endpoint: "rgw:80" }), /foundation\.s3Endpoint/);
+      assert.throws(() => renderMetastoreSite({ ...INPUT, s3Endpoint: "ftp://rgw" }), /scheme "ftp:".*http/);
+      assert.throws(
+        () => renderMetastoreSite({ ...INPUT, warehouseBucket: "Bad_Bucket" }),
+        /foundation\.warehouseBucket/,
+      );
+    });
+  });
+
+  describe("in-cluster endpoint and heap", () => {
+    it("defaults to the RGW Service on port 80, or takes foundation.s3Endpoint", () => {
+      assert.equal(
+        inClusterS3Endpoint(configSchema.parse({})),
+        "http://rook-ceph-rgw-storage.storage.svc:80",
+      );
+      assert.equal(
+        inClusterS3Endpoint(
+          configSchema.parse({ cluster: { cephNamespace: "rook-ceph", rgwService: "rgw" } }),
+        ),
+        "http://rgw.rook-ceph.svc:80",
+      );
+      assert.equal(
+        inClusterS3Endpoint(configSchema.parse({ foundation: { s3Endpoint: "https://s3.lan/" } })),
+        "https://s3.lan",
+      );
+    });
+
+    it("sizes the heap at 75 % of the memory limit, at least 256 MiB", () => {
+      assert.equal(jvmHeapMiB({ replicas: 1, cpu: "1", memory: "1Gi" }), 768);
+      assert.equal(jvmHeapMiB({ replicas: 1, cpu: "1", memory: "1Gi", memoryLimit: "4Gi" }), 3072);
+      assert.equal(jvmHeapMiB({ replicas: 1, cpu: "1", memory: "128Mi" }), 256);
+    });
+
+    it("names a new schema Job exactly when the image or a jar changes", () => {
+      const a = schemaJobHash("apache/hive:4.0.0", METASTORE_JARS);
+      assert.equal(a, schemaJobHash("apache/hive:4.0.0", [...METASTORE_JARS]));
+      assert.notEqual(a, schemaJobHash("apache/hive:4.0.1", METASTORE_JARS));
+      assert.notEqual(a, schemaJobHash("apache/hive:4.0.0", METASTORE_JARS.slice(1)));
+    });
+  });
+
+  describe("pinned jars", () => {
+    it("pins every jar by version and a 64-hex sha256, with its Maven Central path", () => {
+      for (const j of [...METASTORE_JARS, JMX_EXPORTER_JAR]) {
+        assert.match(j.sha256, /^[0-9a-f]{64}$/, j.coordinates);
+        assert.match(j.coordinates, /^[\w.]+:[\w.-]+:\d[\w.-]*$/, j.coordinates);
+      }
+      assert.equal(mavenPath(METASTORE_JARS[0]), "org/postgresql/postgresql/42.7.4/postgresql-42.7.4.jar");
+      // hadoop-aws must match the Hadoop inside apache/hive:4.0.0 (3.3.6).
+      assert.ok(METASTORE_JARS.some((j) => j.coordinates === "org.apache.hadoop:hadoop-aws:3.3.6"));
+    });
+  });
+
+  describe("fetch-jars.sh (run for real: sh, curl, sha256sum, a local HTTP server)", function () {
+    this.timeout(60_000);
+    let dir: string;
+    let server: http.Server;
+    let repo: string;
+    const served = new Map<string, Buffer>();
+    const jarA = Buffer.from("pretend jar A " + "x".repeat(1000));
+    const jarB = Buffer.from("pretend jar B");
+    const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+    const pinned = (coords: string, body: Buffer, sum = sha(body)): PinnedJar => {
+      const [, a, v] = coords.split(":");
+      return { coordinates: coords, file: `${a}-${v}.jar`, sha256: sum, why: "test" };
+    };
+    const A = pinned("org.example:a:1.0", jarA);
+    const B = pinned("org.example:b:2.0", jarB);
+
+    before(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-fetch-jars-"));
+      served.set(`/${mavenPath(A)}`, jarA);
+      served.set(`/${mavenPath(B)}`, jarB);
+      server = http.createServer((req, res) => {
+        const body = served.get(req.url ?? "");
+        if (!body) {
+          res.writeHead(404).end("not found");
+          return;
+        }
+        res.writeHead(200, { "content-length": body.length }).end(body);
+      });
+      await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+      repo = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(async () => {
+      await new Promise<void>((ok) => server.close(() => ok()));
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    function runScript(jars: PinnedJar[], jarsDir: string, mavenRepo = repo) {
+      const script = path.join(dir, `fetch-${Math.random().toString(36).slice(2)}.sh`);
+      fs.writeFileSync(script, renderFetchJarsScript(jars));
+      return new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const p = spawn("sh", [script], {
+          env: { ...process.env, JARS_DIR: jarsDir, MAVEN_REPO: mavenRepo },
+        });
+        let out = "";
+        let err = "";
+        p.stdout.on("data", (d) => (out += d));
+        p.stderr.on("data", (d) => (err += d));
+        const t = setTimeout(() => p.kill("SIGKILL"), 50_000);
+        p.on("close", (code) => {
+          clearTimeout(t);
+          resolve({ code, out, err });
+        });
+      });
+    }
+
+    it("downloads and verifies every jar, then keeps verified files without downloading again", async () => {
+      const jarsDir = path.join(dir, "ok");
+      const first = await runScript([A, B], jarsDir);
+      assert.equal(first.code, 0, first.err);
+      assert.deepEqual(fs.readFileSync(path.join(jarsDir, A.file)), jarA);
+      assert.deepEqual(fs.readFileSync(path.join(jarsDir, B.file)), jarB);
+      assert.match(first.out, /a-1\.0\.jar: downloaded, sha256 verified/);
+      served.delete(`/${mavenPath(A)}`); // a second run must not need the server for A
+      const second = await runScript([A], jarsDir);
+      served.set(`/${mavenPath(A)}`, jarA);
+      assert.equal(second.code, 0, second.err);
+      assert.match(second.out, /a-1\.0\.jar: present, sha256 verified/);
+      assert.deepEqual(fs.readdirSync(jarsDir).sort(), [A.file, B.file]);
+    });
+
+    it("refuses a jar whose sha256 differs, naming it and both sums, and leaves nothing behind", async () => {
+      const jarsDir = path.join(dir, "bad");
+      const wrong = pinned("org.example:a:1.0", jarA, "0".repeat(64));
+      const r = await runScript([wrong], jarsDir);
+      assert.equal(r.code, 1);
+      assert.match(r.err, new RegExp(`Refusing a-1\\.0\\.jar .* sha256 is ${sha(jarA)}, expected 0{64}`));
+      assert.deepEqual(fs.readdirSync(jarsDir), []);
+    });
+
+    it("a file with the wrong content on disk is replaced by a verified download", async () => {
+      const jarsDir = path.join(dir, "stale");
+      fs.mkdirSync(jarsDir);
+      fs.writeFileSync(path.join(jarsDir, A.file), "truncated");
+      const r = await runScript([A], jarsDir);
+      assert.equal(r.code, 0, r.err);
+      assert.deepEqual(fs.readFileSync(path.join(jarsDir, A.file)), jarA);
+    });
+
+    it("a missing artifact fails with a sentence naming the URL and the fix", async () => {
+      const r = await runScript([pinned("org.example:missing:9.9", jarB)], path.join(dir, "missing"));
+      assert.equal(r.code, 1);
+      assert.match(
+        r.err,
+        /Could not download missing-9\.9\.jar from http:\/\/127\.0\.0\.1:\d+\/org\/example\/missing\/9\.9\/missing-9\.9\.jar; .*MAVEN_REPO/,
+      );
+    });
+
+    it("rejects a malformed pinned checksum at render time", () => {
+      assert.throws(
+        () => renderFetchJarsScript([{ ...A, sha256: "abc" }]),
+        /org\.example:a:1\.0.*64 lower-case hex/,
+      );
+    });
+  });
+
+  describe("AWS CLI bundle", () => {
+    it("runs the script with the CLI's bin dir in front of the image's PATH", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-awscli-"));
+      try {
+        const script = path.join(dir, "print-path.sh");
+        fs.writeFileSync(script, 'printf "%s" "$PATH"\n');
+        const [cmd, ...args] = withAwsCliOnPath(script);
+        const r = spawnSync(cmd, args, { encoding: "utf8", env: { PATH: "/usr/bin:/bin" }, timeout: 10_000 });
+        assert.equal(r.status, 0, r.stderr);
+        // First the CLI, then the image's own PATH (this machine's bash may add entries of its own).
+        assert.ok(r.stdout.startsWith(`${AWS_CLI_BIN}:`), r.stdout);
+        assert.ok(r.stdout.endsWith(":/usr/bin:/bin"), r.stdout);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("copies the bundle into a volume mounted at the same path in the consumer (absolute symlinks resolve)", () => {
+      const b = awsCliBundle("amazon/aws-cli:2.17.0");
+      assert.equal(b.initContainer.image, "amazon/aws-cli:2.17.0");
+      assert.match(b.initContainer.command[2], /^cp -R -P \/usr\/local\/aws-cli\/\. \/target\/ && /);
+      assert.deepEqual(b.initContainer.volumeMounts, [{ name: "aws-cli", mountPath: "/target" }]);
+      assert.deepEqual(b.volumeMount, { name: "aws-cli", mountPath: "/usr/local/aws-cli", readOnly: true });
+      assert.equal(AWS_CLI_BIN, "/usr/local/aws-cli/v2/current/bin");
+    });
+  });
+});
