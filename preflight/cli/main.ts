@@ -320,6 +320,10 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
 }
 
 if (require.main === module) {
+  // A reader that stops early (`| head`) closes the pipe: that is not an error worth a stack trace.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) =>
+    process.exit(e.code === "EPIPE" ? 0 : EXIT.unexpected),
+  );
   void run(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
