@@ -188,19 +188,11 @@ export function withWaivers(p: LakehousePolicy): PackPolicy {
     },
   };
   if (validateResource) {
-    const validations = Array.isArray(validateResource) ? validateResource : [validateResource];
-    wrapped.validateResource = (args, report) => {
-      const states = waiversOf(args);
-      const r = filtering(report, states, () => args.name, args.urn);
-      let pending: Promise<void> | undefined;
-      for (const v of validations) {
-        const out = v(args, r);
-        if (out && typeof (out as Promise<void>).then === "function") {
-          pending = (pending ?? Promise.resolve()).then(() => out);
-        }
-      }
-      return pending;
-    };
+    wrapped.validateResource = (args, report) =>
+      validateResource(
+        args,
+        filtering(report, waiversOf(args), () => args.name, args.urn),
+      );
   }
   return wrapped;
 }
