@@ -27,6 +27,23 @@ interface RunArgs {
   closeGate?: { phase: string; check: string };
 }
 
+// Each run is a child process (a fresh Pulumi runtime) that mostly waits on ts-node: runs are memoised by their
+// arguments, started together in the suite's `before`, and at most CONCURRENCY run at once.
+const CONCURRENCY = 3;
+const cache = new Map<string, Promise<MockRunResult>>();
+let running = 0;
+const waiting: (() => void)[] = [];
+async function slot<T>(fn: () => Promise<T>): Promise<T> {
+  if (running >= CONCURRENCY) await new Promise<void>((ok) => waiting.push(ok));
+  running++;
+  try {
+    return await fn();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
 function run(a: RunArgs): Promise<MockRunResult> {
   const config = { ...(a.config ?? antonConfig()), "lakehouse:snapshotFiles": a.files ?? HEALTHY };
   const payload = JSON.stringify({
@@ -36,6 +53,16 @@ function run(a: RunArgs): Promise<MockRunResult> {
     fakePhases: a.fakePhases,
     closeGate: a.closeGate,
   });
+  let p = cache.get(payload);
+  if (!p) {
+    p = slot(() => spawnRun(payload));
+    p.catch(() => undefined); // observed by the test that awaits it
+    cache.set(payload, p);
+  }
+  return p;
+}
+
+function spawnRun(payload: string): Promise<MockRunResult> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -77,6 +104,25 @@ const dependsOnPhase = (r: RecordedResource, phase: string) =>
   r.dependencies.some((u) => (u.split("::")[2] ?? "").startsWith(`lakehouse:${phase}:`));
 const warnings = (r: MockRunResult) => r.logs.filter((l) => l.severity === "warning").map((l) => l.message);
 
+const CLOSE_COMPUTE: RunArgs = {
+  preview: true,
+  fakePhases: true,
+  closeGate: { phase: "compute", check: "risk.resource-contention" },
+};
+const COMPUTE_OFF = (): RunArgs => ({
+  preview: true,
+  fakePhases: true,
+  config: { ...antonConfig(), "lakehouse:phases": { foundation: true, compute: false, analytics: true } },
+});
+const BAD_VALUE = (): RunArgs => ({
+  preview: true,
+  config: { ...antonConfig(), "lakehouse:thresholds": { maxUtilizationPercent: 150 } },
+});
+const BAD_KEY = (): RunArgs => ({
+  preview: true,
+  config: { ...antonConfig(), "lakehouse:platfrom": { namespace: "x" } },
+});
+
 describe("program (index.ts) under mocks", function () {
   this.timeout(180_000);
   let tmp: string;
@@ -100,8 +146,24 @@ describe("program (index.ts) under mocks", function () {
     ];
     fs.writeFileSync(path.join(tmp, "cluster.json"), JSON.stringify(cluster));
     blockedFiles = [path.join(tmp, "cluster.json"), HEALTHY[1]];
+    for (const c of cases()) void run(c);
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  /** Every run of this suite, started together (memoised: the tests get the same promises). */
+  function cases(): RunArgs[] {
+    return [
+      { preview: true, fakePhases: true },
+      { preview: false, fakePhases: true },
+      { preview: true, fakePhases: true, files: blockedFiles },
+      { preview: false, fakePhases: true, files: blockedFiles },
+      CLOSE_COMPUTE,
+      COMPUTE_OFF(),
+      BAD_VALUE(),
+      BAD_KEY(),
+      { preview: true },
+    ];
+  }
 
   describe("ready verdict", () => {
     let preview: MockRunResult;
@@ -223,11 +285,7 @@ describe("program (index.ts) under mocks", function () {
   });
 
   it("a closed gate keeps its phase and every later one out, with a warning; earlier phases deploy", async () => {
-    const r = await run({
-      preview: true,
-      fakePhases: true,
-      closeGate: { phase: "compute", check: "risk.resource-contention" },
-    });
+    const r = await run(CLOSE_COMPUTE);
     assert.strictEqual(r.error, undefined);
     assert.ok(r.resources.some((x) => x.type === "lakehouse:foundation:Marker"));
     assert.ok(!r.resources.some((x) => x.type === "lakehouse:compute:Marker"));
@@ -243,11 +301,7 @@ describe("program (index.ts) under mocks", function () {
   });
 
   it("a phase switched off in lakehouse:phases is skipped; the next one follows the previous deployed phase", async () => {
-    const config = {
-      ...antonConfig(),
-      "lakehouse:phases": { foundation: true, compute: false, analytics: true },
-    };
-    const r = await run({ preview: true, fakePhases: true, config });
+    const r = await run(COMPUTE_OFF());
     const a = one(r, "lakehouse:analytics:Marker", "analytics-marker");
     assert.ok(!r.resources.some((x) => x.type === "lakehouse:compute:Marker"));
     assert.ok(dependsOnPhase(a, "foundation"));
@@ -255,8 +309,7 @@ describe("program (index.ts) under mocks", function () {
   });
 
   it("an invalid config value fails the program with a message naming the key, the value seen and what is expected", async () => {
-    const config = { ...antonConfig(), "lakehouse:thresholds": { maxUtilizationPercent: 150 } };
-    const r = await run({ preview: true, config });
+    const r = await run(BAD_VALUE());
     assert.strictEqual(r.error?.name, "InputError");
     assert.match(r.error!.message, /lakehouse:thresholds\.maxUtilizationPercent/);
     assert.match(r.error!.message, /saw 150/);
@@ -265,8 +318,7 @@ describe("program (index.ts) under mocks", function () {
   });
 
   it("an unknown config key is rejected by name", async () => {
-    const config = { ...antonConfig(), "lakehouse:platfrom": { namespace: "x" } };
-    const r = await run({ preview: true, config });
+    const r = await run(BAD_KEY());
     assert.strictEqual(r.error?.name, "InputError");
     assert.match(r.error!.message, /"platfrom"/);
   });
