@@ -208,6 +208,16 @@ export function loadKubeConfig(
         `"${kc.getCurrentContext() ?? ""}"). Pass --context NAME or run kubectl config use-context NAME.`,
     );
   }
+  if (cluster.server.startsWith("http:") && !cluster.skipTLSVerify) {
+    // Plain HTTP (e.g. `kubectl proxy` on http://127.0.0.1:8001) has no TLS to verify, and kubectl accepts it;
+    // client-node refuses such a cluster unless skipTLSVerify is set, so set it for that cluster only.
+    kc.loadFromOptions({
+      clusters: kc.clusters.map((c) => (c.name === cluster.name ? { ...c, skipTLSVerify: true } : c)),
+      users: kc.users,
+      contexts: kc.contexts,
+      currentContext: kc.getCurrentContext(),
+    });
+  }
   return { kc, context: kc.getCurrentContext(), server: cluster.server };
 }
 

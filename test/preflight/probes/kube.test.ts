@@ -364,6 +364,18 @@ describe("live Kubernetes probe (client-node against the API stand-in)", functio
       );
     });
 
+    it("a plain-HTTP server without insecure-skip-tls-verify (kubectl proxy) works, as with kubectl", async () => {
+      const { api } = await start({ objects });
+      const file = path.join(fs.mkdtempSync(path.join(tmp, "proxy-")), "kubeconfig");
+      fs.writeFileSync(
+        file,
+        kubeconfigYaml(api.url, "proxy").replace(/^\s*insecure-skip-tls-verify: true\n/m, ""),
+      );
+      assert.ok(!fs.readFileSync(file, "utf8").includes("insecure-skip-tls-verify"));
+      const facts = await collectLiveFacts(config(), { kubeconfig: file, skipS3: true });
+      assert.equal(facts.kinds.nodes.state, "ok", JSON.stringify(facts.kinds.nodes));
+    });
+
     it("an unknown --context -> InputError listing the contexts; a known one is used", async () => {
       const { kubeconfig } = await start({ objects: [] });
       assert.throws(
