@@ -254,6 +254,20 @@ describe("render: results (shared with verify)", () => {
   });
 });
 
+describe("render: a report with nothing measured", () => {
+  it("leaves out the capacity and still renders gates and the matrix", () => {
+    const r: Report = { ...blockedReport(), capacity: null, decision: "not-needed", triggersMet: [] };
+    const table = renderReport(r, "table");
+    assert.ok(!table.includes("\nCapacity\n"));
+    assert.ok(table.includes("Triggers met: none"));
+    assert.ok(table.startsWith("Lakehouse readiness: NOT NEEDED\n"));
+    const md = renderReport(r, "markdown");
+    assert.ok(!md.includes("### Capacity"));
+    assert.ok(md.includes("- **Triggers met:** none"));
+    assert.equal(JSON.parse(renderReport(r, "json")).capacity, null);
+  });
+});
+
 describe("render: wrap", () => {
   it("wraps on words and breaks words longer than a line", () => {
     assert.deepEqual(wrap("aaa bbb ccc", 10), ["aaa bbb", "ccc"]);
