@@ -260,6 +260,15 @@ describe("preflight CLI (in-process)", function () {
   });
 
   describe("capture", () => {
+    it("--out naming a directory: exit 2 before the cluster is contacted", async () => {
+      const kubeconfig = path.join(tmp, "refused-dir.kubeconfig");
+      fs.writeFileSync(kubeconfig, kubeconfigYaml(await refusedUrl(), "refused"));
+      const r = await runInProcess(["capture", "--out", tmp, "--kubeconfig", kubeconfig]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /is a directory; expected a file path/);
+      assert.doesNotMatch(r.stderr, /capturing the live cluster/);
+    });
+
     it("an unreachable API: exit 1 with one line, nothing written", async () => {
       const kubeconfig = path.join(tmp, "refused.kubeconfig");
       fs.writeFileSync(kubeconfig, kubeconfigYaml(await refusedUrl(), "refused"));
