@@ -9,6 +9,8 @@ import * as os from "os";
 import * as path from "path";
 import { parseConfig } from "../../../preflight/config/load";
 import { InputError, KINDS, type Facts, type Kind, type KubeObject } from "../../../preflight/model";
+import { evaluate } from "../../../preflight/evaluate";
+import { loadOfflineFacts } from "../../../preflight/offline/load";
 import { collectLiveFacts } from "../../../preflight/probes";
 import { KIND_SPECS, loadKubeConfig, readSecretData } from "../../../preflight/probes/kube";
 import { loadObjects, refusedUrl, startKubeApi, kubeconfigYaml, type KubeApi } from "../../harness/kube-api";
@@ -113,6 +115,27 @@ describe("live Kubernetes probe (client-node against the API stand-in)", functio
       assert.deepEqual(new Set(lists.map((r) => r.path)).size, KINDS.length);
       for (const r of lists) assert.equal(r.query.limit, "500");
       assert.ok(!api.requests.some((r) => r.plural === "secrets"), "secrets are never listed");
+    });
+
+    it("gives the same objects and the same verdict as offline mode on the same kubectl files", () => {
+      const files = fs.readdirSync(FIXTURES).map((f) => path.join(FIXTURES, f));
+      const offline = loadOfflineFacts(files);
+      const key = (o: KubeObject) => `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
+      for (const kind of KINDS) {
+        const [l, o] = [facts.kinds[kind], offline.kinds[kind]];
+        assert.equal(l.state, o.state, kind);
+        if (l.state === "ok" && o.state === "ok") {
+          const sort = (xs: KubeObject[]) => [...xs].sort((a, b) => key(a).localeCompare(key(b)));
+          assert.deepEqual(sort(l.items), sort(o.items), kind);
+        }
+      }
+      const now = new Date("2026-11-25T18:05:00Z");
+      const cfg = config();
+      const strip = (r: ReturnType<typeof evaluate>) =>
+        r.checks.filter((c) => c.id !== "state.s3-api").map((c) => [c.id, c.status, c.observed]);
+      const live = evaluate(facts, { config: cfg, stack: null, now });
+      const off = evaluate(offline, { config: cfg, stack: null, now });
+      assert.deepEqual(strip(live), strip(off));
     });
 
     it("puts no Secret value anywhere in the facts", () => {
