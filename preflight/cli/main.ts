@@ -262,6 +262,15 @@ async function assess(args: Parsed, io: CliIO): Promise<number> {
   // mistyped flag should not wait for.
   const { runPreflight } = await import("../runner");
   const report = await runPreflight({ config, stack: args.stack ?? null, source });
+  const undecided = report.checks.filter(
+    (c) => c.category === "trigger" && (c.met === null || c.met === undefined),
+  );
+  if (report.decision === "not-needed" && undecided.length > 0) {
+    // "Not needed" rests on triggers that are all known to be unmet; say so when some could not be measured.
+    io.stderr.write(
+      `preflight: note: "not needed" is based on incomplete facts: ${undecided.map((c) => `${c.id} (${c.status})`).join(", ")} could not be determined. Fix the access or input those checks name, or declare the trigger in the stack config.\n`,
+    );
+  }
   const color = args.output === "table" && io.isTTY && !io.env.NO_COLOR;
   io.stdout.write(
     renderReport(report, args.output, { color, phase: args.phase, width: io.isTTY ? io.columns : undefined }),

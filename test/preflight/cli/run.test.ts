@@ -259,6 +259,23 @@ describe("preflight CLI (in-process)", function () {
     });
   });
 
+  describe("live", () => {
+    it("not needed on unmeasured triggers (refused API, nothing declared) says so on stderr", async () => {
+      const kubeconfig = path.join(tmp, "refused-nn.kubeconfig");
+      fs.writeFileSync(kubeconfig, kubeconfigYaml(await refusedUrl(), "refused"));
+      const r = await runInProcess(["--kubeconfig", kubeconfig, "--output", "json"]);
+      const report = JSON.parse(r.stdout) as Report;
+      assert.equal(r.code, report.decision === "not-needed" ? 4 : 3);
+      if (report.decision === "not-needed") {
+        assert.match(
+          r.stderr,
+          /"not needed" is based on incomplete facts: trigger\.storage-usage \(unknown\)/,
+        );
+      }
+      assert.doesNotMatch(r.stderr, STACK_LINE);
+    });
+  });
+
   describe("capture", () => {
     it("--out naming a directory: exit 2 before the cluster is contacted", async () => {
       const kubeconfig = path.join(tmp, "refused-dir.kubeconfig");
