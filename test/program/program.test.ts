@@ -6,8 +6,10 @@
 import * as assert from "assert";
 import { execFile } from "child_process";
 import * as fs from "fs";
+import { createRequire } from "module";
 import * as os from "os";
 import * as path from "path";
+import type * as pulumi from "@pulumi/pulumi";
 import { parseYamlText } from "../../preflight/config/load";
 import type { MockRunResult, RecordedResource } from "../../plan/mockrun";
 
@@ -187,6 +189,32 @@ describe("program (index.ts) under mocks", function () {
       // The provider was serialised (a capture that cannot be serialised would have failed the run).
       assert.strictEqual(typeof r.inputs.__provider, "string");
       assert.ok((r.inputs.__provider as string).length > 100);
+    });
+
+    it("the serialised Readiness provider runs on its own, as the engine loads it: diff and the drift guard", async () => {
+      const r = one(preview, READINESS, "readiness");
+      // The engine evaluates this text in its own process; from a temp dir nothing of the project resolves.
+      const file = path.join(tmp, "readiness-provider.js");
+      fs.writeFileSync(file, r.inputs.__provider as string);
+      const load = createRequire(__filename);
+      const provider = (load(file) as { handler: () => Required<pulumi.dynamic.ResourceProvider> }).handler();
+      const { __provider: _p, ...olds } = r.inputs;
+      assert.strictEqual((await provider.diff("readiness", olds, { ...olds })).changes, false);
+      const closed = {
+        ...olds,
+        deployedPhases: ["foundation"],
+        gates: {
+          ...(olds.gates as object),
+          compute: { open: false, blockedBy: ["risk.resource-contention"] },
+        },
+      };
+      const d = await provider.diff("readiness", olds, closed);
+      assert.strictEqual(d.changes, true);
+      await assert.rejects(
+        () => Promise.resolve(provider.update("readiness", olds, closed)),
+        /phase\(s\) compute, analytics were deployed .*blocked by risk\.resource-contention/,
+      );
+      assert.deepStrictEqual(await provider.update("readiness", olds, { ...olds }), { outs: olds });
     });
 
     it("registers the platform base after the Readiness resource", () => {
