@@ -171,6 +171,18 @@ describe("live Kubernetes probe (client-node against the API stand-in)", functio
     assert.ok(expectedRequests > KINDS.length + 10, "the fixtures really page");
   });
 
+  it("starts every kind before any answer comes back (concurrent, not one after another)", async () => {
+    const { api, kubeconfig } = await start({ objects, latencyMs: 400 });
+    await collectLiveFacts(config(), { kubeconfig, skipS3: true });
+    const firstAnswer = Math.min(...api.requests.map((r) => r.doneTime ?? Infinity));
+    const started = api.requests.filter((r) => r.time < firstAnswer).map((r) => r.path);
+    assert.equal(
+      new Set(started).size,
+      KINDS.length,
+      `started before the first answer: ${started.join(", ")}`,
+    );
+  });
+
   it("an expired continue token (410) -> one unpaged list of that kind, like client-go's pager", async () => {
     const { api, kubeconfig } = await start({
       objects,
