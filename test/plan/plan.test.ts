@@ -105,6 +105,24 @@ describe("npm run plan (end to end)", function () {
     assert.match(v.message, /apache\/hive:latest/);
   });
 
+  it("--policy-pack-config applies enforcement levels like CrossGuard's; an invalid one exits 2", async () => {
+    const dir = stack("starved2", (t) => t.replace("minFreeMemory: 60Gi", "minFreeMemory: 900Gi"));
+    fs.writeFileSync(
+      path.join(dir, "pack.json"),
+      JSON.stringify({ "readiness-gate": { enforcementLevel: "advisory" } }),
+    );
+    fs.writeFileSync(path.join(dir, "typo.json"), JSON.stringify({ "readiness-gaet": "advisory" }));
+    const [relaxed, typo] = await Promise.all([
+      plan(["--stack", "starved2", "--output", "json", "--policy-pack-config", "pack.json"], dir),
+      plan(["--stack", "starved2", "--policy-pack-config", "typo.json"], dir),
+    ]);
+    assert.strictEqual(relaxed.code, 0, relaxed.stderr);
+    const j = JSON.parse(relaxed.stdout) as PlanJson;
+    assert.ok(j.violations.some((v) => v.policy === "readiness-gate" && v.enforcement === "advisory"));
+    assert.strictEqual(typo.code, 2);
+    assert.match(typo.stderr, /unknown policy 'readiness-gaet'/);
+  });
+
   it("invalid input exits 2 with a message naming the problem", async () => {
     const format = await plan(["--output", "xml"]);
     assert.strictEqual(format.code, 2);
