@@ -44,6 +44,12 @@ async function main(options: MainOptions = {}): Promise<StackOutputs> {
       ? { mode: "offline", files: config.snapshotFiles }
       : { mode: "live", context: all["kubernetes:context"] || undefined, skipS3: dryRun };
   pulumi.log.info(`Assessing readiness (${source.mode}${dryRun ? ", preview" : ""}) for stack ${stack}...`);
+  if (!dryRun && source.mode === "offline") {
+    pulumi.log.warn(
+      `lakehouse:snapshotFiles is set: this update trusts a saved snapshot (${config.snapshotFiles.join(", ")}), ` +
+        "not the live cluster. Remove the key to assess the cluster itself at `up`.",
+    );
+  }
   const report = await (options.assess ?? runPreflight)({ config, stack, source });
   pulumi.log.info(`Readiness: ${report.decision}. ${report.summary}`);
 

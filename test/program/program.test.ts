@@ -252,6 +252,12 @@ describe("program (index.ts) under mocks", function () {
     it("runs the assessment in preview and in up, and both plan the same resources", () => {
       assert.ok(preview.logs.some((l) => l.message.startsWith("Assessing readiness (offline, preview)")));
       assert.ok(up.logs.some((l) => l.message.startsWith("Assessing readiness (offline) ")));
+      assert.ok(
+        warnings(up).some((m) =>
+          m.startsWith("lakehouse:snapshotFiles is set: this update trusts a saved snapshot"),
+        ),
+      );
+      assert.ok(!warnings(preview).some((m) => m.startsWith("lakehouse:snapshotFiles")));
       assert.strictEqual(up.error, undefined);
       const names = (r: MockRunResult) => r.resources.map((x) => x.urn).sort();
       assert.deepStrictEqual(names(up), names(preview));
