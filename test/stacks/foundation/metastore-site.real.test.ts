@@ -76,7 +76,7 @@ describe("rendered metastore-site.xml on a real Hive Metastore 4.0.0 + radosgw",
             t: "struct",
             v: [
               { id: 1, value: { t: "string", v: name } },
-              ...(location ? [{ id: 3, value: { t: "string", v: location } }] : []),
+              ...(location ? [{ id: 3, value: { t: "string" as const, v: location } }] : []),
             ],
           },
         },
