@@ -91,18 +91,17 @@ s3 s3api put-object --bucket "$S3_BUCKET" --key "$key" --body "$work/$name" \
 s3 s3api put-object --bucket "$S3_BUCKET" --key "$key.sha256" --body "$work/$name.sha256" \
   --content-type text/plain >/dev/null ||
   die 4 "upload of the checksum s3://$S3_BUCKET/$key.sha256 failed (see above)."
-remote_bytes="$(s3 s3api head-object --bucket "$S3_BUCKET" --key "$key" --query ContentLength --output text)" ||
-  die 4 "the uploaded backup s3://$S3_BUCKET/$key cannot be read back (HEAD failed)."
+# One listing serves two purposes: it proves the upload is complete (its size as the bucket reports it) and
+# drives retention, by the time in the object name (the backup time), never deleting the backup just written.
+listing="$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "${keyprefix}metastore-" --query 'Contents[].[Key,Size]' --output text)" ||
+  die 5 "listing s3://$S3_BUCKET/${keyprefix} after the upload failed (see above); the backup may be incomplete."
+remote_bytes="$(awk -v k="$key" '$1 == k { print $2 }' <<<"$listing")"
 [ "$remote_bytes" = "$bytes" ] ||
-  die 4 "the uploaded backup s3://$S3_BUCKET/$key has $remote_bytes bytes, the local dump $bytes: the upload is incomplete."
-
-# Retention by the time in the object name (the backup time), never deleting the backup just written.
+  die 4 "the uploaded backup s3://$S3_BUCKET/$key has ${remote_bytes:-no} bytes in the bucket, the local dump $bytes: the upload is incomplete."
 cutoff=$((now_epoch - RETENTION_DAYS * 86400))
-keys="$(s3 s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "${keyprefix}metastore-" --query 'Contents[].Key' --output text)" ||
-  die 5 "listing s3://$S3_BUCKET/${keyprefix} for retention failed (see above); the backup itself was uploaded."
 deleted=()
-for k in $keys; do
-  [ "$k" = "None" ] && continue
+while read -r k _; do
+  [ -n "$k" ] && [ "$k" != "None" ] || continue
   base="${k#"$keyprefix"}"
   [[ "$base" =~ ^metastore-([0-9]{8})T([0-9]{2})([0-9]{2})([0-9]{2})Z\.dump(\.sha256)?$ ]] || continue
   t="$(date -u -d "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}:${BASH_REMATCH[3]}:${BASH_REMATCH[4]}" +%s)"
@@ -111,7 +110,7 @@ for k in $keys; do
       die 5 "deleting the expired backup s3://$S3_BUCKET/$k failed (see above)."
     deleted+=("$k")
   fi
-done
+done <<<"$listing"
 [ ${#deleted[@]} -eq 0 ] || say "retention ($RETENTION_DAYS days) deleted ${#deleted[@]} object(s)"
 
 json_deleted=""

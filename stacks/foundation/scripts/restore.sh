@@ -108,8 +108,9 @@ fi
 # ---- download and verify ----
 stage="download"
 say "downloading s3://$S3_BUCKET/$key"
-# HEAD first: it tells "missing" (404) apart from other failures reliably across AWS CLI versions.
-s3 s3api head-object --bucket "$S3_BUCKET" --key "$key" >/dev/null 2>"$work/head.err" || {
+# A named backup: HEAD first, it tells "missing" (404) apart from other failures reliably across AWS CLI
+# versions. The newest one came from the listing, so it exists.
+[ "$backup" = "latest" ] || s3 s3api head-object --bucket "$S3_BUCKET" --key "$key" >/dev/null 2>"$work/head.err" || {
   if grep -qE 'NoSuchKey|Not Found|404' "$work/head.err"; then
     die 3 "the backup s3://$S3_BUCKET/$key does not exist; list the bucket to pick an existing one."
   fi
