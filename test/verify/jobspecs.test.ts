@@ -59,6 +59,14 @@ describe("verify Job manifests", () => {
     const cmd = job("icebergRoundtrip").spec!.template.spec!.containers[0].command!.join(" ");
     assert.match(cmd, /pyiceberg\[hive\]==0\.11\.0/);
     assert.match(cmd, /exec python \/scripts\/iceberg_roundtrip\.py$/);
+    assert.match(cmd, /pyarrow==21\.0\.0/);
+    const pingCmd = job("metastorePing").spec!.template.spec!.containers[0].command!.join(" ");
+    assert.match(
+      pingCmd,
+      /'pyiceberg\[hive\]==0\.11\.0' >&2/,
+      "the ping installs pyiceberg (its Thrift bindings) only",
+    );
+    assert.doesNotMatch(pingCmd, /pyarrow/);
   });
 
   it("the restore Job runs restore.sh --verify with the backup env contract, secrets only by reference", () => {
