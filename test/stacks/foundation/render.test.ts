@@ -282,3 +282,29 @@ describe("foundation renderers", () => {
     });
   });
 });
+
+describe("runbook: the restore Job's command", () => {
+  it("the documented jq filter turns the backup CronJob's Job into restore.sh with the given arguments", () => {
+    const runbook = fs.readFileSync(path.join(__dirname, "../../../docs/runbooks/foundation.md"), "utf8");
+    const m = /jq --arg args "\$\*" '([\s\S]*?)' \|/.exec(runbook);
+    assert.ok(m, "docs/runbooks/foundation.md has the restore_job jq filter");
+    const job = {
+      spec: {
+        template: {
+          spec: { containers: [{ name: "backup", command: withAwsCliOnPath("/scripts/backup.sh") }] },
+        },
+      },
+    };
+    const r = spawnSync("jq", ["-c", "--arg", "args", "--target-db metastore --replace", m![1]], {
+      input: JSON.stringify(job),
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    if (r.error) throw new Error(`jq is needed (bash .ci/setup.d/20-jq.sh): ${r.error.message}`);
+    assert.equal(r.status, 0, r.stderr);
+    const command = JSON.parse(r.stdout).spec.template.spec.containers[0].command as string[];
+    // Same wrapper as the CronJob (AWS CLI on PATH), running restore.sh with the arguments.
+    assert.deepEqual(command.slice(0, 3), withAwsCliOnPath("/scripts/restore.sh").slice(0, 3));
+    assert.deepEqual(command.slice(4), ["--target-db", "metastore", "--replace"]);
+  });
+});
