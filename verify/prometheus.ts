@@ -6,10 +6,14 @@
 import * as http from "http";
 import * as https from "https";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { SLO_RECORDS } from "../stacks/foundation/rules";
 import type { PrometheusObservation } from "./types";
 
-/** Availability over 30 days: the mean of `up` over every metastore target. */
-export const AVAILABILITY_QUERY = 'avg(avg_over_time(up{job=~".*metastore.*"}[30d]))';
+/**
+ * Availability over 30 days as the foundation's SLO defines it (the service is up while ANY replica answers):
+ * the phase's recording rule, or, where the rules are not loaded, the same computed from `up` by a subquery.
+ */
+export const AVAILABILITY_QUERY = `${SLO_RECORDS.ratio("30d")} or avg_over_time((max(up{job=~".*metastore.*"}))[30d:1m])`;
 
 export type PrometheusSource =
   | { kind: "url"; url: string }
