@@ -235,6 +235,8 @@ describe("foundation components (mocks)", function () {
       assert.equal(data.username, "hive");
       assert.equal(data.database, "metastore");
       assert.match(data.password, /^[A-Za-z0-9_-]{43}$/, "32 random bytes as base64url");
+      // A later `pulumi up` must never replace the password PostgreSQL was initialised with.
+      assert.deepEqual(s.ignoreChanges, ["stringData", "data"]);
     });
   });
 

@@ -18,6 +18,8 @@ export interface Recorded {
   dependencies: string[];
   retainOnDelete: boolean;
   protect: boolean;
+  /** The `ignoreChanges` option. */
+  ignoreChanges: string[];
   /** Paths of the inputs Pulumi sends as secrets (its secret signature on the wire). */
   secretPaths: string[];
 }
@@ -39,6 +41,7 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getProtect(): boolean;
   getRetainondelete(): boolean;
+  getIgnorechangesList(): string[];
   getObject(): { toJavaScript(): unknown } | undefined;
 }
 type Callback = (err: unknown, resp?: { getUrn(): string }) => void;
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
           dependencies: req.getDependenciesList(),
           retainOnDelete: req.getRetainondelete(),
           protect: req.getProtect(),
+          ignoreChanges: req.getIgnorechangesList(),
           // The wire form still carries Pulumi's secret signature (the mock's `inputs` are unwrapped).
           secretPaths: secretPaths(req.getObject()?.toJavaScript()),
         });
