@@ -132,3 +132,20 @@ describe("Pulumi.anton.yaml", () => {
     }
   });
 });
+
+describe("docs/configuration.md", () => {
+  it("documents every key and every field of the schema", () => {
+    const doc = fs.readFileSync(path.join(ROOT, "docs/configuration.md"), "utf8");
+    const defaults = configSchema.parse({}) as Record<string, unknown>;
+    const missing: string[] = [];
+    for (const key of CONFIG_KEYS) {
+      if (!doc.includes(`lakehouse:${key}`)) missing.push(`lakehouse:${key}`);
+      const v = defaults[key];
+      if (v && typeof v === "object" && !Array.isArray(v)) {
+        for (const field of Object.keys(v))
+          if (!doc.includes(field)) missing.push(`lakehouse:${key}.${field}`);
+      }
+    }
+    assert.deepStrictEqual(missing, []);
+  });
+});
