@@ -2,7 +2,8 @@
  * Facts -> check results -> decision, gates and decision matrix. Pure: the same facts and config always give
  * the same report (time comes in through `now`).
  *
- * - decision: `not-needed` when no trigger is met; else `blocked` when any critical check is `fail` or
+ * - decision: `not-needed` when no trigger is met (and, if some trigger is undetermined, the cluster could be
+ *   assessed); else `blocked` when any critical check is `fail` or
  *   `unknown` (fail closed); else `ready`.
  * - gates: a phase is closed when the decision is not `ready`, or when a check that gates this phase or an
  *   earlier one fails (critical checks also when `unknown`). A check may narrow the phases it closes with
@@ -145,7 +146,18 @@ export function evaluate(facts: Facts, opts: EvaluateOptions): Report {
     )
     .map((c) => c.id);
 
-  const decision: Decision = triggersMet.length === 0 ? "not-needed" : blocking.length ? "blocked" : "ready";
+  // "Not needed" is itself a verdict that must be established: when no trigger is met but some could not be
+  // determined AND the cluster could not be assessed (a critical check fails or is unknown, e.g. the API is
+  // unreachable), fail closed as blocked instead of telling the operator all is well.
+  const triggersUnknown = checks.filter((c) => c.category === "trigger" && c.met == null).map((c) => c.id);
+  const decision: Decision =
+    triggersMet.length > 0
+      ? blocking.length
+        ? "blocked"
+        : "ready"
+      : triggersUnknown.length > 0 && blocking.length > 0
+        ? "blocked"
+        : "not-needed";
 
   const gates = {} as Record<Phase, Gate>;
   for (const phase of PHASES) {
@@ -179,7 +191,10 @@ export function evaluate(facts: Facts, opts: EvaluateOptions): Report {
     summary =
       "Not needed: no trigger condition is met, so bootstrapping the data platform is not recommended yet.";
   } else if (decision === "blocked") {
-    summary = `Blocked: ${triggersMet.length} trigger(s) met, but ${blocking.length} critical check(s) fail or are unknown (${blocking.join(", ")}).`;
+    summary =
+      triggersMet.length > 0
+        ? `Blocked: ${triggersMet.length} trigger(s) met, but ${blocking.length} critical check(s) fail or are unknown (${blocking.join(", ")}).`
+        : `Blocked: no trigger is met but ${triggersUnknown.join(", ")} could not be determined, and ${blocking.length} critical check(s) fail or are unknown (${blocking.join(", ")}); the need for the platform cannot be ruled out.`;
   } else {
     const open = PHASES.filter((p) => gates[p].open);
     summary = `Ready: ${triggersMet.length} trigger(s) met and every critical check passes; open phases: ${open.length ? open.join(", ") : "none"}${warnings.length ? `; ${warnings.length} warning(s)` : ""}.`;

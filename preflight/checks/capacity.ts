@@ -21,10 +21,16 @@ export interface NodeCapacity {
   pods: number;
 }
 
+/** Pods of the lakehouse platform itself (every platform resource carries this label, see stacks/types.ts). */
+export function isPlatformPod(p: KubeObject): boolean {
+  return p.metadata?.labels?.["app.kubernetes.io/part-of"] === "lakehouse";
+}
+
 /**
  * Builds the per-node view. `metrics` is null when metrics could not be read at all. Pods count when they are
  * bound to a node (`spec.nodeName`) and not Succeeded/Failed: Running and Pending-but-scheduled pods hold
- * their requests on the node.
+ * their requests on the node. The platform's own pods do not count (they are what the plan places); their
+ * live usage still shows in the node metrics.
  */
 export function nodeCapacities(
   nodes: readonly KubeObject[],
@@ -34,7 +40,9 @@ export function nodeCapacities(
   const byNode = new Map<string, { cpu: number; memory: number; pods: number }>();
   for (const p of pods) {
     const nodeName = typeof p.spec?.nodeName === "string" ? p.spec.nodeName : undefined;
-    if (!nodeName || isTerminated(p)) continue;
+    // The lakehouse's own pods are part of the plan that is being placed: counting their requests as used
+    // would make a second `pulumi up` see its own platform as contention (and the drift guard fail the update).
+    if (!nodeName || isTerminated(p) || isPlatformPod(p)) continue;
     const r = podRequests(p);
     const acc = byNode.get(nodeName) ?? { cpu: 0, memory: 0, pods: 0 };
     acc.cpu += r.cpu;

@@ -132,6 +132,45 @@ describe("evaluate", () => {
     );
   });
 
+  it("an unassessable cluster is blocked, not 'not needed': undetermined triggers with critical unknowns", () => {
+    const f = healthy();
+    for (const kind of Object.keys(f.kinds) as (keyof Facts["kinds"])[]) {
+      setCollection(f, kind, { state: "error", message: "connect ECONNREFUSED 127.0.0.1:6443" });
+    }
+    const r = report(f);
+    assert.deepEqual(r.triggersMet, []);
+    assert.equal(check(r, "trigger.storage-usage").met, null);
+    assert.equal(r.decision, "blocked");
+    assert.ok(r.blocking.includes("prereq.cluster-capacity"));
+    assert.match(
+      r.summary,
+      /^Blocked: no trigger is met but .*trigger\.storage-usage.* could not be determined/,
+    );
+    assert.ok(Object.values(r.gates).every((g) => !g.open));
+  });
+
+  it("the platform's own pods do not count against free capacity (a second `up` sees no self-contention)", () => {
+    const before = check(report(healthy()), "prereq.cluster-capacity").data!.capacity as {
+      freeMemory: number;
+    };
+    const f = healthy();
+    const node = items(f, "nodes")[0].metadata!.name!;
+    items(f, "pods").push({
+      metadata: {
+        name: "metastore-0",
+        namespace: "lakehouse",
+        labels: { "app.kubernetes.io/part-of": "lakehouse" },
+      },
+      spec: { nodeName: node, containers: [{ resources: { requests: { cpu: "2", memory: "8Gi" } } }] },
+      status: { phase: "Running" },
+    });
+    const after = check(report(f), "prereq.cluster-capacity").data!.capacity as { freeMemory: number };
+    assert.equal(after.freeMemory, before.freeMemory);
+    items(f, "pods").at(-1)!.metadata!.labels = {};
+    const foreign = check(report(f), "prereq.cluster-capacity").data!.capacity as { freeMemory: number };
+    assert.equal(foreign.freeMemory, before.freeMemory - 8 * 2 ** 30);
+  });
+
   it("a declared trigger alone makes it needed", () => {
     const f = healthy();
     remove(f, "objectbucketclaims", () => true);
