@@ -8,20 +8,14 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { defaultConfig, loadStackFile } from "../../preflight/config/load";
 import { EXIT, InputError, PHASES, type Phase } from "../../preflight/model";
+import { projectDir, type CliIO } from "../../preflight/cli/main";
 import { loadKubeConfig } from "../../preflight/probes/kube";
 import { OUTPUT_FORMATS, renderResults, type OutputFormat } from "../../preflight/render";
 import { parseServiceRef, type PrometheusSource } from "../prometheus";
 import { runVerification, type VerificationResult, type VerifyOptions } from "../runner";
 
-/** Where the CLI writes and what it knows; injected so tests run it in-process. */
-export interface CliIO {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-  env: Record<string, string | undefined>;
-  isTTY: boolean;
-  columns?: number;
-  cwd: string;
-}
+/** The preflight CLI's I/O seam and project folder: both CLIs read the same stack files the same way. */
+export type { CliIO };
 
 const HELP_HINT = "Run `npm run verify -- --help` for usage.";
 
@@ -173,12 +167,6 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
 /** Exit code of a verification: the shared contract. */
 export function exitCode(result: Pick<VerificationResult, "status">): number {
   return result.status === "fail" || result.status === "unknown" ? EXIT.blocked : EXIT.ready;
-}
-
-function projectDir(env: CliIO["env"]): string {
-  return env.LAKEHOUSE_PROJECT_DIR
-    ? path.resolve(env.LAKEHOUSE_PROJECT_DIR)
-    : path.resolve(__dirname, "..", "..");
 }
 
 /** Runs the CLI and resolves to the exit code. Never throws. `verify` is injectable for tests. */
