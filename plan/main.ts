@@ -9,7 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { loadStackFile, parseYamlText } from "../preflight/config/load";
+import { loadStackFile } from "../preflight/config/load";
 import { EXIT, InputError, PHASES } from "../preflight/model";
 import { evaluatePolicies } from "../policy-pack/evaluate";
 import type { PlannedResource, PolicyViolation } from "../policy-pack/types";
@@ -95,13 +95,9 @@ export function stackRuntimeConfig(
   dir = process.cwd(),
 ): Record<string, string> {
   // Validates first (InputError naming key/seen/expected), exactly as the program will.
-  loadStackFile(stack, dir);
-  const file = path.join(dir, `Pulumi.${stack}.yaml`);
-  const doc = parseYamlText(fs.readFileSync(file, "utf8"), file) as {
-    config?: Record<string, unknown>;
-  } | null;
+  const { stackConfig } = loadStackFile(stack, dir);
   const values: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(doc?.config ?? {})) {
+  for (const [k, v] of Object.entries(stackConfig ?? {})) {
     // Encrypted values cannot be decrypted here and no offline step needs them.
     if (v && typeof v === "object" && "secure" in v) continue;
     values[k] = v;

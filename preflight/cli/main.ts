@@ -3,10 +3,9 @@
  * `runPreflight` (or the live collection for `capture`), renders the report and maps the decision to the exit
  * code contract (`EXIT` in ../model). Everything it prints for people goes to stderr, except the report.
  */
-import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { defaultConfig, loadStackFile, parseYamlText, type LoadedConfig } from "../config/load";
+import { defaultConfig, loadStackFile, type LoadedConfig } from "../config/load";
 import { EXIT, InputError, PHASES, type Phase, type Report } from "../model";
 import { OUTPUT_FORMATS, renderReport, type OutputFormat } from "../render";
 import type { FactSource } from "../runner";
@@ -214,11 +213,7 @@ function loadConfig(args: Parsed, io: CliIO): LoadedConfig & { stackContext?: st
       `preflight: note: ${loaded.encryptedKeys.join(", ")} in ${loaded.source} ${loaded.encryptedKeys.length === 1 ? "is a Pulumi secret" : "are Pulumi secrets"} this CLI cannot decrypt; using the environment or the configured credentials Secret instead.\n`,
     );
   }
-  // Already parsed without error by loadStackFile; read again only for the provider's key.
-  const doc = parseYamlText(fs.readFileSync(loaded.source, "utf8"), loaded.source) as {
-    config?: Record<string, unknown>;
-  } | null;
-  const ctx = doc?.config?.["kubernetes:context"];
+  const ctx = loaded.stackConfig?.["kubernetes:context"];
   return { ...loaded, stackContext: typeof ctx === "string" && ctx !== "" ? ctx : undefined };
 }
 

@@ -18,6 +18,12 @@ export interface LoadedConfig {
   source: string;
   /** Config keys whose value is a Pulumi secret that this process cannot decrypt (CLI only). */
   encryptedKeys: string[];
+  /**
+   * The stack file's whole `config` map, every namespace (`kubernetes:context`, ...) as written, secrets still
+   * encrypted: for callers that need more than the `lakehouse:` keys, so they need not read the file again.
+   * Only from `loadStackFile`.
+   */
+  stackConfig?: Readonly<Record<string, unknown>>;
 }
 
 /** Recursively freezes a plain object so nothing deeper can change configuration. */
@@ -133,7 +139,7 @@ export function parseYamlText(text: string, file: string): unknown {
 
 /**
  * Reads `Pulumi.<stack>.yaml` from `dir` (default: the project root) and parses its `lakehouse:` keys.
- * Keys of other namespaces (`kubernetes:context`, ...) are ignored.
+ * Keys of other namespaces (`kubernetes:context`, ...) are not validated; they come back in `stackConfig`.
  */
 export function loadStackFile(stack: string, dir: string = process.cwd()): LoadedConfig {
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
@@ -165,7 +171,12 @@ export function loadStackFile(stack: string, dir: string = process.cwd()): Loade
     const plain = dropSecure(v, `${NAMESPACE}:${key}`, encryptedKeys);
     if (plain !== undefined) raw[key] = plain;
   }
-  return { config: parseConfig(raw, file), source: file, encryptedKeys };
+  return {
+    config: parseConfig(raw, file),
+    source: file,
+    encryptedKeys,
+    stackConfig: cfg as Record<string, unknown>,
+  };
 }
 
 /**
