@@ -193,11 +193,11 @@ export function projectDir(env: CliIO["env"]): string {
 }
 
 /**
- * The folder relative paths are meant from. `npm run` starts scripts in the package root, so a path typed in
- * a subfolder would resolve wrongly; npm passes the caller's folder as INIT_CWD.
+ * The folder relative paths are meant from. `npm run <script>` (preflight unless given) starts scripts in the
+ * package root, so a path typed in a subfolder would resolve wrongly; npm passes the caller's folder as INIT_CWD.
  */
-function userDir(io: CliIO): string {
-  return io.env.npm_lifecycle_event === "preflight" && io.env.INIT_CWD ? io.env.INIT_CWD : io.cwd;
+export function userDir(io: CliIO, script = "preflight"): string {
+  return io.env.npm_lifecycle_event === script && io.env.INIT_CWD ? io.env.INIT_CWD : io.cwd;
 }
 
 /**
@@ -309,18 +309,40 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     }
     return args.command === "capture" ? await capture(args, io) : await assess(args, io);
   } catch (e) {
-    if (e instanceof InputError || (e as Error | undefined)?.name === "InputError") {
-      io.stderr.write(`preflight: ${(e as Error).message}\n`);
-      return EXIT.invalidInput;
-    }
-    const err = e as Error | undefined;
-    const msg = (err?.message ?? String(e)).split("\n")[0];
-    io.stderr.write(
-      `preflight: unexpected error: ${msg}${io.env.LAKEHOUSE_DEBUG === "1" ? "" : " (set LAKEHOUSE_DEBUG=1 for the stack trace)"}\n`,
-    );
-    if (io.env.LAKEHOUSE_DEBUG === "1" && err?.stack) io.stderr.write(`${err.stack}\n`);
-    return EXIT.unexpected;
+    return reportFailure("preflight", e, io);
   }
+}
+
+/**
+ * What a CLI (`prog`: preflight, verify) does with an error that reached its top level: one line on stderr
+ * and the exit code. An InputError is the user's to fix (its message, exit 2); anything else is unexpected
+ * (its first line, exit 1; the stack trace too with LAKEHOUSE_DEBUG=1).
+ */
+export function reportFailure(prog: string, e: unknown, io: CliIO): number {
+  if (e instanceof InputError || (e as Error | undefined)?.name === "InputError") {
+    io.stderr.write(`${prog}: ${(e as Error).message}\n`);
+    return EXIT.invalidInput;
+  }
+  const err = e as Error | undefined;
+  const debug = io.env.LAKEHOUSE_DEBUG === "1";
+  const msg = (err?.message ?? String(e)).split("\n")[0];
+  io.stderr.write(
+    `${prog}: unexpected error: ${msg}${debug ? "" : " (set LAKEHOUSE_DEBUG=1 for the stack trace)"}\n`,
+  );
+  if (debug && err?.stack) io.stderr.write(`${err.stack}\n`);
+  return EXIT.unexpected;
+}
+
+/** The real process as a CliIO, for a CLI run as a program. */
+export function processIO(): CliIO {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    isTTY: !!process.stdout.isTTY,
+    columns: process.stdout.columns,
+    cwd: process.cwd(),
+  };
 }
 
 if (require.main === module) {
@@ -328,14 +350,7 @@ if (require.main === module) {
   process.stdout.on("error", (e: NodeJS.ErrnoException) =>
     process.exit(e.code === "EPIPE" ? 0 : EXIT.unexpected),
   );
-  void run(process.argv.slice(2), {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    isTTY: !!process.stdout.isTTY,
-    columns: process.stdout.columns,
-    cwd: process.cwd(),
-  }).then((code) => {
+  void run(process.argv.slice(2), processIO()).then((code) => {
     // Exit explicitly: a live probe's keep-alive sockets must not hold the process open. stdout is a file, pipe
     // or TTY here, all written synchronously on Linux, so nothing is lost; the callback covers the rest.
     process.stdout.write("", () => process.exit(code));

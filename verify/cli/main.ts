@@ -8,7 +8,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { defaultConfig, loadStackFile } from "../../preflight/config/load";
 import { EXIT, InputError, PHASES, type Phase } from "../../preflight/model";
-import { projectDir, type CliIO } from "../../preflight/cli/main";
+import { processIO, projectDir, reportFailure, userDir, type CliIO } from "../../preflight/cli/main";
 import { loadKubeConfig } from "../../preflight/probes/kube";
 import { OUTPUT_FORMATS, renderResults, type OutputFormat } from "../../preflight/render";
 import { parseServiceRef, type PrometheusSource } from "../prometheus";
@@ -182,7 +182,7 @@ export async function run(
       return EXIT.ready;
     }
     const { config } = args.stack ? loadStackFile(args.stack, projectDir(io.env)) : defaultConfig();
-    const base = io.env.npm_lifecycle_event === "verify" && io.env.INIT_CWD ? io.env.INIT_CWD : io.cwd;
+    const base = userDir(io, "verify");
     const { kc, context, server } = loadKubeConfig(
       args.kubeconfig && path.resolve(base, args.kubeconfig),
       args.context,
@@ -219,28 +219,12 @@ export async function run(
     }
     return exitCode(result);
   } catch (e) {
-    if (e instanceof InputError || (e as Error | undefined)?.name === "InputError") {
-      io.stderr.write(`verify: ${(e as Error).message}\n`);
-      return EXIT.invalidInput;
-    }
-    const err = e as Error | undefined;
-    io.stderr.write(
-      `verify: unexpected error: ${(err?.message ?? String(e)).split("\n")[0]}${io.env.LAKEHOUSE_DEBUG === "1" ? "" : " (set LAKEHOUSE_DEBUG=1 for the stack trace)"}\n`,
-    );
-    if (io.env.LAKEHOUSE_DEBUG === "1" && err?.stack) io.stderr.write(`${err.stack}\n`);
-    return EXIT.unexpected;
+    return reportFailure("verify", e, io);
   }
 }
 
 if (require.main === module) {
-  void run(process.argv.slice(2), {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    isTTY: !!process.stdout.isTTY,
-    columns: process.stdout.columns,
-    cwd: process.cwd(),
-  }).then((code) => {
+  void run(process.argv.slice(2), processIO()).then((code) => {
     // Exit explicitly: a timed-out API call's socket must not hold the process open.
     process.stdout.write("", () => process.exit(code));
   });
