@@ -6,7 +6,7 @@
  * Secrets are referenced (secretKeyRef), never read: the verification never sees a password or an S3 key.
  */
 import type { LakehouseConfig } from "../preflight/config/schema";
-import { inClusterS3Endpoint } from "../stacks/foundation/common";
+import { bucketCredentials, inClusterS3Endpoint } from "../stacks/foundation/common";
 import { FOUNDATION_NAMES, METASTORE_PORT, POSTGRES_PORT } from "../stacks/foundation/names";
 
 /** Pinned images of the verification Jobs. */
@@ -52,21 +52,15 @@ export interface TargetOverrides {
 }
 
 /**
- * The Secret with a bucket's keys: Rook's Secret named like the ObjectBucketClaim (bucketMode obc) or the
- * CephObjectStoreUser's Secret (s3-user). The same rule as the phase's `bucketCredentials` (a test holds them
- * equal); repeated so the CLI does not load @pulumi/kubernetes.
+ * The Secret with a bucket's keys: the phase's own `bucketCredentials` (Rook's Secret named like the
+ * ObjectBucketClaim for bucketMode obc, the CephObjectStoreUser's Secret for s3-user), in the Jobs' field names.
  */
 export function bucketSecret(
   config: LakehouseConfig,
   claim: string,
 ): Omit<BucketTarget, "bucket" | "endpoint"> {
-  return config.foundation.bucketMode === "obc"
-    ? { secret: claim, accessKeyKey: "AWS_ACCESS_KEY_ID", secretKeyKey: "AWS_SECRET_ACCESS_KEY" }
-    : {
-        secret: `rook-ceph-object-user-${config.cluster.objectStore}-${FOUNDATION_NAMES.objectUser}`,
-        accessKeyKey: "AccessKey",
-        secretKeyKey: "SecretKey",
-      };
+  const c = bucketCredentials(config, claim);
+  return { secret: c.secret, accessKeyKey: c.accessKeyIdKey, secretKeyKey: c.secretAccessKeyKey };
 }
 
 /** Derives every name the Jobs use from the config. */

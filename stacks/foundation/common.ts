@@ -1,12 +1,12 @@
 /**
- * Small pure helpers the foundation components share: labels, security contexts, the in-cluster S3 endpoint,
- * the JVM heap from sizing.
+ * Small pure helpers the foundation components share: labels, security contexts, the in-cluster S3 endpoint and
+ * the buckets' credentials Secrets, the JVM heap from sizing.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type { LakehouseConfig, PodSize } from "../../preflight/config/schema";
 import { parseBytes } from "../../preflight/quantity";
 import { platformLabels } from "../types";
-import { selectorLabels } from "./names";
+import { FOUNDATION_NAMES, selectorLabels } from "./names";
 
 /** Labels of a foundation object: the platform's labels plus the selector labels of its workload. */
 export function foundationLabels(component: string, name: string): Record<string, string> {
@@ -39,6 +39,25 @@ export function inClusterS3Endpoint(config: LakehouseConfig): string {
     config.foundation.s3Endpoint ||
     `http://${config.cluster.rgwService}.${config.cluster.cephNamespace}.svc:80`
   ).replace(/\/+$/, "");
+}
+
+/** How a workload reads the keys of a bucket: Secret name and the two key names inside it. */
+export interface BucketCredentials {
+  readonly secret: string;
+  readonly accessKeyIdKey: string;
+  readonly secretAccessKeyKey: string;
+}
+
+/** The credentials reference of a bucket for a bucket mode (Rook's Secret layouts differ). */
+export function bucketCredentials(config: LakehouseConfig, claim: string): BucketCredentials {
+  return config.foundation.bucketMode === "obc"
+    ? // Rook writes a Secret named like the ObjectBucketClaim, in its namespace.
+      { secret: claim, accessKeyIdKey: "AWS_ACCESS_KEY_ID", secretAccessKeyKey: "AWS_SECRET_ACCESS_KEY" }
+    : {
+        secret: `rook-ceph-object-user-${config.cluster.objectStore}-${FOUNDATION_NAMES.objectUser}`,
+        accessKeyIdKey: "AccessKey",
+        secretAccessKeyKey: "SecretKey",
+      };
 }
 
 /**

@@ -5,7 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import type { PlatformBase } from "../types";
-import { foundationLabels, inClusterS3Endpoint } from "./common";
+import { bucketCredentials, foundationLabels, inClusterS3Endpoint, type BucketCredentials } from "./common";
 import { FOUNDATION_NAMES } from "./names";
 
 export interface WarehouseBucketArgs {
@@ -15,24 +15,8 @@ export interface WarehouseBucketArgs {
   readonly base: PlatformBase;
 }
 
-/** How a workload reads the keys of a bucket: Secret name and the two key names inside it. */
-export interface BucketCredentials {
-  readonly secret: string;
-  readonly accessKeyIdKey: string;
-  readonly secretAccessKeyKey: string;
-}
-
-/** Pure: the credentials reference of a bucket for a bucket mode (Rook's Secret layouts differ). */
-export function bucketCredentials(config: LakehouseConfig, claim: string): BucketCredentials {
-  return config.foundation.bucketMode === "obc"
-    ? // Rook writes a Secret named like the ObjectBucketClaim, in its namespace.
-      { secret: claim, accessKeyIdKey: "AWS_ACCESS_KEY_ID", secretAccessKeyKey: "AWS_SECRET_ACCESS_KEY" }
-    : {
-        secret: `rook-ceph-object-user-${config.cluster.objectStore}-${FOUNDATION_NAMES.objectUser}`,
-        accessKeyIdKey: "AccessKey",
-        secretAccessKeyKey: "SecretKey",
-      };
-}
+// Pure, so it lives in common.ts (the verification CLI uses it without loading @pulumi/kubernetes).
+export { bucketCredentials, type BucketCredentials } from "./common";
 
 export class WarehouseBucket extends pulumi.ComponentResource {
   /** The warehouse bucket's name. */
