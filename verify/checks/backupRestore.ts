@@ -5,6 +5,7 @@
  */
 import type { CheckOutcome } from "../../preflight/checks/types";
 import type { FoundationObservations, VerifyCheckDefinition } from "../types";
+import { FOUNDATION_NAMES } from "../../stacks/foundation/names";
 import { jobProblem } from "./common";
 
 /** Age in hours of a backup named by its UTC time, or null when the time is missing or malformed. */
@@ -32,7 +33,9 @@ export const backupRestore: VerifyCheckDefinition<FoundationObservations> = {
     const job = obs.backupRestore as Extract<typeof obs.backupRestore, { state: "completed" }>;
     const r = job.result ?? {};
     const data: Record<string, unknown> = { job: job.job, key: r.key, backupTime: r.backupTime };
-    const cronHint = `\`kubectl -n ${ns} get cronjob metastore-backup\` and the log of its last Job`;
+    const cron = FOUNDATION_NAMES.backup;
+    const cronHint = `\`kubectl -n ${ns} get cronjob ${cron}\` and the log of its last Job`;
+    const runNow = `\`kubectl -n ${ns} create job --from=cronjob/${cron} ${cron}-manual\``;
     if (r.ok !== true) {
       const stage = String(r.stage ?? "unknown");
       const why: Record<string, string> = {
@@ -45,7 +48,7 @@ export const backupRestore: VerifyCheckDefinition<FoundationObservations> = {
       };
       const fix: Record<string, string> = {
         find: `Check that the backup CronJob runs and succeeds (${cronHint}).`,
-        checksum: `Investigate the backup bucket (object damaged or overwritten), run the backup CronJob now (\`kubectl -n ${ns} create job --from=cronjob/metastore-backup metastore-backup-manual\`), and keep the older backups until a new one verifies.`,
+        checksum: `Investigate the backup bucket (object damaged or overwritten), run the backup CronJob now (${runNow}), and keep the older backups until a new one verifies.`,
       };
       return {
         status: stage === "setup" ? "unknown" : "fail",
@@ -80,7 +83,7 @@ export const backupRestore: VerifyCheckDefinition<FoundationObservations> = {
         status: "fail",
         observed: `The newest backup ${String(r.key)} is ${ageText} old; the schedule allows ${maxAge} h.`,
         expected,
-        remediation: `The backup CronJob is not producing backups: check ${cronHint}; run it now with \`kubectl -n ${ns} create job --from=cronjob/metastore-backup metastore-backup-manual\`.`,
+        remediation: `The backup CronJob is not producing backups: check ${cronHint}; run it now with ${runNow}.`,
         data,
       };
     }

@@ -4,6 +4,7 @@
  */
 import type { CheckOutcome } from "../../preflight/checks/types";
 import type { FoundationObservations, VerifyCheckDefinition } from "../types";
+import { FOUNDATION_NAMES } from "../../stacks/foundation/names";
 import { jobProblem } from "./common";
 
 interface PingAttempt {
@@ -50,7 +51,7 @@ export const metastoreAvailable: VerifyCheckDefinition<FoundationObservations> =
         status: "fail",
         observed: `${failed.length} of ${attempts.length} get_all_databases calls failed; first: ${f.uri ?? "?"}: ${f.error ?? "no answer"}.`,
         expected,
-        remediation: `Check the metastore pods and their log (\`kubectl -n ${ns} get pods -l app.kubernetes.io/name=hive-metastore\`, \`kubectl -n ${ns} logs deploy/hive-metastore\`) and the database it needs; see docs/runbooks/foundation.md.`,
+        remediation: `Check the metastore pods and their log (\`kubectl -n ${ns} get pods -l app.kubernetes.io/name=${FOUNDATION_NAMES.metastore}\`, \`kubectl -n ${ns} logs deploy/${FOUNDATION_NAMES.metastore}\`) and the database it needs; see docs/runbooks/foundation.md.`,
         data,
       };
     }
