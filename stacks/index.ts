@@ -87,7 +87,7 @@ export function closedGateWarning(plan: PhasePlan, report: Report): string {
   const details = plan.blockedBy.map((id) => {
     const c = byId.get(id);
     if (!c) return `  - ${id}`;
-    return `  - ${id} (${c.status}): ${c.observed}${c.remediation ? `. Fix: ${c.remediation}` : ""}`;
+    return `  - ${id} (${c.status}): ${c.observed.replace(/\.$/, "")}${c.remediation ? `. Fix: ${c.remediation}` : ""}`;
   });
   return [`Phase ${plan.phase} (${plan.title}) is not deployed: ${plan.reason}.`, ...details].join("\n");
 }
@@ -134,7 +134,7 @@ export function readinessFailure(report: Report): string {
   const lines = report.blocking.map((id) => {
     const c = byId.get(id);
     return c
-      ? `  - ${id} (${c.status}): ${c.observed}${c.remediation ? `. Fix: ${c.remediation}` : ""}`
+      ? `  - ${id} (${c.status}): ${c.observed.replace(/\.$/, "")}${c.remediation ? `. Fix: ${c.remediation}` : ""}`
       : `  - ${id}`;
   });
   const why =

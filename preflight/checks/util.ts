@@ -26,6 +26,14 @@ export const KIND_LABEL: Record<Kind, string> = {
   nodemetrics: "NodeMetrics",
 };
 
+/** "StorageClass" -> "StorageClasses", "GitRepository" -> "GitRepositories", "NodeMetrics" stays. */
+export function pluralLabel(label: string): string {
+  if (label.endsWith("Metrics")) return label;
+  if (label.endsWith("ss")) return `${label}es`;
+  if (label.endsWith("y")) return `${label.slice(0, -1)}ies`;
+  return `${label}s`;
+}
+
 /** What installs each CRD-backed kind, for "CRD not installed" remediations. */
 const INSTALLED_BY: Partial<Record<Kind, string>> = {
   cephclusters: "install the Rook-Ceph operator and create a CephCluster",
@@ -49,11 +57,12 @@ export type Need = { items: KubeObject[] } | { outcome: CheckOutcome };
 export function need(facts: Facts, kind: Kind, expected: string): Need {
   const c = facts.kinds[kind];
   const label = KIND_LABEL[kind];
+  const labels = pluralLabel(label);
   if (!c) {
     return {
       outcome: {
         status: "unknown",
-        observed: `${label}s were not collected.`,
+        observed: `${labels} were not collected.`,
         expected,
         remediation: `Collect ${kind} (add it to the kubectl command or run live) and rerun the preflight.`,
       },
@@ -66,7 +75,7 @@ export function need(facts: Facts, kind: Kind, expected: string): Need {
       return {
         outcome: {
           status: "unknown",
-          observed: `The preflight identity may not ${c.verb} ${c.resource} (HTTP 403), so ${label}s could not be read.`,
+          observed: `The preflight identity may not ${c.verb} ${c.resource} (HTTP 403), so ${labels} could not be read.`,
           expected,
           remediation: `Grant the preflight identity \`${c.verb}\` on \`${c.resource}\` (apply deploy/rbac/preflight-clusterrole.yaml, the read-only preflight ClusterRole, and bind it) and rerun.`,
         },
@@ -86,7 +95,7 @@ export function need(facts: Facts, kind: Kind, expected: string): Need {
       return {
         outcome: {
           status: "unknown",
-          observed: `${label}s could not be read: ${stripDot(c.message)}.`,
+          observed: `${labels} could not be read: ${stripDot(c.message)}.`,
           expected,
           remediation:
             "Check that the Kubernetes API is reachable and healthy (kubectl get --raw /readyz), then rerun.",
@@ -96,7 +105,7 @@ export function need(facts: Facts, kind: Kind, expected: string): Need {
       return {
         outcome: {
           status: "unknown",
-          observed: `${label}s were not collected: ${stripDot(c.message)}.`,
+          observed: `${labels} were not collected: ${stripDot(c.message)}.`,
           expected,
           remediation: `Include ${kind} in the input (kubectl get ${kind} -A -o json) or run the preflight live.`,
         },

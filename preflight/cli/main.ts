@@ -72,7 +72,7 @@ Examples:
   npm run preflight -- --from examples/anton/cluster.json --from examples/anton/metrics.json
   npm run preflight -- --stack anton
   npm run --silent preflight -- --stack anton --output json > report.json
-  npm run preflight -- --stack anton --phase foundation --output markdown > readiness.md
+  npm run -s preflight -- --stack anton --phase foundation --output markdown > readiness.md
   npm run preflight -- capture --out snapshot.json --context anton
   npm run preflight -- --stack anton --from snapshot.json
 

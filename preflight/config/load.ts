@@ -90,7 +90,7 @@ export function formatIssues(
       return `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}${where}; known keys: ${head === undefined ? known : "see docs/configuration.md"}. Fix: correct the spelling or remove the key.`;
     }
     const seen = describe(valueAt(raw, issue.path));
-    return `${key}: ${issue.message}; saw ${seen}. Fix: set a valid value with \`pulumi config set ${key.split(".")[0]} ...\` (see docs/configuration.md) or remove it to use the default.`;
+    return `${key}: ${issue.message}; saw ${seen}. Fix: set a valid value with \`pulumi config set --path ${key} <value>\` (see docs/configuration.md) or remove it to use the default.`;
   });
   const more = issues.length > 10 ? `\n  (and ${issues.length - 10} more)` : "";
   return `Invalid configuration in ${source}:\n  - ${lines.join("\n  - ")}${more}`;

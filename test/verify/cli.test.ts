@@ -137,6 +137,47 @@ describe("verify CLI", function () {
     assert.ok(!x.out().includes("\u001b["), "no colour when not a TTY");
   });
 
+  it("--stack verifies the stack's kubernetes:context, not the kubeconfig's current one; --context overrides", async () => {
+    const a = await startKubeApi({ extraRoutes: controller(() => a, PASS, PROM_OK) });
+    api = a;
+    // Two contexts: the current one ("laptop") points at a refused address, the stack's ("anton") at the stand-in.
+    const refused = await refusedUrl();
+    const entry = (name: string, url: string) => ({ name, url });
+    const ctxs = [entry("anton", a.url), entry("laptop", refused)];
+    const merged = [
+      "apiVersion: v1",
+      "kind: Config",
+      "clusters:",
+      ...ctxs.flatMap((c) => [`  - name: ${c.name}`, "    cluster:", `      server: ${c.url}`]),
+      "users:",
+      ...ctxs.flatMap((c) => [`  - name: ${c.name}`, "    user:", "      token: stand-in-token"]),
+      "contexts:",
+      ...ctxs.flatMap((c) => [
+        `  - name: ${c.name}`,
+        "    context:",
+        `      cluster: ${c.name}`,
+        `      user: ${c.name}`,
+      ]),
+      "current-context: laptop",
+      "",
+    ];
+    const kc = path.join(dir, "two-contexts.yaml");
+    fs.writeFileSync(kc, merged.join("\n"));
+    const project = fs.mkdtempSync(path.join(dir, "project-"));
+    fs.writeFileSync(path.join(project, "Pulumi.anton.yaml"), "config:\n  kubernetes:context: anton\n");
+
+    const x = io({ LAKEHOUSE_PROJECT_DIR: project });
+    assert.equal(await run(["--stack", "anton", "--kubeconfig", kc, "--output", "json"], x, fastRunner), 0);
+    assert.match(x.err(), /\(context anton\)/);
+
+    const y = io({ LAKEHOUSE_PROJECT_DIR: project });
+    assert.equal(
+      await run(["--stack", "anton", "--kubeconfig", kc, "--context", "laptop"], y, fastRunner),
+      3,
+    );
+    assert.match(y.err(), /\(context laptop\)/);
+  });
+
   it("exit 3 with every check unknown when the API server is unreachable", async () => {
     const kc = path.join(dir, "refused.yaml");
     fs.writeFileSync(kc, kubeconfigYaml(await refusedUrl()));

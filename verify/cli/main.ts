@@ -41,7 +41,8 @@ Options:
   --phase PHASE              Phase to verify (only foundation has checks so far). Default: foundation.
   --stack NAME               Read names and thresholds from Pulumi.NAME.yaml. Default: built-in defaults.
   --kubeconfig FILE          Default: $KUBECONFIG, ~/.kube/config, or in-cluster.
-  --context NAME             Kube context. Default: the kubeconfig's current context.
+  --context NAME             Kube context. Default: the stack's kubernetes:context with --stack, else the
+                             kubeconfig's current context.
   --output FORMAT            table (default), json (one object on stdout) or markdown.
   --timeout SECONDS          How long each Job may run. Default: 600.
   --prometheus-url URL       Query Prometheus directly at URL.
@@ -181,11 +182,17 @@ export async function run(
       io.stdout.write(USAGE);
       return EXIT.ready;
     }
-    const { config } = args.stack ? loadStackFile(args.stack, projectDir(io.env)) : defaultConfig();
+    const loaded = args.stack ? loadStackFile(args.stack, projectDir(io.env)) : defaultConfig();
+    const { config } = loaded;
+    // Like the preflight: `--stack` verifies the cluster `pulumi up` deployed to (its kubernetes:context),
+    // not whatever the kubeconfig's current context happens to be, unless --context says otherwise.
+    const stackContext = loaded.stackConfig?.["kubernetes:context"];
+    const contextName =
+      args.context ?? (typeof stackContext === "string" && stackContext !== "" ? stackContext : undefined);
     const base = userDir(io, "verify");
     const { kc, context, server } = loadKubeConfig(
       args.kubeconfig && path.resolve(base, args.kubeconfig),
-      args.context,
+      contextName,
       io.env as NodeJS.ProcessEnv,
     );
     io.stderr.write(
