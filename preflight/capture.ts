@@ -15,29 +15,14 @@ import * as fs from "fs";
 import * as path from "path";
 import type { LakehouseConfig } from "./config/schema";
 import type { Collection, Facts, Kind, KubeObject } from "./model";
-import { InputError, KINDS } from "./model";
+import { apiVersionOf, InputError, KIND_INFO, KINDS } from "./model";
 import type { LiveOptions } from "./probes";
 import { collectFacts } from "./runner";
 
 /** The API group/version and kind of each collected resource, for items the API lists without them. */
-export const KIND_META: Record<Kind, { apiVersion: string; kind: string }> = {
-  nodes: { apiVersion: "v1", kind: "Node" },
-  pods: { apiVersion: "v1", kind: "Pod" },
-  persistentvolumeclaims: { apiVersion: "v1", kind: "PersistentVolumeClaim" },
-  storageclasses: { apiVersion: "storage.k8s.io/v1", kind: "StorageClass" },
-  services: { apiVersion: "v1", kind: "Service" },
-  deployments: { apiVersion: "apps/v1", kind: "Deployment" },
-  statefulsets: { apiVersion: "apps/v1", kind: "StatefulSet" },
-  customresourcedefinitions: { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" },
-  cephclusters: { apiVersion: "ceph.rook.io/v1", kind: "CephCluster" },
-  cephobjectstores: { apiVersion: "ceph.rook.io/v1", kind: "CephObjectStore" },
-  objectbucketclaims: { apiVersion: "objectbucket.io/v1alpha1", kind: "ObjectBucketClaim" },
-  helmreleases: { apiVersion: "helm.toolkit.fluxcd.io/v2", kind: "HelmRelease" },
-  kustomizations: { apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization" },
-  gitrepositories: { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "GitRepository" },
-  clustersecretstores: { apiVersion: "external-secrets.io/v1beta1", kind: "ClusterSecretStore" },
-  nodemetrics: { apiVersion: "metrics.k8s.io/v1beta1", kind: "NodeMetrics" },
-};
+export const KIND_META: Record<Kind, { apiVersion: string; kind: string }> = Object.fromEntries(
+  KINDS.map((k) => [k, { apiVersion: apiVersionOf(k), kind: KIND_INFO[k].itemKind }]),
+) as Record<Kind, { apiVersion: string; kind: string }>;
 
 /** How one kind's collection went, as recorded in a capture file (items live in the List). */
 export interface CapturedCollection {

@@ -66,6 +66,80 @@ export const KINDS = [
 export type Kind = (typeof KINDS)[number];
 
 /**
+ * Where each kind lives in the API, once: the probes' paths, capture's apiVersion stamps, the offline loader's
+ * Kind -> key map and CRD names, and the checks' labels are all derived from this table.
+ */
+export interface KindInfo {
+  /** API group; "" for the core group. */
+  group: string;
+  /** Served versions, preferred first. */
+  versions: readonly string[];
+  /** The `kind` of one item, e.g. "CephObjectStore". */
+  itemKind: string;
+  /** Served by a CustomResourceDefinition (installed by an operator, may be absent). */
+  crd: boolean;
+  /** Resource name in the URL path, when it differs from the key (NodeMetrics are served at `.../nodes`). */
+  plural?: string;
+}
+
+export const KIND_INFO: Readonly<Record<Kind, KindInfo>> = {
+  nodes: { group: "", versions: ["v1"], itemKind: "Node", crd: false },
+  pods: { group: "", versions: ["v1"], itemKind: "Pod", crd: false },
+  persistentvolumeclaims: { group: "", versions: ["v1"], itemKind: "PersistentVolumeClaim", crd: false },
+  storageclasses: { group: "storage.k8s.io", versions: ["v1"], itemKind: "StorageClass", crd: false },
+  services: { group: "", versions: ["v1"], itemKind: "Service", crd: false },
+  deployments: { group: "apps", versions: ["v1"], itemKind: "Deployment", crd: false },
+  statefulsets: { group: "apps", versions: ["v1"], itemKind: "StatefulSet", crd: false },
+  customresourcedefinitions: {
+    group: "apiextensions.k8s.io",
+    versions: ["v1"],
+    itemKind: "CustomResourceDefinition",
+    crd: false,
+  },
+  cephclusters: { group: "ceph.rook.io", versions: ["v1"], itemKind: "CephCluster", crd: true },
+  cephobjectstores: { group: "ceph.rook.io", versions: ["v1"], itemKind: "CephObjectStore", crd: true },
+  objectbucketclaims: {
+    group: "objectbucket.io",
+    versions: ["v1alpha1"],
+    itemKind: "ObjectBucketClaim",
+    crd: true,
+  },
+  helmreleases: { group: "helm.toolkit.fluxcd.io", versions: ["v2"], itemKind: "HelmRelease", crd: true },
+  kustomizations: {
+    group: "kustomize.toolkit.fluxcd.io",
+    versions: ["v1"],
+    itemKind: "Kustomization",
+    crd: true,
+  },
+  gitrepositories: {
+    group: "source.toolkit.fluxcd.io",
+    versions: ["v1"],
+    itemKind: "GitRepository",
+    crd: true,
+  },
+  // External Secrets serves v1 since 0.16 and dropped v1beta1 later; older installs serve only v1beta1.
+  clustersecretstores: {
+    group: "external-secrets.io",
+    versions: ["v1", "v1beta1"],
+    itemKind: "ClusterSecretStore",
+    crd: true,
+  },
+  nodemetrics: {
+    group: "metrics.k8s.io",
+    versions: ["v1beta1"],
+    itemKind: "NodeMetrics",
+    crd: false,
+    plural: "nodes",
+  },
+};
+
+/** The apiVersion of a kind's preferred version, e.g. "ceph.rook.io/v1" or "v1". */
+export function apiVersionOf(kind: Kind): string {
+  const { group, versions } = KIND_INFO[kind];
+  return group ? `${group}/${versions[0]}` : versions[0];
+}
+
+/**
  * How the collection of one kind went.
  * - `ok`: items were read (possibly none).
  * - `forbidden`: the identity may not `verb` `resource` (HTTP 403); checks that need it are `unknown`.

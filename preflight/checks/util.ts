@@ -3,28 +3,14 @@
  * right outcome), conditions, pod requests and node schedulability. No I/O.
  */
 import type { Facts, Kind, KubeObject } from "../model";
+import { KIND_INFO, KINDS } from "../model";
 import { parseBytes, parseCpu } from "../quantity";
 import type { CheckOutcome } from "./types";
 
 /** Human names of kinds, for messages. */
-export const KIND_LABEL: Record<Kind, string> = {
-  nodes: "Node",
-  pods: "Pod",
-  persistentvolumeclaims: "PersistentVolumeClaim",
-  storageclasses: "StorageClass",
-  services: "Service",
-  deployments: "Deployment",
-  statefulsets: "StatefulSet",
-  customresourcedefinitions: "CustomResourceDefinition",
-  cephclusters: "CephCluster",
-  cephobjectstores: "CephObjectStore",
-  objectbucketclaims: "ObjectBucketClaim",
-  helmreleases: "HelmRelease",
-  kustomizations: "Kustomization",
-  gitrepositories: "GitRepository",
-  clustersecretstores: "ClusterSecretStore",
-  nodemetrics: "NodeMetrics",
-};
+export const KIND_LABEL: Record<Kind, string> = Object.fromEntries(
+  KINDS.map((k) => [k, KIND_INFO[k].itemKind]),
+) as Record<Kind, string>;
 
 /** "StorageClass" -> "StorageClasses", "GitRepository" -> "GitRepositories", "NodeMetrics" stays. */
 export function pluralLabel(label: string): string {

@@ -18,21 +18,18 @@
 import * as fs from "fs";
 import YAML from "yaml";
 import type { Collection, Facts, Kind, KubeObject, S3Observation } from "../model";
-import { InputError, KINDS } from "../model";
+import { InputError, KIND_INFO, KINDS } from "../model";
 
 /** What offline facts say about S3: the API is only probed live, so `state.s3-api` is `skipped`. */
 export const S3: S3Observation = { state: "skipped", reason: "offline: the S3 API is only probed live" };
 
 /** A kind's CRD name and its Kind, for the kinds served by CustomResourceDefinitions. */
-export const CRD_BACKED: Partial<Record<Kind, { crd: string; kind: string }>> = {
-  cephclusters: { crd: "cephclusters.ceph.rook.io", kind: "CephCluster" },
-  cephobjectstores: { crd: "cephobjectstores.ceph.rook.io", kind: "CephObjectStore" },
-  objectbucketclaims: { crd: "objectbucketclaims.objectbucket.io", kind: "ObjectBucketClaim" },
-  helmreleases: { crd: "helmreleases.helm.toolkit.fluxcd.io", kind: "HelmRelease" },
-  kustomizations: { crd: "kustomizations.kustomize.toolkit.fluxcd.io", kind: "Kustomization" },
-  gitrepositories: { crd: "gitrepositories.source.toolkit.fluxcd.io", kind: "GitRepository" },
-  clustersecretstores: { crd: "clustersecretstores.external-secrets.io", kind: "ClusterSecretStore" },
-};
+export const CRD_BACKED: Partial<Record<Kind, { crd: string; kind: string }>> = Object.fromEntries(
+  KINDS.filter((k) => KIND_INFO[k].crd).map((k) => [
+    k,
+    { crd: `${k}.${KIND_INFO[k].group}`, kind: KIND_INFO[k].itemKind },
+  ]),
+);
 
 /** Built-in kinds the documented `kubectl get ... -A -o json` command asks for. */
 const DOCUMENTED_BUILTIN: readonly Kind[] = [
@@ -54,25 +51,13 @@ const DOCUMENTED_CRD_KINDS: readonly Kind[] = [
   "gitrepositories",
 ];
 
-/** Kind (and, where a Kind name is ambiguous, API group) -> our key. */
-const BY_KIND: Record<string, { key: Kind; group?: string }> = {
-  Node: { key: "nodes" },
-  Pod: { key: "pods" },
-  PersistentVolumeClaim: { key: "persistentvolumeclaims" },
-  StorageClass: { key: "storageclasses" },
-  Service: { key: "services" },
-  Deployment: { key: "deployments" },
-  StatefulSet: { key: "statefulsets" },
-  CustomResourceDefinition: { key: "customresourcedefinitions" },
-  CephCluster: { key: "cephclusters", group: "ceph.rook.io" },
-  CephObjectStore: { key: "cephobjectstores", group: "ceph.rook.io" },
-  ObjectBucketClaim: { key: "objectbucketclaims", group: "objectbucket.io" },
-  HelmRelease: { key: "helmreleases", group: "helm.toolkit.fluxcd.io" },
-  Kustomization: { key: "kustomizations", group: "kustomize.toolkit.fluxcd.io" },
-  GitRepository: { key: "gitrepositories", group: "source.toolkit.fluxcd.io" },
-  ClusterSecretStore: { key: "clustersecretstores", group: "external-secrets.io" },
-  NodeMetrics: { key: "nodemetrics", group: "metrics.k8s.io" },
-};
+/** Kind (and, where a Kind name is ambiguous, API group) -> our key: custom kinds must match their group. */
+const BY_KIND: Record<string, { key: Kind; group?: string }> = Object.fromEntries(
+  KINDS.map((k) => {
+    const { itemKind, group, crd } = KIND_INFO[k];
+    return [itemKind, crd || k === "nodemetrics" ? { key: k, group } : { key: k }];
+  }),
+);
 
 /** The Facts key of a Kubernetes object, or undefined for kinds the assessment does not read. */
 export function kindKey(obj: KubeObject): Kind | undefined {

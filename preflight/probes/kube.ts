@@ -21,7 +21,7 @@ import {
   StorageV1Api,
   type RequestContext,
 } from "@kubernetes/client-node";
-import { InputError, KINDS, type Collection, type Kind, type KubeObject } from "../model";
+import { InputError, KIND_INFO, KINDS, type Collection, type Kind, type KubeObject } from "../model";
 
 /** Where one kind lives in the API. */
 export interface KindSpec {
@@ -38,60 +38,21 @@ export interface KindSpec {
   absentMessage: string;
 }
 
-const crd = (kind: Kind, group: string, versions: string[], itemKind: string): KindSpec => ({
-  kind,
-  group,
-  versions,
-  plural: kind,
-  itemKind,
-  absentMessage: `${itemKind} CRD not installed (the API does not serve ${kind}.${group})`,
-});
-const builtin = (kind: Kind, group: string, version: string, itemKind: string): KindSpec => ({
-  kind,
-  group,
-  versions: [version],
-  plural: kind,
-  itemKind,
-  absentMessage: `the API does not serve ${group ? `${group}/` : ""}${version} ${kind}`,
-});
+function spec(kind: Kind): KindSpec {
+  const { group, versions, itemKind, crd, plural = kind } = KIND_INFO[kind];
+  const absentMessage =
+    kind === "nodemetrics"
+      ? "metrics.k8s.io not served (metrics-server missing)"
+      : crd
+        ? `${itemKind} CRD not installed (the API does not serve ${kind}.${group})`
+        : `the API does not serve ${group ? `${group}/` : ""}${versions[0]} ${kind}`;
+  return { kind, group, versions: [...versions], plural, itemKind, absentMessage };
+}
 
-/** The API location of every kind in KINDS. */
-export const KIND_SPECS: Readonly<Record<Kind, KindSpec>> = {
-  nodes: builtin("nodes", "", "v1", "Node"),
-  pods: builtin("pods", "", "v1", "Pod"),
-  persistentvolumeclaims: builtin("persistentvolumeclaims", "", "v1", "PersistentVolumeClaim"),
-  storageclasses: builtin("storageclasses", "storage.k8s.io", "v1", "StorageClass"),
-  services: builtin("services", "", "v1", "Service"),
-  deployments: builtin("deployments", "apps", "v1", "Deployment"),
-  statefulsets: builtin("statefulsets", "apps", "v1", "StatefulSet"),
-  customresourcedefinitions: builtin(
-    "customresourcedefinitions",
-    "apiextensions.k8s.io",
-    "v1",
-    "CustomResourceDefinition",
-  ),
-  cephclusters: crd("cephclusters", "ceph.rook.io", ["v1"], "CephCluster"),
-  cephobjectstores: crd("cephobjectstores", "ceph.rook.io", ["v1"], "CephObjectStore"),
-  objectbucketclaims: crd("objectbucketclaims", "objectbucket.io", ["v1alpha1"], "ObjectBucketClaim"),
-  helmreleases: crd("helmreleases", "helm.toolkit.fluxcd.io", ["v2"], "HelmRelease"),
-  kustomizations: crd("kustomizations", "kustomize.toolkit.fluxcd.io", ["v1"], "Kustomization"),
-  gitrepositories: crd("gitrepositories", "source.toolkit.fluxcd.io", ["v1"], "GitRepository"),
-  // External Secrets serves v1 since 0.16 and dropped v1beta1 later; older installs serve only v1beta1.
-  clustersecretstores: crd(
-    "clustersecretstores",
-    "external-secrets.io",
-    ["v1", "v1beta1"],
-    "ClusterSecretStore",
-  ),
-  nodemetrics: {
-    kind: "nodemetrics",
-    group: "metrics.k8s.io",
-    versions: ["v1beta1"],
-    plural: "nodes",
-    itemKind: "NodeMetrics",
-    absentMessage: "metrics.k8s.io not served (metrics-server missing)",
-  },
-};
+/** The API location of every kind in KINDS (from the one table, KIND_INFO). */
+export const KIND_SPECS: Readonly<Record<Kind, KindSpec>> = Object.fromEntries(
+  KINDS.map((k) => [k, spec(k)]),
+) as Record<Kind, KindSpec>;
 
 /** The RBAC resource name of a kind: `plural` for core, else `plural.group` (as `kubectl auth can-i` spells it). */
 export const rbacResource = (spec: Pick<KindSpec, "group" | "plural">): string =>
