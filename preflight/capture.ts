@@ -15,6 +15,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { LakehouseConfig } from "./config/schema";
 import type { Collection, Facts, Kind, KubeObject } from "./model";
+import type { CapturedCollection as LoadedCapturedCollection } from "./offline/load";
 import { apiVersionOf, InputError, KIND_INFO, KINDS } from "./model";
 import type { LiveOptions } from "./probes";
 import { collectFacts } from "./runner";
@@ -24,14 +25,11 @@ export const KIND_META: Record<Kind, { apiVersion: string; kind: string }> = Obj
   KINDS.map((k) => [k, { apiVersion: apiVersionOf(k), kind: KIND_INFO[k].itemKind }]),
 ) as Record<Kind, { apiVersion: string; kind: string }>;
 
-/** How one kind's collection went, as recorded in a capture file (items live in the List). */
-export interface CapturedCollection {
-  state: Collection["state"];
+/** How one kind's collection went, as recorded in a capture file (items live in the List): what the offline
+ * loader reads back, plus a count for people reading the file. */
+export interface CapturedCollection extends LoadedCapturedCollection {
   /** Objects of this kind in the file (state `ok`). */
   count?: number;
-  message?: string;
-  verb?: string;
-  resource?: string;
 }
 
 /** The `lakehouse` block of a capture file. */
