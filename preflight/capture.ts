@@ -3,8 +3,9 @@
  * reads back to the same facts, so a cluster can be assessed later, elsewhere, or attached to an issue.
  *
  * The file is a kubectl-style `List` (`apiVersion: v1`, `kind: List`) of every collected object, NodeMetrics
- * included, plus a top-level `lakehouse` block recording how each kind's collection went, so that "forbidden"
- * and "absent" survive the trip (a plain kubectl dump cannot tell "no CephObjectStores" from "no CRD").
+ * included, plus a top-level `lakehouse` block recording which kinds were asked for and how each kind's
+ * collection went, so that "none exist", "forbidden" and "absent" survive the trip (a plain kubectl dump cannot
+ * tell "no ObjectBucketClaims" from "not asked for", nor "no CephObjectStores" from "no CRD").
  *
  * What is left out, on purpose: Secrets (never collected, and dropped here if one slips in), the S3 probe
  * (capture skips it: offline mode cannot replay a live endpoint), `managedFields` and
@@ -39,6 +40,8 @@ export interface CaptureMeta {
   capturedAt: string;
   /** Kube context the facts came from. */
   context: string;
+  /** The kinds capture asked the API for (every kind it reads): with no items, they are known to be none. */
+  requested: Kind[];
   collections: Record<Kind, CapturedCollection>;
 }
 
@@ -110,6 +113,7 @@ export function toCaptureDocument(facts: Facts): CaptureDocument {
       format: "lakehouse-capture/v1",
       capturedAt: facts.collectedAt,
       context: facts.origin,
+      requested: KINDS.filter((k) => collections[k].state !== "not-collected"),
       collections,
     },
   };

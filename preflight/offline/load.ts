@@ -4,6 +4,12 @@
  * Rules for a kind with no objects in the files (see docs/checks.md, "Offline input"):
  * - A capture file (`lakehouse.collections`) says how each kind's collection went; a non-`ok` state there
  *   (e.g. `forbidden` at capture time) is kept, so offline and live give the same verdict.
+ * - A kind known to have been asked for -> `ok`, [] (the list came back empty: none exist). Asked for means:
+ *   listed in a List's `lakehouse.requested` (capture writes it; a wrapper script can add it), a typed list of
+ *   the kind (`ObjectBucketClaimList`, as `kubectl get --raw` prints), or a List in a file named after the kind
+ *   (`objectbucketclaims.json`, `obc.yaml`) holding nothing but that kind, as the documented one-file-per-kind
+ *   loop writes. A plain `kubectl get a,b,c -o json` List says nothing about what was asked for; the rules
+ *   below apply to it exactly as before.
  * - CRD-backed kinds (Ceph, OBC, Flux, External Secrets): when the files contain CustomResourceDefinitions and
  *   the kind's CRD is not among them -> `absent` ("CephObjectStore CRD not installed"); CRD present -> `ok`, []
  *   for the kinds the documented command lists (cephclusters, cephobjectstores, helmreleases, kustomizations,
@@ -16,6 +22,7 @@
  * - `nodemetrics`: `ok` when a NodeMetricsList (even empty) or NodeMetrics objects were given, else `not-collected`.
  */
 import * as fs from "fs";
+import * as path from "path";
 import YAML from "yaml";
 import type { Collection, Facts, Kind, KubeObject, S3Observation } from "../model";
 import { InputError, KIND_INFO, KINDS } from "../model";
@@ -51,6 +58,38 @@ const DOCUMENTED_CRD_KINDS: readonly Kind[] = [
   "gitrepositories",
 ];
 
+/** kubectl's short names for the kinds we read (as `kubectl api-resources` lists them). */
+const SHORT_NAMES: Partial<Record<Kind, readonly string[]>> = {
+  nodes: ["no"],
+  pods: ["po"],
+  persistentvolumeclaims: ["pvc"],
+  storageclasses: ["sc"],
+  services: ["svc"],
+  deployments: ["deploy"],
+  statefulsets: ["sts"],
+  customresourcedefinitions: ["crd", "crds"],
+  cephclusters: ["cephcluster"],
+  objectbucketclaims: ["obc", "obcs"],
+  helmreleases: ["hr"],
+  kustomizations: ["ks"],
+  gitrepositories: ["gitrepo"],
+  clustersecretstores: ["css"],
+};
+
+/** A resource name as typed to kubectl (plural, singular or short, any case, `x.group` too) -> our key. */
+const BY_NAME: ReadonlyMap<string, Kind> = new Map(
+  KINDS.flatMap((k) => {
+    const { itemKind, group } = KIND_INFO[k];
+    const names = [k, itemKind.toLowerCase(), ...(SHORT_NAMES[k] ?? [])];
+    return [...names, ...(group ? names.map((n) => `${n}.${group}`) : [])].map((n) => [n, k] as const);
+  }),
+);
+
+/** Our key for a resource name as kubectl takes it (`pvc`, `objectbucketclaims`, `Deployment`), if we read it. */
+export function kindOfName(name: string): Kind | undefined {
+  return BY_NAME.get(name.trim().toLowerCase());
+}
+
 /** Kind (and, where a Kind name is ambiguous, API group) -> our key: custom kinds must match their group. */
 const BY_KIND: Record<string, { key: Kind; group?: string }> = Object.fromEntries(
   KINDS.map((k) => {
@@ -83,6 +122,8 @@ export interface CaptureHeader {
   capturedAt: string;
   context: string;
   collections: Partial<Record<Kind, CapturedCollection>>;
+  /** Kinds that were asked for (`lakehouse.requested`; kubectl names such as `pvc` are accepted). */
+  requested: Kind[];
 }
 
 export interface FactsFromObjectsOptions {
@@ -90,6 +131,8 @@ export interface FactsFromObjectsOptions {
   collectedAt: string;
   /** Collection states recorded at capture time; they win over the absence rules for kinds without items. */
   collections?: Partial<Record<Kind, CapturedCollection>>;
+  /** Kinds known to have been asked for: with no items they are `ok`, [] (see the module comment). */
+  requested?: ReadonlySet<Kind>;
   /** True when a NodeMetricsList (even empty) was among the inputs. */
   sawMetricsList?: boolean;
 }
@@ -124,6 +167,8 @@ export function factsFromObjects(objects: readonly KubeObject[], opts: FactsFrom
       kinds[kind] = { state: "ok", items };
     } else if (captured) {
       kinds[kind] = fromCaptured(kind, captured);
+    } else if (opts.requested?.has(kind)) {
+      kinds[kind] = { state: "ok", items: [] };
     } else if (kind === "nodemetrics") {
       kinds[kind] = opts.sawMetricsList
         ? { state: "ok", items: [] }
@@ -147,10 +192,10 @@ export function factsFromObjects(objects: readonly KubeObject[], opts: FactsFrom
       } else if (DOCUMENTED_CRD_KINDS.includes(kind)) {
         kinds[kind] = { state: "ok", items: [] };
       } else {
-        // The CRD exists but the documented command does not list this kind: none in the files means "not asked".
+        // The CRD exists but a plain List cannot say whether this kind was asked for and none exist.
         kinds[kind] = {
           state: "not-collected",
-          message: `the ${k} CRD is installed but the input files contain no ${kind}; add them to the kubectl command (\`kubectl get ${kind} -A -o json\`)`,
+          message: `the ${k} CRD is installed but the input files contain no ${kind}, and none of them says ${kind} were asked for; if there are none, save \`kubectl get ${kind} -A -o json\` as ${kind}.json and pass it too (see docs/preflight-cli.md)`,
         };
       }
     } else if (DOCUMENTED_BUILTIN.includes(kind) && clusterObjects > 0) {
@@ -237,6 +282,10 @@ function parseYamlDocs(text: string, file: string): unknown[] {
 interface Parsed {
   objects: KubeObject[];
   sawMetricsList: boolean;
+  /** True when the file held at least one List (kind List or a typed list). */
+  sawList: boolean;
+  /** Kinds the file says were asked for: typed lists and `lakehouse.requested`. */
+  requested: Set<Kind>;
   capture?: CaptureHeader;
 }
 
@@ -257,11 +306,18 @@ function flatten(doc: unknown, file: string, out: Parsed): void {
   }
   const kind = typeof doc.kind === "string" ? doc.kind : undefined;
   if (Array.isArray(doc.items) && (kind === undefined || kind.endsWith("List"))) {
+    out.sawList = true;
     if (kind === "NodeMetricsList") out.sawMetricsList = true;
-    if (isObject(doc.lakehouse)) out.capture = readCaptureHeader(doc.lakehouse, file);
+    if (isObject(doc.lakehouse)) {
+      out.capture = readCaptureHeader(doc.lakehouse, file);
+      for (const k of out.capture.requested) out.requested.add(k);
+    }
     // Typed lists (PodList, NodeMetricsList) omit each item's kind; `kind: List` items carry their own.
     const itemKind = kind && kind !== "List" ? kind.slice(0, -"List".length) : undefined;
     const apiVersion = typeof doc.apiVersion === "string" ? doc.apiVersion : undefined;
+    // A typed list is the answer to a request for exactly its kind (`kubectl get --raw /apis/.../<plural>`).
+    const listed = itemKind ? kindKey({ kind: itemKind, apiVersion }) : undefined;
+    if (listed) out.requested.add(listed);
     for (const item of doc.items) {
       if (!isObject(item)) continue;
       const o = item as KubeObject;
@@ -293,16 +349,37 @@ function readCaptureHeader(h: Record<string, unknown>, file: string): CaptureHea
       };
     }
   }
+  const requested: Kind[] = [];
+  if (h.requested !== undefined) {
+    const fix =
+      "Fix: list resource names as kubectl takes them, e.g. `requested: [nodes, pvc, objectbucketclaims]`.";
+    if (!Array.isArray(h.requested)) {
+      throw new InputError(
+        `${file}: lakehouse.requested is ${JSON.stringify(h.requested)}; expected a list of resource names. ${fix}`,
+      );
+    }
+    for (const [i, name] of h.requested.entries()) {
+      const k = typeof name === "string" ? kindOfName(name) : undefined;
+      // A kind the assessment does not read (configmaps) is fine to have asked for; a non-string is not.
+      if (typeof name !== "string") {
+        throw new InputError(
+          `${file}: lakehouse.requested[${i}] is ${JSON.stringify(name)}; expected a resource name. ${fix}`,
+        );
+      }
+      if (k) requested.push(k);
+    }
+  }
   return {
     capturedAt: typeof h.capturedAt === "string" ? h.capturedAt : "",
     context: typeof h.context === "string" ? h.context : "",
     collections,
+    requested,
   };
 }
 
 /** Parses one file's text (JSON, or YAML with any number of documents). Exported for tests and `capture`. */
 export function parseSnapshotText(text: string, file: string): Parsed {
-  const out: Parsed = { objects: [], sawMetricsList: false };
+  const out: Parsed = { objects: [], sawMetricsList: false, sawList: false, requested: new Set() };
   const body = text.replace(/^\uFEFF/, "");
   const trimmed = body.trimStart();
   if (trimmed.length === 0) {
@@ -316,19 +393,54 @@ export function parseSnapshotText(text: string, file: string): Parsed {
   return out;
 }
 
+const SNAPSHOT_EXT = /\.(json|ya?ml)$/i;
+
 /**
- * Loads offline facts from any number of kubectl JSON/YAML files. Throws InputError naming the file (and
- * line:column for malformed input) when a file is missing or unreadable.
+ * The files behind one `--from` path: the file itself, or for a folder its `.json`, `.yaml` and `.yml` files
+ * (not recursive, sorted by name), as the one-file-per-kind kubectl loop writes them.
  */
-export function loadOfflineFacts(files: readonly string[]): Facts {
+export function expandInput(p: string): string[] {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(p);
+  } catch {
+    return [p]; // reported by the reader, with the file name
+  }
+  if (!stat.isDirectory()) return [p];
+  const files = fs
+    .readdirSync(p)
+    .filter((f) => SNAPSHOT_EXT.test(f))
+    .sort()
+    .map((f) => path.join(p, f))
+    .filter((f) => fs.statSync(f).isFile());
   if (files.length === 0) {
+    throw new InputError(
+      `${p}: the folder holds no .json or .yaml files. Fix: pass a folder of \`kubectl get ... -o json\` files, or the files themselves.`,
+    );
+  }
+  return files;
+}
+
+/** The kind a file is named after (`objectbucketclaims.json`, `pvc.yaml`), if it is one we read. */
+function kindOfFileName(file: string): Kind | undefined {
+  return kindOfName(path.basename(file).replace(SNAPSHOT_EXT, ""));
+}
+
+/**
+ * Loads offline facts from any number of kubectl JSON/YAML files or folders of them. Throws InputError naming
+ * the file (and line:column for malformed input) when a file is missing or unreadable.
+ */
+export function loadOfflineFacts(inputs: readonly string[]): Facts {
+  if (inputs.length === 0) {
     throw new InputError(
       "--from: no input files given. Fix: pass at least one file made with `kubectl get ... -o json`.",
     );
   }
+  const files = inputs.flatMap(expandInput);
   const objects: KubeObject[] = [];
   let sawMetricsList = false;
   const collections: Partial<Record<Kind, CapturedCollection>> = {};
+  const requested = new Set<Kind>();
   let capture: CaptureHeader | undefined;
   for (const file of files) {
     let text: string;
@@ -349,16 +461,21 @@ export function loadOfflineFacts(files: readonly string[]): Facts {
     const parsed = parseSnapshotText(text, file);
     objects.push(...parsed.objects);
     sawMetricsList ||= parsed.sawMetricsList;
+    for (const k of parsed.requested) requested.add(k);
+    // `kubectl get objectbucketclaims -A -o json > objectbucketclaims.json`: a List that holds only its kind.
+    const named = kindOfFileName(file);
+    if (named && parsed.sawList && parsed.objects.every((o) => kindKey(o) === named)) requested.add(named);
     if (parsed.capture) {
       capture ??= parsed.capture;
       Object.assign(collections, parsed.capture.collections);
     }
   }
-  const names = files.join(", ");
+  const names = inputs.join(", ");
   return factsFromObjects(objects, {
     origin: capture?.context ? `${names} (captured from context ${capture.context})` : names,
     collectedAt: capture?.capturedAt || new Date().toISOString(),
     collections: capture ? collections : undefined,
+    requested,
     sawMetricsList,
   });
 }

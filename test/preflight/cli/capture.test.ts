@@ -12,6 +12,9 @@ import {
 } from "../../../preflight/capture";
 import type { Collection, Facts, Kind } from "../../../preflight/model";
 import { InputError, KINDS } from "../../../preflight/model";
+import { CHECKS } from "../../../preflight/checks";
+import { parseConfig } from "../../../preflight/config/load";
+import { runCheck } from "../../../preflight/evaluate";
 import { loadOfflineFacts } from "../../../preflight/offline/load";
 
 /** Live-shaped facts: API list items without kind/apiVersion, a forbidden kind, an absent CRD, metrics. */
@@ -169,6 +172,32 @@ describe("capture: document", () => {
           assert.equal(b.resource, a.resource);
         }
       }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("records which kinds were asked for; one asked for and empty (no claims yet) stays 'ok, none' offline", () => {
+    // Every kind capture collects, whatever came back: none of them is 'not asked for'.
+    assert.deepEqual([...doc.lakehouse.requested].sort(), [...KINDS].sort());
+    assert.deepEqual(doc.lakehouse.collections.objectbucketclaims, { state: "ok", count: 0 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-capture-"));
+    try {
+      const file = path.join(dir, "snapshot.json");
+      writeCapture(file, doc);
+      const onDisk = JSON.parse(fs.readFileSync(file, "utf8")) as { lakehouse: { requested: string[] } };
+      assert.ok(onDisk.lakehouse.requested.includes("objectbucketclaims"));
+      const back = loadOfflineFacts([file]);
+      const obc = back.kinds.objectbucketclaims;
+      assert.ok(obc.state === "ok" && obc.items.length === 0, `objectbucketclaims: ${obc.state}`);
+      const t = runCheck(
+        CHECKS.find((c) => c.id === "trigger.s3-storage")!,
+        back,
+        parseConfig({}, "test"),
+        new Date(),
+      );
+      assert.equal(t.met, false, t.observed);
+      assert.notEqual(t.status, "unknown");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

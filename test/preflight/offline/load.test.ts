@@ -5,7 +5,7 @@ import * as path from "path";
 import { toCaptureDocument } from "../../../preflight/capture";
 import { InputError, KINDS, type Facts } from "../../../preflight/model";
 import { factsFromObjects, lineColumn, loadOfflineFacts, S3 } from "../../../preflight/offline/load";
-import { HEALTHY_FILES } from "../checks/helpers";
+import { HEALTHY_FILES, run } from "../checks/helpers";
 
 let dir: string;
 before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "h1-offline-"))));
@@ -13,6 +13,7 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function file(name: string, content: unknown): string {
   const p = path.join(dir, name);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
   fs.writeFileSync(p, typeof content === "string" ? content : JSON.stringify(content, null, 4));
   return p;
 }
@@ -180,7 +181,8 @@ describe("offline loader", () => {
       () => loadOfflineFacts([file("scalar.yaml", "just a string\n")]),
       /scalar\.yaml: expected Kubernetes objects/,
     );
-    inputError(() => loadOfflineFacts([dir]), /is a directory/);
+    const empty = fs.mkdtempSync(path.join(dir, "empty-"));
+    inputError(() => loadOfflineFacts([empty]), /empty-\w+: the folder holds no \.json or \.yaml files/);
     inputError(() => loadOfflineFacts([]), /no input files/);
   });
 
@@ -242,5 +244,97 @@ describe("offline loader", () => {
   it("lineColumn counts from 1", () => {
     assert.deepEqual(lineColumn("ab\ncd", 0), { line: 1, column: 1 });
     assert.deepEqual(lineColumn("ab\ncd", 4), { line: 2, column: 2 });
+  });
+});
+
+describe("offline loader: which kinds were asked for", () => {
+  /** The healthy cluster List without its ObjectBucketClaims: the claim CRD is installed, no claim exists. */
+  const noClaims = () => {
+    const list = JSON.parse(fs.readFileSync(HEALTHY_FILES[0], "utf8")) as { items: { kind: string }[] };
+    list.items = list.items.filter((i) => i.kind !== "ObjectBucketClaim");
+    return list;
+  };
+  const emptyList = { apiVersion: "v1", kind: "List", items: [], metadata: { resourceVersion: "" } };
+  const s3Trigger = (files: string[]) => run("trigger.s3-storage", loadOfflineFacts(files));
+
+  it("old-style kubectl List, no claims: objectbucketclaims not-collected, trigger.s3-storage unknown (as before)", () => {
+    const f = loadOfflineFacts([file("old/cluster.json", noClaims()), HEALTHY_FILES[1]]);
+    assert.equal(state(f, "objectbucketclaims"), "not-collected");
+    const c = f.kinds.objectbucketclaims;
+    assert.ok(
+      c.state === "not-collected" &&
+        /save `kubectl get objectbucketclaims -A -o json` as objectbucketclaims\.json/.test(c.message),
+    );
+    const t = s3Trigger([file("old/cluster.json", noClaims())]);
+    assert.equal(t.status, "unknown");
+    assert.equal(t.met, null);
+  });
+
+  it("an empty List in objectbucketclaims.json (asked for, none exist): ok, no items; the trigger is determined", () => {
+    const files = [file("asked/cluster.json", noClaims()), file("asked/objectbucketclaims.json", emptyList)];
+    const f = loadOfflineFacts(files);
+    assert.equal(count(f, "objectbucketclaims"), 0);
+    const t = s3Trigger(files);
+    assert.notEqual(t.status, "unknown");
+    assert.equal(t.met, false);
+    assert.match(t.observed, /No ObjectBucketClaims exist/);
+  });
+
+  it("kubectl short names and YAML count too (obc.yaml, crd.json); a folder loads its snapshot files", () => {
+    file("perkind/nodes.json", { ...emptyList, items: [node("k1")] });
+    file("perkind/crd.json", { ...emptyList, items: [crd("objectbucketclaims.objectbucket.io")] });
+    file("perkind/obc.yaml", "apiVersion: v1\nkind: List\nitems: []\nmetadata:\n  resourceVersion: ''\n");
+    file("perkind/statefulsets.json", emptyList);
+    file("perkind/notes.txt", "not a snapshot");
+    const f = loadOfflineFacts([path.join(dir, "perkind")]);
+    assert.equal(count(f, "nodes"), 1);
+    assert.equal(count(f, "objectbucketclaims"), 0);
+    // statefulsets are not-collected from a plain List; asked for, they are known to be none.
+    assert.equal(count(f, "statefulsets"), 0);
+    // The folder's CRDs hold only the claims' CRD: the other CRD-backed kinds are not installed.
+    assert.equal(state(f, "clustersecretstores"), "absent");
+    assert.equal(state(f, "gitrepositories"), "absent");
+  });
+
+  it("a typed list (kubectl get --raw .../objectbucketclaims) says what was asked for, whatever the file name", () => {
+    const f = loadOfflineFacts([
+      file("typed/cluster.json", noClaims()),
+      file("typed/raw.json", {
+        apiVersion: "objectbucket.io/v1alpha1",
+        kind: "ObjectBucketClaimList",
+        items: [],
+      }),
+    ]);
+    assert.equal(count(f, "objectbucketclaims"), 0);
+  });
+
+  it("lakehouse.requested on a List (a wrapper script's header) marks the kinds asked for, kubectl names allowed", () => {
+    const f = loadOfflineFacts([
+      file("wrapped.json", {
+        ...noClaims(),
+        lakehouse: { requested: ["nodes", "pvc", "obc", "css", "configmaps"] },
+      }),
+    ]);
+    assert.equal(count(f, "objectbucketclaims"), 0);
+    assert.equal(count(f, "clustersecretstores"), 1);
+    // statefulsets were not requested here: a plain List's rules still apply.
+    assert.equal(count(f, "statefulsets"), 7);
+    assert.equal(state(f, "nodemetrics"), "not-collected");
+  });
+
+  it("a file named after a kind that holds other kinds is a plain List (no claim that OBCs were asked for)", () => {
+    const f = loadOfflineFacts([file("misnamed/objectbucketclaims.json", noClaims())]);
+    assert.equal(state(f, "objectbucketclaims"), "not-collected");
+  });
+
+  it("an invalid lakehouse.requested is an InputError naming the field", () => {
+    inputError(
+      () => loadOfflineFacts([file("badreq.json", { ...emptyList, lakehouse: { requested: "nodes" } })]),
+      /badreq\.json: lakehouse\.requested is "nodes"; expected a list of resource names/,
+    );
+    inputError(
+      () => loadOfflineFacts([file("badreq2.json", { ...emptyList, lakehouse: { requested: [1] } })]),
+      /lakehouse\.requested\[0\] is 1; expected a resource name/,
+    );
   });
 });
