@@ -273,6 +273,19 @@ interface Route {
   discovery?: "root" | "groups" | "group-version" | "version";
 }
 
+/** Kubernetes' version priority (`v2` > `v1` > `v2beta2` > `v2beta1` > `v1alpha1` > anything else, by name). */
+export function compareKubeVersions(a: string, b: string): number {
+  const rank = (v: string): [number, number, number] => {
+    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+    if (!m) return [3, 0, 0];
+    const stage = m[2] === undefined ? 0 : m[2] === "beta" ? 1 : 2;
+    return [stage, -Number(m[1]), -Number(m[3] ?? 0)];
+  };
+  const [x, y] = [rank(a), rank(b)];
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return a.localeCompare(b);
+}
+
 /** Parses `/api/v1/...` and `/apis/{group}/{version}/...` into group, version, namespace, plural, name. */
 function parsePath(p: string): Route | undefined {
   const seg = p.split("/").filter(Boolean).map(decodeURIComponent);
@@ -505,7 +518,11 @@ export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeAp
       for (const t of types)
         if (t.group) groups.set(t.group, (groups.get(t.group) ?? new Set()).add(t.version));
       const list = [...groups].map(([name, versions]) => {
-        const vs = [...versions].map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
+        // As an apiserver does: versions by priority (GA, then beta, then alpha; newest first), the first preferred.
+        // kubectl lists a CRD kind at the preferred version, so v2beta2 before v2 would list no v2 objects.
+        const vs = [...versions]
+          .sort(compareKubeVersions)
+          .map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
         return { name, versions: vs, preferredVersion: vs[0] };
       });
       if (route.group) {

@@ -5,7 +5,7 @@
 import { strict as assert } from "assert";
 import * as http from "http";
 import { ApiException, BatchV1Api, CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
-import { flatten, refusedUrl, startKubeApi, type KubeApi } from "../../harness/kube-api";
+import { compareKubeVersions, flatten, refusedUrl, startKubeApi, type KubeApi } from "../../harness/kube-api";
 
 const pod = (ns: string, name: string, labels: Record<string, string> = {}) => ({
   apiVersion: "v1",
@@ -159,6 +159,42 @@ describe("Kubernetes API stand-in", () => {
     );
     const groups = await get(`${api.url}/apis`);
     assert.ok((groups.body.groups as { name: string }[]).some((g) => g.name === "metrics.k8s.io"));
+  });
+
+  it("discovery prefers a group's highest-priority version (v2 over v2beta2), as kubectl relies on", async () => {
+    const api = await start({
+      objects: [
+        {
+          apiVersion: "apiextensions.k8s.io/v1",
+          kind: "CustomResourceDefinition",
+          metadata: { name: "helmreleases.helm.toolkit.fluxcd.io" },
+          spec: {
+            group: "helm.toolkit.fluxcd.io",
+            names: { plural: "helmreleases", kind: "HelmRelease" },
+            scope: "Namespaced",
+            versions: [
+              { name: "v2beta1", served: true },
+              { name: "v2beta2", served: true },
+              { name: "v2", served: true },
+            ],
+          },
+        },
+      ],
+    });
+    const g = await get(`${api.url}/apis/helm.toolkit.fluxcd.io`);
+    assert.deepEqual(g.body.preferredVersion, { groupVersion: "helm.toolkit.fluxcd.io/v2", version: "v2" });
+    assert.deepEqual(
+      (g.body.versions as { version: string }[]).map((v) => v.version),
+      ["v2", "v2beta2", "v2beta1"],
+    );
+    assert.deepEqual(["v1alpha1", "v1", "foo", "v2beta1", "v2", "v1beta1"].sort(compareKubeVersions), [
+      "v2",
+      "v1",
+      "v2beta1",
+      "v1beta1",
+      "v1alpha1",
+      "foo",
+    ]);
   });
 
   it("faults by resource or path prefix can be set and cleared; 403 names user, verb, resource and scope", async () => {
