@@ -41,7 +41,7 @@ Options:
   --context NAME       Kube context for live mode. Default: the stack's kubernetes:context with --stack,
                        else the kubeconfig's current context.
   --from FILE          Offline mode: a file from \`kubectl get ... -o json\` (or YAML), a NodeMetricsList,
-                       or a capture file. Repeat for several files.
+                       a capture file, or a folder of such files. Repeat for several.
   -o, --output FORMAT  table (default; colour only on a terminal without NO_COLOR), json (exactly one
                        object on stdout), or markdown (to paste into an issue or runbook).
   --phase PHASE        Focus on one phase's gate (foundation, compute or analytics): the exit code is 0
@@ -80,6 +80,16 @@ Offline files by hand (see docs/preflight-cli.md):
   kubectl get nodes,pods,pvc,storageclass,svc,deploy,statefulsets,crd,cephclusters,cephobjectstores,\\
     objectbucketclaims,helmreleases,kustomizations,gitrepositories,clustersecretstores -A -o json > cluster.json
   kubectl get --raw /apis/metrics.k8s.io/v1beta1/nodes > metrics.json
+One List cannot say which kinds it was asked for, so a kind with no objects yet (no ObjectBucketClaims) reads
+as "not collected". To record it, save one file per kind, named after it, and pass the folder:
+  mkdir -p snapshot
+  for k in nodes pods persistentvolumeclaims storageclasses services deployments statefulsets \\
+      customresourcedefinitions cephclusters cephobjectstores objectbucketclaims helmreleases \\
+      kustomizations gitrepositories clustersecretstores; do
+    kubectl get "$k" -A -o json > "snapshot/$k.json" || rm -f "snapshot/$k.json"
+  done
+  kubectl get --raw /apis/metrics.k8s.io/v1beta1/nodes > snapshot/metrics.json
+  npm run preflight -- --from snapshot
 `;
 
 interface Parsed {
@@ -196,7 +206,7 @@ export function projectDir(env: CliIO["env"]): string {
  * The folder relative paths are meant from. `npm run <script>` (preflight unless given) starts scripts in the
  * package root, so a path typed in a subfolder would resolve wrongly; npm passes the caller's folder as INIT_CWD.
  */
-export function userDir(io: CliIO, script = "preflight"): string {
+export function userDir(io: Pick<CliIO, "env" | "cwd">, script = "preflight"): string {
   return io.env.npm_lifecycle_event === script && io.env.INIT_CWD ? io.env.INIT_CWD : io.cwd;
 }
 
