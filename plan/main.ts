@@ -3,7 +3,8 @@
  *
  * Review without credentials or a Pulumi CLI: runs the real program (index.ts) under Pulumi's mock runtime as a
  * preview, with the offline preflight on snapshot files, feeds every recorded resource to the real policy pack,
- * and prints the verdict, the gates, the resources `pulumi up` would create (by phase) and every violation.
+ * and prints the verdict, the gates, the resources `pulumi up` would create (by phase; in JSON with their inputs,
+ * secrets masked: ./mask.ts) and every violation. Relative paths are the caller's (npm's INIT_CWD under npm run).
  * Exit: 0 no mandatory violation, 5 a mandatory violation, 2 invalid input, 1 unexpected error.
  */
 import * as fs from "fs";
@@ -13,6 +14,8 @@ import { loadStackFile } from "../preflight/config/load";
 import { EXIT, InputError, PHASES } from "../preflight/model";
 import { evaluatePolicies } from "../policy-pack/evaluate";
 import type { PlannedResource, PolicyViolation } from "../policy-pack/types";
+import { userDir } from "../preflight/cli/main";
+import { maskInputs, SECRET } from "./mask";
 import { runUnderMocks, toRuntimeConfig, type MockRunResult, type RecordedResource } from "./mockrun";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -23,13 +26,25 @@ Usage:
   npm run plan -- [--stack NAME] [--from FILE ...] [--output table|json] [--policy-pack-config FILE]
 
 Options:
-  --stack NAME                Stack file Pulumi.NAME.yaml in the working directory. Default: anton.
-  --from FILE                 Snapshot file(s) for the offline preflight (kubectl -o json, NodeMetricsList or a
-                              capture file); repeatable. Default: every .json file in examples/anton/.
-  --output FORMAT             table (default) or json (one object on stdout).
+  --stack NAME                Stack file Pulumi.NAME.yaml in the working directory (under npm run: the
+                              project root). Default: anton.
+  --from FILE                 Snapshot file(s) for the offline preflight (kubectl -o json, NodeMetricsList,
+                              capture file, or a folder of them); repeatable. Default: every .json file in
+                              examples/anton/.
+  --output FORMAT             table (default) or json (one object on stdout, below).
   --policy-pack-config FILE   Policy pack config (enforcement levels, thresholds, waivers), as for
                               \`pulumi preview --policy-pack-config\`.
   -h, --help                  Show this help.
+
+Relative --from and --policy-pack-config paths are taken from the folder you ran the command in (under
+npm run too, through npm's INIT_CWD).
+
+JSON output: stack, from, decision, summary, gates, phases, resources, violations, mandatoryViolations,
+warnings. Each resource: phase, type, name, kubernetesName, namespace, urn, and inputs (what the engine would
+receive: ConfigMap data, Helm values, Spark conf, ...). In inputs, Pulumi secrets, the data of Kubernetes
+Secrets and values under credential keys (password, secretAccessKey, fs.s3a.secret.key, token, ...) read
+${SECRET}; values known only after up read [unknown]. Use npm run -s so npm's banner stays off stdout:
+  npm run -s plan -- --output json | jq '.resources[] | select(.name == "hive-metastore-conf") | .inputs.data'
 
 Exit codes: 0 no mandatory violation, 5 a mandatory violation, 2 invalid input, 1 unexpected error.`;
 
@@ -40,7 +55,12 @@ interface PlanArgs {
   packConfig?: string;
 }
 
-export function parsePlanArgs(argv: string[]): PlanArgs | "help" {
+/**
+ * Parses argv (without `node script`). Relative paths are taken from `base`: the folder the user ran the command
+ * in (see `userDir`).
+ * @default base process.cwd()
+ */
+export function parsePlanArgs(argv: string[], base = process.cwd()): PlanArgs | "help" {
   let parsed;
   try {
     parsed = parseArgs({
@@ -74,14 +94,17 @@ export function parsePlanArgs(argv: string[]): PlanArgs | "help" {
       .map((f) => path.join(dir, f));
   }
   for (const f of from) {
-    if (!fs.existsSync(f))
-      throw new InputError(`--from: file ${f} does not exist. Fix: pass an existing snapshot file.`);
+    if (!fs.existsSync(path.resolve(base, f)))
+      throw new InputError(
+        `--from: file ${f} does not exist${path.isAbsolute(f) ? "" : ` (looked for ${path.resolve(base, f)})`}. Fix: pass an existing snapshot file.`,
+      );
   }
+  const packConfig = v["policy-pack-config"];
   return {
     stack: v.stack ?? "anton",
-    from: from.map((f) => path.resolve(f)),
+    from: from.map((f) => path.resolve(base, f)),
     output,
-    packConfig: v["policy-pack-config"],
+    packConfig: packConfig === undefined ? undefined : path.resolve(base, packConfig),
   };
 }
 
@@ -113,6 +136,8 @@ export interface PlanResource {
   kubernetesName?: string;
   namespace?: string;
   urn: string;
+  /** The inputs the engine would receive, secrets masked (plan/mask.ts). */
+  inputs: Record<string, unknown>;
 }
 
 /** The phase of a resource: its `lakehouse:<phase>:` ancestor in the URN, else its `lakehouse.dev/phase` label. */
@@ -172,6 +197,7 @@ export function buildResult(args: PlanArgs, run: MockRunResult, violations: Poli
       kubernetesName: typeof meta.name === "string" ? meta.name : undefined,
       namespace: typeof meta.namespace === "string" ? meta.namespace : undefined,
       urn: r.urn,
+      inputs: maskInputs(r.wireInputs ?? r.inputs),
     };
   });
   return {
@@ -188,10 +214,10 @@ export function buildResult(args: PlanArgs, run: MockRunResult, violations: Poli
   };
 }
 
-export function renderTable(r: PlanResult): string {
+export function renderTable(r: PlanResult, base = process.cwd()): string {
   const lines: string[] = [];
   lines.push(
-    `Stack ${r.stack} (offline preview of ${r.from.map((f) => path.relative(process.cwd(), f)).join(", ")})`,
+    `Stack ${r.stack} (offline preview of ${r.from.map((f) => path.relative(base, f) || ".").join(", ")})`,
   );
   lines.push(`Verdict: ${r.decision.toUpperCase()}  ${r.summary}`, "");
   lines.push("Gates:");
@@ -221,12 +247,20 @@ export function renderTable(r: PlanResult): string {
   return lines.join("\n") + "\n";
 }
 
+export interface PlanIO {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
 export async function runPlan(
   argv: string[],
-  io = { stdout: process.stdout, stderr: process.stderr },
+  io: PlanIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() },
 ): Promise<number> {
   try {
-    const args = parsePlanArgs(argv);
+    const base = userDir(io, "plan");
+    const args = parsePlanArgs(argv, base);
     if (args === "help") {
       io.stdout.write(USAGE + "\n");
       return EXIT.ready;
@@ -241,7 +275,7 @@ export async function runPlan(
         );
       }
     }
-    const config = stackRuntimeConfig(args.stack, args.from);
+    const config = stackRuntimeConfig(args.stack, args.from, io.cwd);
     const run = await runUnderMocks({ stack: args.stack, preview: true, config });
     for (const l of run.logs) io.stderr.write(`${l.severity}: ${l.message}\n`);
     if (run.error) {
@@ -250,7 +284,9 @@ export async function runPlan(
     }
     const violations = evaluatePolicies(toPlanned(run.resources), packConfig);
     const result = buildResult(args, run, violations);
-    io.stdout.write(args.output === "json" ? JSON.stringify(result, null, 2) + "\n" : renderTable(result));
+    io.stdout.write(
+      args.output === "json" ? JSON.stringify(result, null, 2) + "\n" : renderTable(result, base),
+    );
     return result.mandatoryViolations > 0 ? EXIT.mandatoryViolation : EXIT.ready;
   } catch (e) {
     if (e instanceof InputError) {

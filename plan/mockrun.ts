@@ -18,6 +18,12 @@ export interface RecordedResource {
   urn: string;
   /** Inputs as the engine would receive them (Outputs resolved). */
   inputs: Record<string, unknown>;
+  /**
+   * The same inputs in wire form, before the runtime pushes secretness up to the top-level property: a Pulumi
+   * secret is a `{ [specialSigKey]: specialSecretSig, value }` object exactly where the program marked it, an
+   * unknown is `unknownValue`. What `plan` masks and prints.
+   */
+  wireInputs?: Record<string, unknown>;
   parent?: string;
   /** URNs of `dependsOn` and of the resources whose outputs the inputs use. */
   dependencies: string[];
@@ -109,6 +115,7 @@ interface RegisterRequest {
   getPropertydependenciesMap(): { forEach(fn: (v: { getUrnsList(): string[] }, k: string) => void): void };
   getProtect(): boolean;
   getRetainondelete(): boolean;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 type Callback = (err: unknown, resp?: { getUrn(): string }) => void;
 interface Monitor {
@@ -151,6 +158,7 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
           name: req.getName(),
           urn: resp.getUrn(),
           inputs: inputs.get(key(req.getType(), req.getName())) ?? {},
+          wireInputs: req.getObject()?.toJavaScript(),
           parent: req.getParent() || undefined,
           dependencies: [...deps].filter((u) => u !== req.getParent()),
           custom: req.getCustom(),

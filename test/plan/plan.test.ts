@@ -3,7 +3,7 @@
  * (0 no mandatory violation, 5 a mandatory violation, 2 invalid input).
  */
 import * as assert from "assert";
-import { execFile } from "child_process";
+import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -26,10 +26,35 @@ function plan(args: string[], cwd = ROOT): Promise<{ code: number; stdout: strin
   });
 }
 
+/** `npm run -s plan -- ARGS` typed in `cwd` (a folder of the project), with a clean environment. */
+function npmPlan(args: string[], cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      "npm",
+      ["run", "-s", "plan", "--", ...args],
+      {
+        cwd,
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 280_000,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: "C.UTF-8" },
+      },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
 interface PlanJson {
   decision: string;
   gates: Record<string, { open: boolean; blockedBy: string[] }>;
-  resources: { phase: string; type: string; name: string; namespace?: string }[];
+  resources: {
+    phase: string;
+    type: string;
+    name: string;
+    kubernetesName?: string;
+    namespace?: string;
+    urn: string;
+    inputs: Record<string, unknown>;
+  }[];
   violations: { policy: string; enforcement: string; message: string }[];
 }
 
@@ -121,6 +146,108 @@ describe("npm run plan (end to end)", function () {
     assert.ok(j.violations.some((v) => v.policy === "readiness-gate" && v.enforcement === "advisory"));
     assert.strictEqual(typo.code, 2);
     assert.match(typo.stderr, /unknown policy 'readiness-gaet'/);
+  });
+
+  it("--output json shows each resource's inputs with secrets masked (npm run -s plan -- --from examples/anton)", async () => {
+    const r = await npmPlan(["--from", "examples/anton", "--output", "json"]);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as PlanJson;
+    // The existing fields, unchanged; inputs added to each resource.
+    assert.deepStrictEqual(Object.keys(j), [
+      "stack",
+      "from",
+      "decision",
+      "summary",
+      "gates",
+      "phases",
+      "resources",
+      "violations",
+      "mandatoryViolations",
+      "warnings",
+    ]);
+    for (const x of j.resources) {
+      assert.deepStrictEqual(
+        Object.keys(x).filter((k) => !["kubernetesName", "namespace"].includes(k)),
+        ["phase", "type", "name", "urn", "inputs"],
+      );
+      assert.ok(!("__provider" in x.inputs), `${x.name}: no serialised provider`);
+    }
+    const byName = (n: string) => {
+      const x = j.resources.find((y) => y.name === n);
+      assert.ok(x, `resource ${n} in the plan`);
+      return x.inputs;
+    };
+    // The rendered Hive Metastore configuration, as the ConfigMap will hold it.
+    const conf = byName("hive-metastore-conf") as { kind: string; data: Record<string, string> };
+    assert.strictEqual(conf.kind, "ConfigMap");
+    const site = conf.data["metastore-site.xml"];
+    assert.match(
+      site,
+      /<name>metastore\.warehouse\.dir<\/name>\s*<value>s3a:\/\/lakehouse-warehouse\/warehouse<\/value>/,
+    );
+    assert.match(site, /<name>fs\.s3a\.path\.style\.access<\/name>\s*<value>true<\/value>/);
+    // The database Secret: its keys, never its values (the generated password is a Pulumi secret).
+    const creds = byName("metastore-db-credentials") as { stringData: Record<string, string> };
+    assert.deepStrictEqual(creds.stringData, {
+      database: "[secret]",
+      password: "[secret]",
+      username: "[secret]",
+    });
+    // Credential env vars come from Secrets (references kept) or are masked.
+    const env =
+      JSON.stringify(j.resources.map((x) => x.inputs)).match(
+        /\{"name":"[A-Z_]*(PASSWORD|SECRET_ACCESS_KEY)"[^}]*\}/g,
+      ) ?? [];
+    assert.ok(env.length >= 3, `credential env vars: ${env.join(" ")}`);
+    for (const e of env) assert.match(e, /"valueFrom":\{"secretKeyRef"|"value":"\[secret\]"/, e);
+    // The jq examples of docs/program.md, on this output.
+    const doc = fs.readFileSync(path.join(ROOT, "docs/program.md"), "utf8");
+    const jqs = [...doc.matchAll(/^npm run -s plan -- --output json \| (jq .+)$/gm)].map((m) => m[1]);
+    assert.strictEqual(jqs.length, 2, "the two jq examples of docs/program.md");
+    const [siteOut, credsOut] = jqs.map((cmd) =>
+      execFileSync("bash", ["-c", cmd], { input: r.stdout, encoding: "utf8" }),
+    );
+    assert.strictEqual(siteOut, site + "\n");
+    assert.deepStrictEqual(JSON.parse(credsOut), creds.stringData);
+    // The generated password (32 random bytes, base64url: 43 characters) appears nowhere.
+    assert.doesNotMatch(r.stdout, /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/);
+    assert.doesNotMatch(r.stderr, /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/);
+  });
+
+  it("under npm run, relative --from and --policy-pack-config are taken from the folder npm was started in", async function () {
+    this.timeout(300_000); // three plans at once on a shared 2-core machine
+    const sub = path.join(ROOT, "examples", "anton");
+    const [ok, table, missing] = await Promise.all([
+      npmPlan(
+        [
+          "--from",
+          "cluster.json",
+          "--from",
+          "metrics.json",
+          "--policy-pack-config",
+          "../../policy-pack/config.example.json",
+          "--output",
+          "json",
+        ],
+        sub,
+      ),
+      npmPlan(["--from", "."], sub),
+      npmPlan(["--from", "nope.json"], sub),
+    ]);
+    assert.strictEqual(ok.code, 0, ok.stderr);
+    const j = JSON.parse(ok.stdout) as { stack: string; from: string[]; decision: string };
+    assert.deepStrictEqual(j.from, [path.join(sub, "cluster.json"), path.join(sub, "metrics.json")]);
+    assert.strictEqual(j.stack, "anton", "the stack file is still the project's");
+    assert.strictEqual(j.decision, "ready");
+    assert.strictEqual(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^Stack anton \(offline preview of \.\)$/m);
+    assert.strictEqual(missing.code, 2);
+    assert.match(
+      missing.stderr,
+      new RegExp(
+        `--from: file nope\\.json does not exist \\(looked for ${path.join(sub, "nope.json").replace(/[.]/g, "\\.")}\\)`,
+      ),
+    );
   });
 
   it("invalid input exits 2 with a message naming the problem", async () => {
