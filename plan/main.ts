@@ -42,8 +42,9 @@ npm run too, through npm's INIT_CWD).
 JSON output: stack, from, decision, summary, gates, phases, resources, violations, mandatoryViolations,
 warnings. Each resource: phase, type, name, kubernetesName, namespace, urn, and inputs (what the engine would
 receive: ConfigMap data, Helm values, Spark conf, ...). In inputs, Pulumi secrets, the data of Kubernetes
-Secrets and values under credential keys (password, secretAccessKey, fs.s3a.secret.key, token, ...) read
-${SECRET}; values known only after up read [unknown]. Use npm run -s so npm's banner stays off stdout:
+Secrets and values under credential keys (password, secretAccessKey, fs.s3a.secret.key, token, ..., also as
+key=value lines, XML properties and -D options inside text) read ${SECRET}; values known only after up read
+[unknown]. Details: docs/program.md. Use npm run -s so npm's banner stays off stdout:
   npm run -s plan -- --output json | jq '.resources[] | select(.name == "hive-metastore-conf") | .inputs.data'
 
 Exit codes: 0 no mandatory violation, 5 a mandatory violation, 2 invalid input, 1 unexpected error.`;
