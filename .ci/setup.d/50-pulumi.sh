@@ -22,6 +22,8 @@ mkdir -p "$BIN/.versions" "$SRC"
 
 command -v go >/dev/null || { echo "50-pulumi: 'go' is not on PATH; install Go >= 1.24 (e.g. /usr/local/go/bin)" >&2; exit 1; }
 
+# LAKEHOUSE_BUILD_ONLY="a b": build only those parts (lets two parts build at once on a busy machine).
+want() { [ -z "${LAKEHOUSE_BUILD_ONLY:-}" ] || [[ " $LAKEHOUSE_BUILD_ONLY " == *" $1 "* ]]; }
 have() { [ -x "$BIN/$1" ] && [ "$(cat "$BIN/.versions/$1" 2>/dev/null)" = "$2" ]; }
 stamp() { echo "$2" >"$BIN/.versions/$1"; }
 fresh() { rm -rf "$SRC/$1" && mkdir -p "$SRC/$1" && cd "$SRC/$1" && go mod init "lakehouse.local/$1" >/dev/null 2>&1; }
@@ -37,7 +39,9 @@ shim pulumi-analyzer-policy-nodejs run-policy-pack
 shim pulumi-resource-pulumi-nodejs dynamic-provider
 
 t0=$(date +%s)
-if have pulumi "$PULUMI_VERSION"; then
+if ! want pulumi; then
+  echo "pulumi: not built (LAKEHOUSE_BUILD_ONLY=$LAKEHOUSE_BUILD_ONLY)"
+elif have pulumi "$PULUMI_VERSION"; then
   echo "pulumi: $("$BIN/pulumi" version) already built"
 else
   echo "pulumi: building CLI v$PULUMI_VERSION ($(date -u +%H:%M:%S))"
@@ -53,7 +57,9 @@ else
 fi
 
 t1=$(date +%s)
-if have pulumi-resource-kubernetes "$K8S_PROVIDER_VERSION"; then
+if ! want pulumi-resource-kubernetes; then
+  echo "pulumi-resource-kubernetes: not built (LAKEHOUSE_BUILD_ONLY=$LAKEHOUSE_BUILD_ONLY)"
+elif have pulumi-resource-kubernetes "$K8S_PROVIDER_VERSION"; then
   echo "pulumi-resource-kubernetes: v$K8S_PROVIDER_VERSION already built"
 else
   echo "pulumi-resource-kubernetes: building v$K8S_PROVIDER_VERSION ($(date -u +%H:%M:%S))"
