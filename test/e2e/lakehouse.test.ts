@@ -130,7 +130,7 @@ describe("e2e: the real Pulumi engine against a real Kubernetes control plane", 
       "no mandatory violation",
     );
     // The engine loaded and ran the pack (analyzer fallback) and reports it.
-    assert.match(r.stdout, /Policies:[\s\S]*lakehouse@v?0\.1\.0/, r.stdout.slice(-2000));
+    assert.match(r.stdout, /Policies:\s*\n\s*✅ lakehouse@v0\.1\.0 \(local: /, r.stdout.slice(-2000));
   });
 
   it("preview: a mandatory violation (an unpinned image set in config) fails with the policy's message", async () => {

@@ -2,13 +2,14 @@
  * The real Pulumi engine for the e2e tests: the Pulumi CLI v3.248 and the Kubernetes provider v4.25 built by
  * .ci/setup.d/50-pulumi.sh, driven through the Automation API with the project's own `main()` as an INLINE
  * program (the Node.js language host cannot be had here: see README "Real engine tests"). The policy pack runs
- * through the engine's analyzer fallback (`pulumi-analyzer-policy-nodejs` on PATH) and the dynamic resources
- * (Readiness, Verification) through `pulumi-resource-pulumi-nodejs`: two 2-line shims this module writes into
- * its temp dir, pointing at this checkout's @pulumi/pulumi.
+ * through the engine's analyzer fallback (`pulumi-analyzer-policy-nodejs`) and the dynamic resources
+ * (Readiness, Verification) through `pulumi-resource-pulumi-nodejs`: the two 2-line shims 50-pulumi.sh installs
+ * next to the CLI (the engine looks there first), which resolve @pulumi/pulumi from the folder the engine starts
+ * them in (the pack's, the project's).
  *
  * Each stack gets its own temp dir: a local file backend (`PULUMI_BACKEND_URL=file://...`), its own
- * `PULUMI_HOME`, a passphrase secrets provider, and a project dir holding a symlink to the repo's Pulumi.yaml
- * (so every declared config default applies exactly as for a user) plus the stack file, written from
+ * `PULUMI_HOME`, a passphrase secrets provider, and a project dir holding symlinks to the repo's Pulumi.yaml
+ * (so every declared config default applies exactly as for a user), index.ts and node_modules, plus the stack file, written from
  * Pulumi.anton.yaml with the test's overrides (so the repo's own stack file is never touched).
  */
 import * as fs from "node:fs";
@@ -25,7 +26,12 @@ import * as YAML from "yaml";
 import { CACHE_BIN, CACHE_DIR } from "../harness/kube-control-plane";
 
 export const REPO = path.resolve(__dirname, "../..");
-export const PULUMI_BINARIES = ["pulumi", "pulumi-resource-kubernetes"];
+export const PULUMI_BINARIES = [
+  "pulumi",
+  "pulumi-resource-kubernetes",
+  "pulumi-analyzer-policy-nodejs",
+  "pulumi-resource-pulumi-nodejs",
+];
 
 /** Missing Pulumi binaries in the cache; empty when all are there. */
 export function missingPulumi(): string[] {
@@ -47,21 +53,9 @@ export function pulumiHint(): string {
         `(builds them from Go modules, ~15 min cold) (missing: ${m.join(", ")}).`;
 }
 
-/** Writes the two plugin shims the engine looks up on PATH when no Node.js language host is installed. */
-function writeShims(dir: string): void {
-  const shim = (name: string, target: string): void => {
-    const file = path.join(dir, name);
-    fs.writeFileSync(file, `#!/bin/sh\nexec "${process.execPath}" "${require.resolve(target)}" "$@"\n`, {
-      mode: 0o755,
-    });
-  };
-  shim("pulumi-analyzer-policy-nodejs", "@pulumi/pulumi/cmd/run-policy-pack");
-  shim("pulumi-resource-pulumi-nodejs", "@pulumi/pulumi/cmd/dynamic-provider");
-}
-
 export interface E2eStack {
   stack: Stack;
-  /** Temp dir: project/, state/, home/, bin/. */
+  /** Temp dir: project/, state/, home/. */
   dir: string;
   /** The stack file the engine reads (project/Pulumi.<stack>.yaml). */
   stackFile: string;
@@ -94,11 +88,14 @@ export async function createStack(
 ): Promise<E2eStack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-e2e-pulumi-"));
   const project = path.join(dir, "project");
-  const bin = path.join(dir, "bin");
-  for (const d of [project, bin, path.join(dir, "state"), path.join(dir, "home")])
+  for (const d of [project, path.join(dir, "state"), path.join(dir, "home")])
     fs.mkdirSync(d, { recursive: true });
   fs.symlinkSync(path.join(REPO, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
-  writeShims(bin);
+  // The engine checks that the project's `main` exists even for an inline program (which it never runs).
+  fs.symlinkSync(path.join(REPO, "index.ts"), path.join(project, "index.ts"));
+  // The engine starts pulumi-resource-pulumi-nodejs (dynamic providers) in the project dir; the shim resolves
+  // @pulumi/pulumi from there.
+  fs.symlinkSync(path.join(REPO, "node_modules"), path.join(project, "node_modules"));
   const pulumiCommand = await PulumiCommand.get({ root: CACHE_DIR, skipVersionCheck: true });
   const envVars: Record<string, string> = {
     PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
@@ -107,7 +104,7 @@ export async function createStack(
     PULUMI_SKIP_UPDATE_CHECK: "1",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_SKIP_CONFIRMATIONS: "true",
-    PATH: [bin, CACHE_BIN, process.env.PATH ?? "/usr/bin:/bin"].join(":"),
+    PATH: [CACHE_BIN, process.env.PATH ?? "/usr/bin:/bin"].join(":"),
     ...env,
   };
   const stack = await LocalWorkspace.createOrSelectStack(

@@ -407,7 +407,6 @@ export async function startControlPlane(): Promise<ControlPlane> {
     await spawnNamed("kwok", bin("kwok"), [
       `--kubeconfig=${kwokKubeconfig}`,
       `--config=${stages}`,
-      "--manage-all-nodes=false",
       "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
       "--cidr=10.244.0.0/16",
       "--node-ip=10.0.0.1",
