@@ -197,7 +197,7 @@ export async function seedAnton(cp: ControlPlane, opts: SeedOptions): Promise<Se
       ).length;
       return ready >= expected;
     },
-    180_000,
+    300_000,
     500,
     () => `${ready} of ${expected} Ready.\n${cp.logs(5)}`,
   );

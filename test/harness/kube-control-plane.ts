@@ -360,7 +360,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
         await request("GET", "/readyz");
         return true;
       },
-      90_000,
+      180_000,
       200,
       () => logs(),
     ).catch((e) => {
@@ -421,7 +421,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
         await request("GET", "/api/v1/namespaces/default/serviceaccounts/default");
         return true;
       },
-      90_000,
+      180_000,
       250,
       () => logs(),
     );
