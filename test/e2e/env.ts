@@ -103,22 +103,31 @@ export function sharedEnv(): Promise<E2eEnv> {
   return shared;
 }
 
-/** Registers the root `after` hook that stops the shared environment (idempotent; call at file top level). */
+/** Stops the shared environment if it was started (idempotent; a later {@link sharedEnv} starts it again). */
+export async function stopSharedEnv(): Promise<void> {
+  const s = shared;
+  shared = undefined;
+  if (s) {
+    try {
+      const env = await s;
+      await env.anton.stop();
+      await env.rgw.stop();
+    } catch {
+      // it never started
+    }
+  }
+  await stopSharedControlPlane();
+}
+
+/**
+ * Registers the root `after` hook that stops the shared environment at the end of the run, whatever ran
+ * (call at file top level). The last e2e file also stops it in its own `after`, so that `npm test` does not
+ * keep the control plane running through the other suites.
+ */
 export function registerTeardown(): void {
   after(async function () {
     this.timeout(120_000);
-    const s = shared;
-    shared = undefined;
-    if (s) {
-      try {
-        const env = await s;
-        await env.anton.stop();
-        await env.rgw.stop();
-      } catch {
-        // it never started
-      }
-    }
-    await stopSharedControlPlane();
+    await stopSharedEnv();
   });
 }
 

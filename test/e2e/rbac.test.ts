@@ -11,7 +11,7 @@ import * as YAML from "yaml";
 import type { Report } from "../../preflight/model";
 import { runPreflight } from "../../preflight/runner";
 import { ANTON_CLUSTER, ANTON_METRICS } from "./anton";
-import { e2eHint, registerTeardown, requireTools, sharedEnv, REPO, type E2eEnv } from "./env";
+import { e2eHint, registerTeardown, requireTools, sharedEnv, stopSharedEnv, REPO, type E2eEnv } from "./env";
 import { waitFor } from "../harness/proc";
 
 registerTeardown();
@@ -35,6 +35,11 @@ describe("e2e: live readiness and least-privilege RBAC on a real kube-apiserver"
     requireTools(this, e2eHint());
     env = await sharedEnv();
     admin = await live(env.kubeconfig);
+  });
+  // The last e2e file (mocha runs files in name order): free the control plane before the other suites run.
+  after(async function () {
+    this.timeout(120_000);
+    await stopSharedEnv();
   });
 
   it("live mode against the control plane: ready, the same verdict and gates as anton's offline snapshot", async () => {
