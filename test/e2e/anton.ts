@@ -201,6 +201,29 @@ export async function seedAnton(cp: ControlPlane, opts: SeedOptions): Promise<Se
     500,
     () => `${ready} of ${expected} Ready.\n${cp.logs(5)}`,
   );
+  // ... and their controllers saw it: Deployments available, StatefulSets ready (what the checks read).
+  let pending: string[] = [];
+  await waitFor(
+    "seeded Deployments available and StatefulSets ready",
+    async () => {
+      pending = [];
+      for (const [kind, field] of [
+        ["Deployment", "availableReplicas"],
+        ["StatefulSet", "readyReplicas"],
+      ] as const) {
+        for (const w of await cp.list("apps/v1", kind)) {
+          const want = Number((w.spec as { replicas?: number }).replicas ?? 1);
+          const have = Number((w.status as Record<string, number> | undefined)?.[field] ?? 0);
+          if (have < want)
+            pending.push(`${kind} ${w.metadata?.namespace}/${w.metadata?.name} ${have}/${want}`);
+        }
+      }
+      return pending.length === 0;
+    },
+    300_000,
+    500,
+    () => `Still waiting for: ${pending.join(", ")}`,
+  );
   return { stop: metrics.stop, databaseVolume };
 }
 
