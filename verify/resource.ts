@@ -76,6 +76,21 @@ export function previewState(phase: Phase): VerificationState {
   };
 }
 
+/** The recorded state when `lakehouse:verification.enabled` is false: nothing runs, and it says so. Pure. */
+export function disabledState(phase: Phase): VerificationState {
+  return {
+    marker: VERIFICATION_MARKER,
+    phase,
+    mode: "skipped",
+    status: "skipped",
+    summary: `Post-deploy verification of the ${phase} phase is switched off (lakehouse:verification.enabled is false): no Job ran. Run \`npm run verify -- --phase ${phase}\` to measure it.`,
+    failed: false,
+    message: "",
+    results: [],
+    verifiedAt: "",
+  };
+}
+
 /** The recorded state when the runner itself could not run (bad kubeconfig, ...). Fails the update. Pure. */
 export function errorState(phase: Phase, error: unknown): VerificationState {
   const msg = (error as Error)?.message ?? String(error);
@@ -154,6 +169,8 @@ export function verifyPhase(
   opts: pulumi.CustomResourceOptions = {},
 ): Verification {
   const state: pulumi.Output<VerificationState> = pulumi.all([...args.after]).apply(async () => {
+    // Switched off: the same state in preview and up, so neither shows a change.
+    if (!args.config.verification.enabled) return disabledState(args.phase);
     // Preview deploys nothing: verifying the old state would say nothing about this update.
     if (pulumi.runtime.isDryRun()) return previewState(args.phase);
     try {

@@ -251,6 +251,18 @@ export const phasesSchema = z
   })
   .strict();
 
+/** The post-deploy verification that `pulumi up` runs after each phase (verify/resource.ts). */
+export const verificationSchema = z
+  .object({
+    /**
+     * `false`: `pulumi up` records each phase's Verification as switched off instead of running its Jobs (for
+     * clusters that cannot run them, e.g. the e2e suite's kwok nodes, which run no containers). `npm run verify`
+     * still measures everything on demand.
+     */
+    enabled: bool.default(true),
+  })
+  .strict();
+
 /** The whole `lakehouse:` namespace of a stack file. Keys are the part after `lakehouse:`. */
 export const configSchema = z
   .object({
@@ -266,6 +278,7 @@ export const configSchema = z
     foundation: foundationSchema.default(foundationSchema.parse({})),
     images: imagesSchema.default(imagesSchema.parse({})),
     phases: phasesSchema.default(phasesSchema.parse({})),
+    verification: verificationSchema.default(verificationSchema.parse({})),
     /** Offline mode for the Pulumi program: kubectl JSON/YAML files to assess instead of the live cluster. */
     snapshotFiles: z.array(z.string().min(1)).default([]),
   })

@@ -57,7 +57,10 @@ export class PlatformBase extends pulumi.ComponentResource {
           },
         },
       },
-      child,
+      // Kept through `pulumi destroy`: deleting a namespace deletes everything in it, including the claims the
+      // foundation retains (the metastore database PVC, the buckets' ObjectBucketClaims) and their Secrets.
+      // Pulumi still deletes every other object it created here, one by one. See docs/program.md ("destroy").
+      { ...child, retainOnDelete: true },
     );
     // Namespaced children take the namespace from the Namespace's output, so they wait for it.
     const inNs = (n: string, component: string) => ({

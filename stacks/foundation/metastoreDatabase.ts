@@ -82,7 +82,9 @@ export class MetastoreDatabase extends pulumi.ComponentResource {
             database: FOUNDATION_NAMES.databaseName,
           },
         },
-        { parent: this, ignoreChanges: ["stringData", "data"] },
+        // retainOnDelete: the password belongs to the data. `pulumi destroy` keeps the claim (below), so it keeps
+        // the only key that opens it too; a later `up` finds both (docs/program.md, "destroy").
+        { parent: this, ignoreChanges: ["stringData", "data"], retainOnDelete: true },
       );
     } else {
       if (!f.externalSecretStore) {

@@ -70,7 +70,11 @@ describe("Verification resource (Pulumi mocks)", function () {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  async function program(preview: boolean, runner: (o: VerifyOptions) => Promise<VerificationResult>) {
+  async function program(
+    preview: boolean,
+    runner: (o: VerifyOptions) => Promise<VerificationResult>,
+    raw: Record<string, unknown> = {},
+  ) {
     const recorded: Recorded[] = [];
     const events: string[] = [];
     await pulumi.runtime.setMocks(
@@ -87,7 +91,7 @@ describe("Verification resource (Pulumi mocks)", function () {
       preview,
     );
     const phase = new PhaseResource("hive-metastore");
-    const config = configSchema.parse({});
+    const config = configSchema.parse(raw);
     const v = verifyPhase("foundation-verification", {
       phase: "foundation",
       config,
@@ -163,6 +167,30 @@ describe("Verification resource (Pulumi mocks)", function () {
       /runs during `pulumi up`, after the phase is deployed; preview deploys nothing/,
     );
   });
+
+  for (const preview of [false, true]) {
+    it(`${preview ? "preview" : "up"}: lakehouse:verification.enabled=false runs nothing and records that it is switched off`, async () => {
+      let ran = false;
+      const { recorded, state } = await program(
+        preview,
+        async () => {
+          ran = true;
+          return doc("pass");
+        },
+        { verification: { enabled: "false" } },
+      );
+      assert.equal(ran, false);
+      assert.equal(state.status, "skipped");
+      assert.equal(state.failed, false);
+      const rec = recorded.find((r) => r.name === "foundation-verification")!;
+      assert.equal(rec.inputs.mode, "skipped");
+      assert.equal(rec.inputs.verifiedAt, "");
+      assert.match(
+        String(rec.inputs.summary),
+        /^Post-deploy verification of the foundation phase is switched off \(lakehouse:verification\.enabled is false\): no Job ran\. Run `npm run verify -- --phase foundation`/,
+      );
+    });
+  }
 
   it("up: a runner that throws fails the update with what went wrong", async () => {
     const { recorded } = await program(false, async () => {
