@@ -83,13 +83,15 @@ export function renderComputeRules(input: ComputeRulesInput): { groups: PromRule
     {
       // increase() over the window tolerates counter resets (operator restarts); each failure alerts for 30m.
       alert: "SparkApplicationFailed",
+      // Filtered before `or`, so a submission failure still alerts when the failure counter exists but is flat.
       expr:
-        `sum by (namespace) (increase({__name__=~"spark_application_failure_count|spark_application_failed_submission_count",` +
-        `namespace=${ns}}[30m])) > 0`,
+        `sum by (namespace) (increase(spark_application_failure_count{namespace=${ns}}[30m])) > 0` +
+        ` or sum by (namespace) (increase(spark_application_failed_submission_count{namespace=${ns}}[30m])) > 0`,
       labels: labels("warning"),
       annotations: annotations(
         "SparkApplications failed",
-        "{{ $value | humanize }} SparkApplication runs failed or could not be submitted in the last 30 minutes.",
+        "At least one SparkApplication in namespace {{ $labels.namespace }} failed or could not be submitted in the " +
+          "last 30 minutes (the operator's failure counters rose).",
         "sparkapplicationfailed",
       ),
     },
