@@ -166,10 +166,11 @@ export function sampleJobManifest(a: SampleJobArgs): SparkApplicationManifest {
     memoryOverhead: `${mem.overheadMiB}m`,
     priorityClassName: a.priorityClass,
     labels: { ...a.labels },
-    env,
-    initContainers: [fetchJars],
-    volumeMounts: mounts,
-    ...security,
+    // Fresh copies per role: shared objects would become YAML anchors/aliases in the DAG's manifest file.
+    env: structuredClone(env),
+    initContainers: [structuredClone(fetchJars)],
+    volumeMounts: structuredClone(mounts),
+    ...structuredClone(security),
   });
   return {
     apiVersion: `${SPARK_API_GROUP}/${SPARK_API_VERSION}`,

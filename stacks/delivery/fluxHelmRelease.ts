@@ -12,6 +12,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { isExactChartVersion } from "./chartVersion";
 
 export interface FluxHelmReleaseArgs {
   /** Namespace of the HelmRepository and HelmRelease objects. */
@@ -37,14 +38,7 @@ export interface FluxHelmReleaseArgs {
 export const FLUX_SOURCE_API = "source.toolkit.fluxcd.io/v1";
 export const FLUX_HELM_API = "helm.toolkit.fluxcd.io/v2";
 
-/** An exact SemVer 2.0 version (no range, no wildcard, no leading `v`): what Flux then installs and never moves. */
-const EXACT_SEMVER =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
-
-/** True when `v` is one exact chart version, not a range (`^1.2`, `~1`, `>=1 <2`, `1.x`, `*`) or empty. */
-export function isExactChartVersion(v: string | undefined): boolean {
-  return typeof v === "string" && EXACT_SEMVER.test(v.trim()) && v.trim() === v;
-}
+export { isExactChartVersion } from "./chartVersion";
 
 /**
  * A Flux duration (`90s`, `10m`, `1h30m`) in whole seconds; undefined when it is not one. Flux accepts Go
