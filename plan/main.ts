@@ -146,7 +146,8 @@ export function phaseOf(r: RecordedResource): string {
   const chain = (r.urn.split("::")[2] ?? "").split("$");
   for (const t of chain) {
     const m = /^lakehouse:([a-z]+):/.exec(t);
-    if (m) return m[1];
+    // Shared machinery (lakehouse:delivery:*) is no phase: its resources belong to the phase that uses it.
+    if (m && (m[1] === "base" || (PHASES as readonly string[]).includes(m[1]))) return m[1];
   }
   const meta = (r.inputs.metadata ?? {}) as { labels?: Record<string, string> };
   if (meta.labels?.["lakehouse.dev/phase"]) return meta.labels["lakehouse.dev/phase"];

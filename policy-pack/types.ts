@@ -50,5 +50,6 @@ export const POLICY_IDS = [
   "probes",
   "pod-disruption-budget",
   "non-root",
+  "pinned-charts",
 ] as const;
 export type PolicyId = (typeof POLICY_IDS)[number];

@@ -5,16 +5,44 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../preflight/config/schema";
 import { PHASES, type Phase, type Report } from "../preflight/model";
+import { VERIFIABLE_PHASES } from "../verify/checks";
+import { verifyPhase } from "../verify/resource";
+import { computePhase } from "./compute";
 import { foundationPhase } from "./foundation";
-import type { PhaseDefinition, PlatformBase } from "./types";
+import { asDeployment, type PhaseDefinition, type PlatformBase } from "./types";
 
 /**
- * Every phase with components, in phase order. A phase with no components yet (compute, analytics until their
- * issues land) is simply absent: it is neither planned nor shown.
+ * Attaches the shared post-deploy verification to a phase: after the phase's components, once every output in
+ * its `ready` resolves, a `Verification` resource (`<phase>-verify`) runs the phase's checks (verify/) at `up`
+ * and fails the update when a criterion fails; preview records "skipped". Phases without post-deploy checks
+ * (not in VERIFIABLE_PHASES) are returned unchanged. The registry does this, never the phase, so the layers
+ * point one way (stacks/<phase> never imports verify/) and every phase gets it the same way.
  */
-export const PHASE_DEFINITIONS: readonly PhaseDefinition[] = [foundationPhase].filter(
-  (d): d is PhaseDefinition => d !== undefined,
-);
+export function withVerification(def: PhaseDefinition): PhaseDefinition {
+  if (!VERIFIABLE_PHASES.includes(def.phase)) return def;
+  return {
+    ...def,
+    deploy(ctx) {
+      const { resources, ready } = asDeployment(def.deploy(ctx));
+      const verification = verifyPhase(`${def.phase}-verify`, {
+        phase: def.phase,
+        config: ctx.config,
+        stack: pulumi.getStack(),
+        after: [...ready],
+        dependsOn: [...resources],
+      });
+      return { resources: [...resources, verification], ready };
+    },
+  };
+}
+
+/**
+ * Every phase with components, in phase order, each with the shared machinery attached. A phase with no
+ * components yet is simply absent: it is neither planned nor shown.
+ */
+export const PHASE_DEFINITIONS: readonly PhaseDefinition[] = [foundationPhase, computePhase]
+  .filter((d): d is PhaseDefinition => d !== undefined)
+  .map(withVerification);
 
 /** What happens to one registered phase in this run. */
 export interface PhasePlan {
@@ -116,12 +144,14 @@ export function deployPhases(ctx: DeployContext): Partial<Record<Phase, pulumi.R
     const def = defs.get(p.phase);
     if (!def) continue;
     pulumi.log.info(`Deploying phase ${p.phase} (${def.title}).`);
-    const resources = def.deploy({
-      config: ctx.config,
-      report: ctx.report,
-      base: ctx.base,
-      dependsOn: [ctx.readiness, ...ctx.base.resources, ...previous],
-    });
+    const { resources } = asDeployment(
+      def.deploy({
+        config: ctx.config,
+        report: ctx.report,
+        base: ctx.base,
+        dependsOn: [ctx.readiness, ...ctx.base.resources, ...previous],
+      }),
+    );
     deployed[p.phase] = resources;
     previous = resources;
   }

@@ -26,11 +26,34 @@ export interface PhaseContext {
   readonly dependsOn: readonly pulumi.Resource[];
 }
 
+/** What a phase's `deploy` hands back to the registry. */
+export interface PhaseDeployment {
+  /** The phase's top-level components (what the next phase comes after). */
+  readonly resources: pulumi.Resource[];
+  /**
+   * Outputs that resolve only once the phase really runs (a Deployment's status, a Job's completion, a
+   * HelmRelease's Ready wait): the registry's post-deploy verification waits for all of them. URNs are not
+   * enough (they resolve early). @default [] (the verification then waits for `resources` only)
+   */
+  readonly ready?: readonly pulumi.Input<unknown>[];
+}
+
 export interface PhaseDefinition {
   readonly phase: Phase;
   readonly title: string;
-  /** Builds the phase's components (type tokens `lakehouse:<phase>:<Name>`) and returns the top-level ones. */
-  deploy(ctx: PhaseContext): pulumi.Resource[];
+  /**
+   * Builds the phase's components (type tokens `lakehouse:<phase>:<Name>`) and returns the top-level ones, as a
+   * plain array or with the outputs that say the phase is ready. Shared machinery (the post-deploy
+   * Verification) is attached by the registry (stacks/index.ts), never by the phase.
+   */
+  deploy(ctx: PhaseContext): pulumi.Resource[] | PhaseDeployment;
+}
+
+/** The two shapes `deploy` may return, as one. Pure. */
+export function asDeployment(out: pulumi.Resource[] | PhaseDeployment): Required<PhaseDeployment> {
+  return Array.isArray(out)
+    ? { resources: out, ready: [] }
+    : { resources: out.resources, ready: out.ready ?? [] };
 }
 
 /** Labels every platform resource carries (Kubernetes recommended labels + the phase). */

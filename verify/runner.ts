@@ -8,11 +8,12 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { LakehouseConfig } from "../preflight/config/schema";
 import { InputError, type CheckResult, type Phase, type Status } from "../preflight/model";
 import { overallStatus } from "../preflight/render";
-import { evaluateChecks, FOUNDATION_CHECKS, VERIFIABLE_PHASES } from "./checks";
+import { COMPUTE_CHECKS, evaluateChecks, FOUNDATION_CHECKS, VERIFIABLE_PHASES } from "./checks";
+import { observeCompute } from "./compute";
 import { foundationManifests, readScripts, type FoundationJobKey } from "./jobspecs";
 import { JobRunner } from "./jobs";
 import { queryAvailability, type PrometheusSource } from "./prometheus";
-import { foundationTargets, type TargetOverrides } from "./targets";
+import { foundationTargets, VERIFY_IMAGES, type TargetOverrides } from "./targets";
 import type { FoundationObservations, JobObservation } from "./types";
 
 export interface VerifyOptions {
@@ -74,9 +75,34 @@ export async function runVerification(opts: VerifyOptions): Promise<Verification
   }
   const log = opts.log ?? (() => undefined);
   const config = opts.config;
-  const targets = foundationTargets(config, opts.targets);
   const runId = opts.runId ?? `${Date.now().toString(36)}-${randomBytes(2).toString("hex")}`;
   const jobTimeoutMs = opts.jobTimeoutMs ?? 600_000;
+  if (opts.phase === "compute") {
+    log(
+      `verify compute: run ${runId}: the Spark Operator in ${config.platform.namespace}, the DAG in ${config.cluster.airflowNamespace}`,
+    );
+    const { observations, leftovers } = await observeCompute(opts.kc, config, {
+      runId,
+      jobTimeoutMs,
+      requestTimeoutMs: opts.requestTimeoutMs ?? config.probe.requestTimeoutMs,
+      pollMs: opts.pollMs,
+      keep: opts.keepJobs,
+      image: opts.targets?.pythonImage ?? VERIFY_IMAGES.python,
+    });
+    const results = evaluateChecks(COMPUTE_CHECKS, observations, {
+      config,
+      now: (opts.now ?? (() => new Date()))(),
+    });
+    return {
+      title: `Lakehouse verification (compute${opts.stack ? `, stack ${opts.stack}` : ""})`,
+      status: overall(results),
+      summary: summarize("compute", results),
+      phase: "compute",
+      results,
+      leftovers,
+    };
+  }
+  const targets = foundationTargets(config, opts.targets);
   const manifests = foundationManifests(targets, runId, readScripts(), {
     timeoutSeconds: Math.ceil(jobTimeoutMs / 1000) + 60,
   });

@@ -55,3 +55,41 @@ export interface VerifyCheckDefinition<O> {
   readonly phase: Phase;
   evaluate(obs: O, ctx: VerifyContext): CheckOutcome;
 }
+
+/** What `verify.spark-operator-ready` observes (verify/compute.ts). `error` = the API could not be read. */
+export type OperatorObservation =
+  | {
+      state: "ok";
+      /** The Flux HelmRelease: absent, or its Ready condition (status True/False/Unknown, reason, message). */
+      release: { found: false } | { found: true; ready: string; reason: string; message: string };
+      /** The controller Deployment: absent, or its available and desired replicas. */
+      controller: { found: false } | { found: true; available: number; desired: number };
+      /** The SparkApplication CRD: whether v1beta2 is served. */
+      crd: { found: false } | { found: true; served: string[] };
+      /** The webhook, when enabled: Deployment availability and ready endpoints of its Service. */
+      webhook:
+        | { enabled: false }
+        | { enabled: true; available: number; desired: number | null; readyEndpoints: number | null };
+    }
+  | { state: "error"; message: string };
+
+/** What `verify.airflow-dag` observes through Airflow's REST API (Kubernetes API service proxy). */
+export type AirflowDagObservation =
+  | {
+      state: "ok";
+      /** The API version spoken (`v1` Airflow 2, `v2` Airflow 3). */
+      api: string;
+      /** The DAG as the API reports it, or not found. */
+      dag: { found: false } | { found: true; isPaused: boolean | null; fileloc: string };
+      /** Import errors whose file is the DAG's (any file when the DAG is missing). */
+      importErrors: { filename: string; error: string }[];
+    }
+  | { state: "no-credentials"; secret: string; message: string }
+  | { state: "unauthorized"; status: number; message: string }
+  | { state: "unreachable"; target: string; message: string };
+
+/** Every observation of one verification run of the compute phase. */
+export interface ComputeObservations {
+  operator: OperatorObservation;
+  airflowDag: AirflowDagObservation;
+}

@@ -12,6 +12,7 @@ import {
   helmValues,
   parseSparkMemory,
   podTemplates,
+  sparkApps,
   sparkRoles,
   type HelmComponent,
 } from "./workloads";
@@ -69,7 +70,7 @@ export function resourceRequests(
       memory += r.memory * b.replicas;
     }
   }
-  for (const role of sparkRoles(type, props)) {
+  for (const role of sparkApps(type, props).flatMap((a) => sparkRoles(a.type, a.props))) {
     const s = role.spec;
     const cores = parseCpu((s.coreRequest ?? s.cores) as string | number | undefined) ?? 0;
     const mem = parseSparkMemory(s.memory) ?? 0;

@@ -63,6 +63,10 @@ export function displayName(r: Pick<ResourceView, "type" | "name" | "props">): s
 
 /** The namespace of a namespaced Kubernetes resource (a Helm release's `namespace`), when known. */
 export function namespaceOf(r: Pick<ResourceView, "type" | "props">): string | undefined {
+  // A Flux HelmRelease installs its chart into spec.targetNamespace when set.
+  if (isFluxHelmRelease(r.type)) {
+    return str(asObj(r.props.spec).targetNamespace) ?? str(asObj(r.props.metadata).namespace);
+  }
   return (
     str(asObj(r.props.metadata).namespace) ?? (isHelmRelease(r.type) ? str(r.props.namespace) : undefined)
   );
@@ -75,8 +79,14 @@ export function labelsOf(props: Obj): Record<string, string> {
   return out;
 }
 
+/** A Flux HelmRelease (helm.toolkit.fluxcd.io, stacks/delivery/fluxHelmRelease.ts). */
+export function isFluxHelmRelease(type: string): boolean {
+  return /^kubernetes:helm\.toolkit\.fluxcd\.io\/v2[a-z0-9]*:HelmRelease$/.test(type);
+}
+
+/** A Helm release of either kind: Pulumi's `helm.sh/v3:Release` or a Flux HelmRelease. */
 export function isHelmRelease(type: string): boolean {
-  return /^kubernetes:helm\.sh\/v\d+:Release$/.test(type);
+  return /^kubernetes:helm\.sh\/v\d+:Release$/.test(type) || isFluxHelmRelease(type);
 }
 
 /** The type chain of a URN: `urn:pulumi:s::p::a$b$c::name` -> `[a, b, c]` (ancestors first, own type last). */

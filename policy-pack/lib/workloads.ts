@@ -4,7 +4,18 @@
  * executor). Pure readers shared by container-resources, pinned-images, priority-class, probes, non-root and
  * capacity-budget.
  */
-import { asArray, asObj, isHelmRelease, isKube, isObj, kindOf, str, type Obj } from "./resources";
+import { parse as parseYaml } from "yaml";
+import {
+  asArray,
+  asObj,
+  isFluxHelmRelease,
+  isHelmRelease,
+  isKube,
+  isObj,
+  kindOf,
+  str,
+  type Obj,
+} from "./resources";
 
 /** Kinds whose pods run until stopped (probes, PDBs apply); Jobs and CronJobs run to completion. */
 export const LONG_RUNNING_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod"];
@@ -121,9 +132,28 @@ export const KNOWN_CHARTS: Record<string, HelmComponent[]> = {
   ],
 };
 
+/** The chart reference of a release: Pulumi's `chart`/`version`, or a Flux HelmRelease's `spec.chart.spec`. */
+export function helmChart(props: Obj): { chart?: string; version?: string; versionPath: string } {
+  const flux = asObj(asObj(asObj(props.spec).chart).spec);
+  if (str(flux.chart) !== undefined || (isObj(asObj(props.spec).chart) && !str(props.chart))) {
+    const v = flux.version;
+    return {
+      chart: str(flux.chart),
+      version: typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined,
+      versionPath: "spec.chart.spec.version",
+    };
+  }
+  const v = props.version;
+  return {
+    chart: str(props.chart),
+    version: typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined,
+    versionPath: "version",
+  };
+}
+
 /** `oci://ghcr.io/x/trino`, `trino/trino`, `trino` -> `trino`. */
 export function chartName(props: Obj): string | undefined {
-  const chart = str(props.chart);
+  const chart = helmChart(props).chart;
   if (!chart) return undefined;
   const base = chart.replace(/\/+$/, "").split("/").pop() ?? chart;
   return base.replace(/-\d+\.\d+\.\d+.*\.tgz$/, "");
@@ -131,7 +161,7 @@ export function chartName(props: Obj): string | undefined {
 
 export function helmValues(type: string, props: Obj): Obj | undefined {
   if (!isHelmRelease(type)) return undefined;
-  return asObj(props.values);
+  return isFluxHelmRelease(type) ? asObj(asObj(props.spec).values) : asObj(props.values);
 }
 
 export function getPath(o: unknown, path: string): unknown {
@@ -269,4 +299,41 @@ export function parseSparkMemory(v: unknown): number | undefined {
   const pow = { "": 2, k: 1, m: 2, g: 3, t: 4, p: 5 }[unit] as number;
   // A bare number is MiB, as in spark.driver.memory.
   return Number(m[1]) * 1024 ** pow;
+}
+
+/** Data keys of a ConfigMap that hold a SparkApplication manifest to be submitted (the DAG's, contract C4). */
+export const SPARK_MANIFEST_SUFFIX = ".spark-application.yaml";
+
+/** A SparkApplication the plan will run: a resource itself, or a manifest a ConfigMap carries for a scheduler. */
+export interface PlannedSparkApp {
+  /** The SparkApplication's type token. */
+  type: string;
+  props: Obj;
+  /** For a manifest in a ConfigMap: its data key (messages name it). */
+  key?: string;
+}
+
+/**
+ * The SparkApplications of a resource: itself when it is one, else every `*.spark-application.yaml` manifest in
+ * a ConfigMap's data (an unparsable one is skipped: the DAG test proves the file parses). Pure.
+ */
+export function sparkApps(type: string, props: Obj): PlannedSparkApp[] {
+  if (isSparkApplication(type)) return [{ type, props }];
+  if (!isKube(type, "ConfigMap")) return [];
+  const out: PlannedSparkApp[] = [];
+  for (const [key, v] of Object.entries(asObj(props.data))) {
+    if (!key.endsWith(SPARK_MANIFEST_SUFFIX) || typeof v !== "string") continue;
+    let doc: unknown;
+    try {
+      doc = parseYaml(v);
+    } catch {
+      continue;
+    }
+    const d = asObj(doc);
+    const kind = str(d.kind);
+    const api = str(d.apiVersion);
+    if (!api || (kind !== "SparkApplication" && kind !== "ScheduledSparkApplication")) continue;
+    out.push({ type: `kubernetes:${api}:${kind}`, props: d, key });
+  }
+  return out;
 }

@@ -13,6 +13,7 @@ import {
   helmResourceBlocks,
   helmValues,
   podTemplates,
+  sparkApps,
   sparkRoles,
   type HelmComponent,
 } from "../lib/workloads";
@@ -102,12 +103,15 @@ export const containerResources: LakehousePolicy = {
       }
     }
 
-    for (const role of sparkRoles(args.type, props)) {
-      const missing: string[] = [];
-      if (!present(role.spec.coreRequest) && !present(role.spec.cores))
-        missing.push("cores (or coreRequest)");
-      if (!present(role.spec.memory)) missing.push("memory");
-      if (missing.length) report(`${kind} '${name}' must set ${missing.join(" and ")} on its ${role.role}.`);
+    for (const app of sparkApps(args.type, props)) {
+      const who = app.key ? `${kind} '${name}' (manifest '${app.key}')` : `${kind} '${name}'`;
+      for (const role of sparkRoles(app.type, app.props)) {
+        const missing: string[] = [];
+        if (!present(role.spec.coreRequest) && !present(role.spec.cores))
+          missing.push("cores (or coreRequest)");
+        if (!present(role.spec.memory)) missing.push("memory");
+        if (missing.length) report(`${who} must set ${missing.join(" and ")} on its ${role.role}.`);
+      }
     }
   },
 };

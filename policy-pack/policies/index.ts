@@ -11,6 +11,7 @@ import { namespaceGuardrails } from "./namespace-guardrails";
 import { noPlaintextSecrets } from "./no-plaintext-secrets";
 import { nonRoot } from "./non-root";
 import { phaseOrder } from "./phase-order";
+import { pinnedCharts } from "./pinned-charts";
 import { pinnedImages } from "./pinned-images";
 import { podDisruptionBudget } from "./pod-disruption-budget";
 import { priorityClass } from "./priority-class";
@@ -32,6 +33,7 @@ export const RAW_POLICIES: readonly LakehousePolicy[] = [
   probes,
   podDisruptionBudget,
   nonRoot,
+  pinnedCharts,
 ];
 
 /** What the pack runs. */

@@ -6,7 +6,16 @@
 import { configOf, type LakehousePolicy } from "../lib/policy";
 import { asArray, asObj, displayName, isKube, isObj, kindOf, str, type Obj } from "../lib/resources";
 import { secretInKeyValue, secretInText } from "../lib/secrets";
-import { containersOf, helmValues, podTemplates, sparkRoles, sparkSpec, walk } from "../lib/workloads";
+import {
+  containersOf,
+  helmValues,
+  podTemplates,
+  sparkApps,
+  sparkRoles,
+  sparkSpec,
+  SPARK_MANIFEST_SUFFIX,
+  walk,
+} from "../lib/workloads";
 
 export const noPlaintextSecretsDefaults = {
   /** Keys (exact names, e.g. an env var or a values path) that look secret but are not. */
@@ -62,6 +71,8 @@ export const noPlaintextSecrets: LakehousePolicy = {
     if (isKube(args.type, "ConfigMap")) {
       for (const [k, v] of Object.entries(asObj(props.data))) {
         if (cfg.allowKeys.includes(k)) continue;
+        // A SparkApplication manifest is judged field by field below, like a SparkApplication resource.
+        if (k.endsWith(SPARK_MANIFEST_SUFFIX)) continue;
         const why = secretInKeyValue(k, v);
         if (why) found(`data '${k}'`, why);
       }
@@ -83,17 +94,18 @@ export const noPlaintextSecrets: LakehousePolicy = {
       });
     }
 
-    const roles = sparkRoles(args.type, props);
-    if (roles.length) {
-      const spec = sparkSpec(args.type, props);
+    for (const app of sparkApps(args.type, props)) {
+      const roles = sparkRoles(app.type, app.props);
+      const spec = sparkSpec(app.type, app.props);
+      const at = app.key ? `manifest '${app.key}' ` : "";
       for (const section of ["sparkConf", "hadoopConf"]) {
         for (const [k, v] of Object.entries(asObj(spec[section]))) {
           if (cfg.allowKeys.includes(k)) continue;
           const why = secretInKeyValue(k, v);
-          if (why) found(`${section} '${k}'`, why);
+          if (why) found(`${at}${section} '${k}'`, why);
         }
       }
-      for (const r of roles) checkEnv(r.spec.env, r.role);
+      for (const r of roles) checkEnv(r.spec.env, `${at}${r.role}`);
     }
 
     // Annotations are free text that tools copy around; catch obvious shapes there too.

@@ -6,7 +6,16 @@
 import { imageProblem } from "../lib/images";
 import { configOf, type LakehousePolicy } from "../lib/policy";
 import { displayName, isObj, isPlatform, kindOf, str, type Obj } from "../lib/resources";
-import { containersOf, helmValues, podTemplates, sparkRoles, sparkSpec, walk } from "../lib/workloads";
+import {
+  containersOf,
+  helmChart,
+  helmValues,
+  podTemplates,
+  sparkApps,
+  sparkRoles,
+  sparkSpec,
+  walk,
+} from "../lib/workloads";
 
 export const pinnedImagesDefaults = {
   /** Tags that move and so do not pin. */
@@ -47,7 +56,7 @@ export const pinnedImages: LakehousePolicy = {
 
     const values = helmValues(args.type, props);
     if (values) {
-      const pinnedChart = !!str(props.version);
+      const pinnedChart = !!helmChart(props).version?.trim();
       if (cfg.requireChartVersion && !pinnedChart) {
         report(
           `${kind} '${name}' must pin the chart version (set 'version'): an unpinned chart moves its images.`,
@@ -85,21 +94,31 @@ export const pinnedImages: LakehousePolicy = {
       });
     }
 
-    const roles = sparkRoles(args.type, props);
-    if (roles.length) {
-      const spec = sparkSpec(args.type, props);
+    for (const app of sparkApps(args.type, props)) {
+      const who = app.key ? `${kind} '${name}' (manifest '${app.key}')` : `${kind} '${name}'`;
+      const roles = sparkRoles(app.type, app.props);
+      const spec = sparkSpec(app.type, app.props);
       const images: [string, string | undefined][] = [
         ["spec.image", str(spec.image)],
         ...roles.map((r): [string, string | undefined] => [`${r.role}.image`, str(r.spec.image)]),
       ];
       if (images.every(([, i]) => !i)) {
-        report(
-          `${kind} '${name}' must set a pinned image (spec.image): none is set, the operator default moves.`,
-        );
+        report(`${who} must set a pinned image (spec.image): none is set, the operator default moves.`);
       }
       for (const [where, image] of images) {
         const problem = image ? imageProblem(image, cfg.mutableTags) : undefined;
-        if (problem) report(`${kind} '${name}' must pin ${where} to a version tag or digest: ${problem}.`);
+        if (problem) report(`${who} must pin ${where} to a version tag or digest: ${problem}.`);
+      }
+      for (const r of roles) {
+        for (const { name: cname, c } of containersOf(r.spec)) {
+          const image = str(c.image);
+          const problem = image ? imageProblem(image, cfg.mutableTags) : "no image is set";
+          if (problem) {
+            report(
+              `${who} must pin the image of ${r.role} init container '${cname}' to a version tag or digest: ${problem}.`,
+            );
+          }
+        }
       }
     }
   },

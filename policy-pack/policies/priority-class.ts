@@ -12,6 +12,7 @@ import {
   helmEnabled,
   helmValues,
   podTemplates,
+  sparkApps,
   sparkRoles,
   sparkSpec,
   walk,
@@ -87,10 +88,12 @@ export const priorityClass: LakehousePolicy = {
       }
     }
 
-    const roles = sparkRoles(args.type, props);
-    if (roles.length) {
-      const fallback = str(asObj(sparkSpec(args.type, props).batchSchedulerOptions).priorityClassName);
-      for (const r of roles) check(str(r.spec.priorityClassName) ?? fallback, `${r.path}.priorityClassName`);
+    for (const app of sparkApps(args.type, props)) {
+      const roles = sparkRoles(app.type, app.props);
+      const fallback = str(asObj(sparkSpec(app.type, app.props).batchSchedulerOptions).priorityClassName);
+      const at = app.key ? `manifest '${app.key}' ` : "";
+      for (const r of roles)
+        check(str(r.spec.priorityClassName) ?? fallback, `${at}${r.path}.priorityClassName`);
     }
   },
 };

@@ -229,6 +229,71 @@ export const foundationSchema = z
   })
   .strict();
 
+export const computeSchema = z
+  .object({
+    /** Helm repository (https) of the kubeflow spark-operator chart, as a Flux HelmRepository. */
+    operatorChartRepository: z
+      .url({ protocol: /^https$/ })
+      .default("https://kubeflow.github.io/spark-operator"),
+    /**
+     * Exact chart version (the `pinned-charts` policy rejects ranges). 2.5.2: the newest stable release, whose
+     * controller runs SparkApplication v1beta2 with Spark 3.5 images; its default image tag is its appVersion.
+     */
+    operatorChartVersion: z.string().min(1).default("2.5.2"),
+    /** How long `pulumi up` waits for the operator's HelmRelease to be Ready (Flux duration). */
+    operatorReleaseTimeout: z
+      .string()
+      .regex(/^(\d+(ms|s|m|h))+$/, 'expected a duration such as "10m" or "90s"')
+      .default("10m"),
+    /** Namespaces whose SparkApplications the operator runs; empty = the platform namespace only. */
+    jobNamespaces: z.array(k8sName).default([]),
+    /** The operator's mutating webhook (needed for volumes, init containers and env from Secrets on Spark pods). */
+    webhook: bool.default(true),
+    /** The Airflow workers' ServiceAccount (in `cluster.airflowNamespace`); empty = `<cluster.airflowRelease>-worker`. */
+    airflowServiceAccount: z.union([z.literal(""), k8sName]).default(""),
+    /** ConfigMap in the Airflow namespace that holds the DAG and its SparkApplication manifest. */
+    dagConfigMap: k8sName.default("lakehouse-dags"),
+    /** Airflow's API Service; empty = `<cluster.airflowRelease>-api-server` (Airflow 3; Airflow 2: `<release>-webserver`). */
+    airflowApiService: z.union([z.literal(""), k8sName]).default(""),
+    airflowApiPort: int(1, 65_535).default(8080),
+    /** `v2` (Airflow 3: token from /auth/token) or `v1` (Airflow 2: basic auth). */
+    airflowApiVersion: z.enum(["v1", "v2"]).default("v2"),
+    /** Secret in the Airflow namespace with `username` and `password` for Airflow's API (read by `verify` only). */
+    airflowApiSecret: k8sName.default("lakehouse-airflow-api"),
+    /** The sample job: where it reads raw files (prefix in the warehouse bucket) and the tables it writes. */
+    sampleJob: z
+      .object({
+        name: k8sName.default("lakehouse-ingest"),
+        landingPrefix: z
+          .string()
+          .regex(/^[^/].*\/$/, "expected a key prefix ending in '/', e.g. landing/events/")
+          .default("landing/events/"),
+        format: z.enum(["csv", "json"]).default("csv"),
+        database: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]*$/, "expected a lower-case SQL identifier")
+          .default("lakehouse"),
+        table: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]*$/, "expected a lower-case SQL identifier")
+          .default("events"),
+        aggregateTable: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]*$/, "expected a lower-case SQL identifier")
+          .default("events_daily"),
+      })
+      .strict()
+      .default({
+        name: "lakehouse-ingest",
+        landingPrefix: "landing/events/",
+        format: "csv",
+        database: "lakehouse",
+        table: "events",
+        aggregateTable: "events_daily",
+      }),
+  })
+  .strict();
+
 export const imagesSchema = z
   .object({
     /** Pinned at 4.0.0: 4.0.1+ removed the Thrift get_table call Spark's Hive client uses (HIVE-26537). */
@@ -240,6 +305,13 @@ export const imagesSchema = z
     tools: image.default("curlimages/curl:8.10.1"),
     /** The AWS CLI the backup CronJob copies next to pg_dump (its self-contained v2 bundle). */
     awsCli: image.default("amazon/aws-cli:2.17.0"),
+    /**
+     * Driver and executors of the Spark jobs: Spark 3.5.8 (the PySpark the tests run) with Java 17 and Python 3,
+     * the tag apache/spark-docker publishes for 3.5.8.
+     */
+    spark: image.default("apache/spark:3.5.8-scala2.12-java17-python3-ubuntu"),
+    /** The Spark Operator controller and webhook: the chart's appVersion for operatorChartVersion 2.5.2. */
+    sparkOperator: image.default("ghcr.io/kubeflow/spark-operator/controller:2.5.2"),
   })
   .strict();
 
@@ -276,6 +348,7 @@ export const configSchema = z
     platform: platformSchema.default(platformSchema.parse({})),
     sizing: sizingSchema.default(sizingSchema.parse({})),
     foundation: foundationSchema.default(foundationSchema.parse({})),
+    compute: computeSchema.default(computeSchema.parse({})),
     images: imagesSchema.default(imagesSchema.parse({})),
     phases: phasesSchema.default(phasesSchema.parse({})),
     verification: verificationSchema.default(verificationSchema.parse({})),

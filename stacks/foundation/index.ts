@@ -4,7 +4,6 @@
  * the database and the bucket), never by nesting.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { verifyPhase } from "../../verify/resource";
 import type { PhaseDefinition, PhaseContext } from "../types";
 import { FoundationAlerts } from "./foundationAlerts";
 import { HiveMetastore } from "./hiveMetastore";
@@ -76,22 +75,10 @@ export const foundationPhase: PhaseDefinition = {
   title: "Foundation: Hive Metastore on PostgreSQL, Iceberg warehouse on Ceph S3, metadata backups",
   deploy(ctx) {
     const c = deployFoundation(ctx);
-    const components: pulumi.Resource[] = [c.bucket, c.database, c.metastore, c.backup, c.alerts];
-
-    // ---- VERIFICATION (verify/resource.ts, engineer H8) ---------------------------------------------------
-    // After every component, and only once the metastore, the database and the CronJob are ready: the success
-    // criteria measured (metastore Thrift call, Iceberg round trip, backup restore). Skipped in preview.
-    components.push(
-      verifyPhase("foundation-verify", {
-        phase: "foundation",
-        config: ctx.config,
-        stack: pulumi.getStack(),
-        after: [c.metastore.ready, c.database.ready, c.backup.ready],
-        dependsOn: [...components],
-      }),
-    );
-    // --------------------------------------------------------------------------------------------------------
-
-    return components;
+    return {
+      resources: [c.bucket, c.database, c.metastore, c.backup, c.alerts],
+      // The verification (attached by the registry) runs once the metastore, the database and the CronJob are ready.
+      ready: [c.metastore.ready, c.database.ready, c.backup.ready],
+    };
   },
 };

@@ -83,6 +83,14 @@ describe("npm run plan (end to end)", function () {
     assert.ok(j.gates.foundation.open);
     for (const x of j.resources) assert.ok(x.phase && x.type && x.name, JSON.stringify(x));
     assert.ok(j.resources.some((x) => x.phase === "readiness" && x.type.endsWith(":Readiness")));
+    // The compute phase is planned and judged too: its Flux HelmRelease and the DAG ConfigMap with the manifest.
+    assert.ok(j.gates.compute.open);
+    for (const t of [":HelmRelease", ":HelmRepository", ":ConfigMap"]) {
+      assert.ok(
+        j.resources.some((x) => x.phase === "compute" && x.type.endsWith(t)),
+        `compute ${t}`,
+      );
+    }
     const quota = j.resources.find((x) => x.type === "kubernetes:core/v1:ResourceQuota");
     assert.deepStrictEqual([quota?.phase, quota?.namespace], ["base", "lakehouse"]);
     assert.ok(Array.isArray(j.violations));

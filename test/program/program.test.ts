@@ -364,4 +364,45 @@ describe("program (index.ts) under mocks", function () {
     assert.ok(r.resources.some((x) => x.type === "lakehouse:base:PlatformBase"));
     assert.ok(!r.resources.some((x) => x.type.endsWith(":Marker")));
   });
+
+  it("the registry attaches one Verification per verifiable phase, after that phase's components", async function () {
+    this.timeout(600_000);
+    const r = await run({ preview: true });
+    assert.strictEqual(r.error, undefined);
+    const { VERIFIABLE_PHASES } = await import("../../verify/checks");
+    const { PHASE_DEFINITIONS } = await import("../../stacks");
+    const registered = PHASE_DEFINITIONS.map((d) => d.phase).filter((p) => VERIFIABLE_PHASES.includes(p));
+    const verifications = r.resources.filter(
+      (x) => x.type === "pulumi-nodejs:dynamic/lakehouse:Verification",
+    );
+    assert.deepStrictEqual(
+      verifications.map((v) => v.name).sort(),
+      registered.map((p) => `${p}-verify`).sort(),
+    );
+    for (const v of verifications) {
+      const phase = v.name.replace(/-verify$/, "");
+      assert.strictEqual(v.inputs.phase, phase);
+      // In preview the phase's `ready` outputs are unknown, so the checks never run (mode is unknown or skipped).
+      assert.notStrictEqual(v.inputs.mode, "verified", "preview verifies nothing");
+      assert.ok(dependsOnPhase(v, phase), `${v.name} comes after the ${phase} components`);
+    }
+  });
+});
+
+describe("phase layering", () => {
+  it("no phase folder imports verify/: the registry (stacks/index.ts) attaches the verification", () => {
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (p.endsWith(".ts") && p !== path.join(ROOT, "stacks", "index.ts")) {
+          if (/from\s+["'](\.\.\/)+verify\//.test(fs.readFileSync(p, "utf8")))
+            offenders.push(path.relative(ROOT, p));
+        }
+      }
+    };
+    walk(path.join(ROOT, "stacks"));
+    assert.deepStrictEqual(offenders, []);
+  });
 });

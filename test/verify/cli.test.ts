@@ -105,8 +105,8 @@ describe("verify CLI", function () {
   it("exit 2 for a phase without checks (from the runner)", async () => {
     const kc = await cluster();
     const x = io();
-    assert.equal(await run(["--phase", "compute", "--kubeconfig", kc], x, fastRunner), 2);
-    assert.match(x.err(), /The compute phase has no post-deploy checks yet/);
+    assert.equal(await run(["--phase", "analytics", "--kubeconfig", kc], x, fastRunner), 2);
+    assert.match(x.err(), /The analytics phase has no post-deploy checks yet/);
   });
 
   it("exit 0 and one JSON object when every criterion passes (real runner on the stand-in)", async () => {

@@ -180,7 +180,7 @@ describe("verify runner against the Kubernetes API stand-in", function () {
   it("refuses a phase without checks as invalid input", async () => {
     await assert.rejects(
       runVerification({ config, phase: "analytics", kc: kubeConfigFor("http://127.0.0.1:1") }),
-      /The analytics phase has no post-deploy checks yet; verifiable phases: foundation\./,
+      /The analytics phase has no post-deploy checks yet; verifiable phases: foundation, compute\./,
     );
   });
 });

@@ -1,12 +1,18 @@
 /**
- * The post-deploy checks per phase: a plain array (a registry by construction). Only the foundation phase has
- * checks so far; later phases add theirs here.
+ * The post-deploy checks per phase: plain arrays (a registry by construction). Later phases add theirs here.
  */
 import type { CheckResult, Phase } from "../../preflight/model";
-import type { FoundationObservations, VerifyCheckDefinition, VerifyContext } from "../types";
+import type {
+  ComputeObservations,
+  FoundationObservations,
+  VerifyCheckDefinition,
+  VerifyContext,
+} from "../types";
+import { airflowDag } from "./airflowDag";
 import { backupRestore } from "./backupRestore";
 import { icebergRoundtrip } from "./icebergRoundtrip";
 import { metastoreAvailable } from "./metastoreAvailable";
+import { sparkOperatorReady } from "./sparkOperatorReady";
 
 export const FOUNDATION_CHECKS: readonly VerifyCheckDefinition<FoundationObservations>[] = [
   metastoreAvailable,
@@ -14,8 +20,13 @@ export const FOUNDATION_CHECKS: readonly VerifyCheckDefinition<FoundationObserva
   backupRestore,
 ];
 
+export const COMPUTE_CHECKS: readonly VerifyCheckDefinition<ComputeObservations>[] = [
+  sparkOperatorReady,
+  airflowDag,
+];
+
 /** Phases that have post-deploy checks. */
-export const VERIFIABLE_PHASES: readonly Phase[] = ["foundation"];
+export const VERIFIABLE_PHASES: readonly Phase[] = ["foundation", "compute"];
 
 /** Evaluates checks into results in the shared format (category `state`; verify checks close no gate). */
 export function evaluateChecks<O>(

@@ -22,7 +22,7 @@ const HELP_HINT = "Run `npm run verify -- --help` for usage.";
 export const USAGE = `Lakehouse post-deploy verification: does the deployed phase meet its success criteria?
 
 Usage:
-  npm run verify -- --phase foundation [--stack NAME] [--kubeconfig FILE] [--context NAME]
+  npm run verify -- --phase foundation|compute [--stack NAME] [--kubeconfig FILE] [--context NAME]
                     [--output table|json|markdown] [--timeout SECONDS] [--keep-jobs]
                     [--prometheus-url URL | --prometheus-service NS/SERVICE:PORT | --no-prometheus]
                     [--backup-prefix PREFIX] [--python-image IMAGE] [--restore-image IMAGE]
@@ -37,8 +37,15 @@ Checks (foundation):
   verify.metadata-backup-restore   newest backup younger than foundation.backupMaxAgeHours, sha256 ok,
                                    restores into a scratch database with the live tables and row counts
 
+Checks (compute):
+  verify.spark-operator-ready      HelmRelease Ready, controller Deployment available, SparkApplication CRD
+                                   serves v1beta2, webhook available with a ready endpoint (if enabled)
+  verify.airflow-dag               a Job in the Airflow namespace asks Airflow's REST API (credentials from
+                                   the Secret lakehouse:compute.airflowApiSecret) that DAG lakehouse_ingest is
+                                   loaded with no import error; unreachable = unknown, never a pass
+
 Options:
-  --phase PHASE              Phase to verify (only foundation has checks so far). Default: foundation.
+  --phase PHASE              Phase to verify: foundation or compute. Default: foundation.
   --stack NAME               Read names and thresholds from Pulumi.NAME.yaml. Default: built-in defaults.
   --kubeconfig FILE          Default: $KUBECONFIG, ~/.kube/config, or in-cluster.
   --context NAME             Kube context. Default: the stack's kubernetes:context with --stack, else the
