@@ -38,9 +38,10 @@ export interface SparkConfArgs {
   /** Driver sizing (lakehouse:sizing.sparkDriver). */
   readonly driver: PodSize;
   /**
-   * Folder (or URL prefix such as `local:///opt/spark/lakehouse-jars`) holding the {@link SPARK_JARS} files by
-   * their file names: when set, `spark.jars` lists them. Leave unset when the jars are delivered another way
-   * (baked into the image's `jars/`, or `deps.jars` of a SparkApplication).
+   * Absolute folder holding the {@link SPARK_JARS} files by their file names, on every node that runs a driver
+   * or executor (baked into the image, or a mounted volume): when set, the driver's and executors'
+   * `extraClassPath` list them, so nothing is copied at start (`spark.jars` would ship 330 MB to every
+   * executor). Leave unset when the jars are in the image's `$SPARK_HOME/jars/` already.
    */
   readonly jarsDir?: string;
 }
@@ -237,8 +238,15 @@ export function renderSparkConf(args: SparkConfArgs): Record<string, string> {
   if (driverCpu.limit) conf["spark.kubernetes.driver.limit.cores"] = driverCpu.limit;
   if (execCpu.limit) conf["spark.kubernetes.executor.limit.cores"] = execCpu.limit;
   if (args.jarsDir !== undefined) {
+    if (!args.jarsDir.startsWith("/")) {
+      throw new Error(
+        `jarsDir "${args.jarsDir}" must be an absolute folder path (the jars are put on the JVM class path, which takes no URLs).`,
+      );
+    }
     const dir = args.jarsDir.replace(/\/+$/, "");
-    conf["spark.jars"] = SPARK_JARS.map((j) => `${dir}/${jarFileName(j)}`).join(",");
+    const cp = SPARK_JARS.map((j) => `${dir}/${jarFileName(j)}`).join(":");
+    conf["spark.driver.extraClassPath"] = cp;
+    conf["spark.executor.extraClassPath"] = cp;
   }
   return conf;
 }

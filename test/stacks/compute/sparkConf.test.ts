@@ -70,7 +70,7 @@ describe("stacks/compute/sparkConf: renderSparkConf", () => {
   });
 
   it("never carries credentials: no key properties, no secret-looking value", () => {
-    const conf = renderSparkConf({ ...base, jarsDir: "local:///opt/spark/lakehouse-jars" });
+    const conf = renderSparkConf({ ...base, jarsDir: "/opt/spark/lakehouse-jars" });
     for (const [k, v] of Object.entries(conf)) {
       assert.doesNotMatch(k, /access\.key|secret\.key|session\.token|password/i, k);
       assert.doesNotMatch(v, /AKIA|secret/i, `${k}=${v}`);
@@ -83,14 +83,23 @@ describe("stacks/compute/sparkConf: renderSparkConf", () => {
     assert.equal(renderSparkConf(base)["spark.hadoop.fs.s3a.signing-algorithm"], undefined);
   });
 
-  it("lists the pinned jars under jarsDir in spark.jars only when asked", () => {
-    assert.equal(renderSparkConf(base)["spark.jars"], undefined);
+  it("puts the pinned jars under jarsDir on the driver's and executors' class path only when asked", () => {
+    const none = renderSparkConf(base);
+    assert.equal(none["spark.driver.extraClassPath"], undefined);
+    assert.equal(none["spark.executor.extraClassPath"], undefined);
     const conf = renderSparkConf({ ...base, jarsDir: "/cache/spark-jars/" });
-    assert.deepEqual(conf["spark.jars"]?.split(","), [
+    const want = [
       "/cache/spark-jars/iceberg-spark-runtime-3.5_2.12-1.10.1.jar",
       "/cache/spark-jars/hadoop-aws-3.3.4.jar",
       "/cache/spark-jars/aws-java-sdk-bundle-1.12.262.jar",
-    ]);
+    ];
+    assert.deepEqual(conf["spark.driver.extraClassPath"]?.split(":"), want);
+    assert.deepEqual(conf["spark.executor.extraClassPath"]?.split(":"), want);
+    assert.equal(conf["spark.jars"], undefined);
+    assert.throws(
+      () => renderSparkConf({ ...base, jarsDir: "local:///opt/jars" }),
+      /jarsDir "local:\/\/\/opt\/jars" must be an absolute folder path/,
+    );
   });
 
   it("returns only string values under spark.* keys and renders a sorted properties file", () => {
