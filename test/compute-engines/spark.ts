@@ -48,7 +48,8 @@ export interface JobRun {
   result: Record<string, unknown> | undefined;
   /**
    * The job's one-line error (`lakehouse_ingest: malformed input: ...` / `lakehouse_ingest: failed: ...`), else
-   * the last non-empty stderr line. Not simply the last line: the JVM's shutdown hooks log after Python exits.
+   * the last non-empty stderr line. Searched in stdout too: spark-submit's PythonRunner merges the Python
+   * process's stderr into its stdout (the driver log), while the JVM logs to stderr.
    */
   lastError: string;
   ms: number;

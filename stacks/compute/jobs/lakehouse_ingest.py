@@ -23,6 +23,8 @@ What it does, in order:
 The Spark session is configured only by what spark-submit (or the SparkApplication) passes: the catalog, S3A
 and sizing all come from stacks/compute/sparkConf.ts; S3 keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
 Exit codes: 0 done, 2 invalid arguments or malformed input, 1 any other failure (one line on stderr).
+Progress and errors go to stderr; note that spark-submit's PythonRunner merges a Python driver's stderr into its
+stdout, so in the driver log (and spark-submit's stdout) they come before the final JSON line.
 """
 
 import argparse
