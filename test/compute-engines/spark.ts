@@ -77,7 +77,10 @@ export function runProcess(
       }
       const lines = stderr.split("\n").filter((l) => l.trim());
       const lastError =
-        lines.filter((l) => /^lakehouse_ingest: (malformed input|failed):/.test(l)).pop() ??
+        `${stdout}\n${stderr}`
+          .split("\n")
+          .filter((l) => /^lakehouse_ingest: (malformed input|failed):/.test(l))
+          .pop() ??
         lines.pop() ??
         "";
       resolve({ code, stdout, stderr, result, lastError, ms: Date.now() - t0 });
