@@ -17,7 +17,7 @@
  *   capacity the plan counted).
  *
  * Signer and checksums (measured against Spark 3.5.8 + hadoop-aws 3.3.4 on Ceph 16's radosgw, see
- * docs/stand-ins.md): see {@link S3A_SIGNER_NOTE}.
+ * docs/stand-ins.md): see {@link s3aSigner}.
  */
 import type { PodSize } from "../../preflight/config/schema";
 import { parseBytes, parseCpu } from "../../preflight/quantity";
@@ -72,11 +72,17 @@ export function jarFileName(jar: SparkJar): string {
 }
 
 /**
- * Signer: S3A's default (AWS SDK v1's SigV4 for S3), which facts.md reports Spark 3.5.8 + hadoop-aws 3.3.4
- * writing to radosgw with; the foundation's metastore site overrides it with `S3SignerType` (SigV2) for the
- * zero-byte directory markers HMS writes. Being re-measured against Spark itself: docs/stand-ins.md.
+ * The S3A signer for an endpoint (measured with Spark 3.5.8 + hadoop-aws 3.3.4 / AWS SDK 1.12.262 on Ceph
+ * 16.2.15's radosgw over plain HTTP, see docs/stand-ins.md): with the default SigV4 signer, Iceberg's data and
+ * metadata files were written fine (MERGE, overwrite, read back), but every zero-byte PUT failed with HTTP 400
+ * (the SDK signs HTTP uploads as aws-chunked and RGW rejects an empty chunked body): `mkdirs` markers, empty
+ * files, the `_SUCCESS` file any plain `df.write` leaves. `S3SignerType` (SigV2, no chunks) wrote all three.
+ * Over HTTPS the SDK sends no chunked payloads, so SigV4 stays (not measured here: no TLS gateway in the tests).
+ * Checksums: AWS SDK v1 sends no flexible checksums (that is SDK v2 2.30+); nothing to turn off.
  */
-export const S3A_SIGNER_NOTE = "S3A default signer (SigV4); see docs/stand-ins.md";
+export function s3aSigner(s3Endpoint: string): string | undefined {
+  return s3Endpoint.startsWith("http://") ? "S3SignerType" : undefined;
+}
 
 const MiB = 2 ** 20;
 /** Spark's own floor for the memory overhead (spark.{driver,executor}.minMemoryOverhead). */
@@ -215,6 +221,7 @@ export function renderSparkConf(args: SparkConfArgs): Record<string, string> {
     // Keys from the pod's environment (the warehouse Secret), never from this conf.
     [`${s3a}.aws.credentials.provider`]: "com.amazonaws.auth.EnvironmentVariableCredentialsProvider",
     [`${s3a}.impl`]: "org.apache.hadoop.fs.s3a.S3AFileSystem",
+    ...(s3aSigner(args.s3Endpoint) ? { [`${s3a}.signing-algorithm`]: s3aSigner(args.s3Endpoint)! } : {}),
     // Trino and pyiceberg record s3:// locations in the metastore; read them through S3A too.
     "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
     // Fail in seconds, not minutes, when the gateway is unreachable (defaults: 7 retries x 20 attempts).

@@ -48,7 +48,8 @@ export interface JobRun {
   result: Record<string, unknown> | undefined;
   /**
    * The job's one-line error (`lakehouse_ingest: malformed input: ...` / `lakehouse_ingest: failed: ...`), else
-   * the last non-empty stderr line. Not simply the last line: the JVM's shutdown hooks log after Python exits.
+   * the last non-empty stderr line. Searched in stdout too: spark-submit's PythonRunner merges the Python
+   * process's stderr into its stdout (the driver log), while the JVM logs to stderr.
    */
   lastError: string;
   ms: number;
@@ -76,7 +77,10 @@ export function runProcess(
       }
       const lines = stderr.split("\n").filter((l) => l.trim());
       const lastError =
-        lines.filter((l) => /^lakehouse_ingest: (malformed input|failed):/.test(l)).pop() ??
+        `${stdout}\n${stderr}`
+          .split("\n")
+          .filter((l) => /^lakehouse_ingest: (malformed input|failed):/.test(l))
+          .pop() ??
         lines.pop() ??
         "";
       resolve({ code, stdout, stderr, result, lastError, ms: Date.now() - t0 });

@@ -23,12 +23,15 @@ What it does, in order:
 The Spark session is configured only by what spark-submit (or the SparkApplication) passes: the catalog, S3A
 and sizing all come from stacks/compute/sparkConf.ts; S3 keys from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
 Exit codes: 0 done, 2 invalid arguments or malformed input, 1 any other failure (one line on stderr).
+Progress and errors go to stderr; note that spark-submit's PythonRunner merges a Python driver's stderr into its
+stdout, so in the driver log (and spark-submit's stdout) they come before the final JSON line.
 """
 
 import argparse
 import json
 import re
 import sys
+import time
 
 EXIT_FAILED = 1
 EXIT_INVALID = 2
@@ -39,6 +42,14 @@ ISO_UTC = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]00:?00)$"
 AMOUNT = r"^-?\d{1,10}(\.\d{1,2})?$"
 TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")
 CORRUPT = "_corrupt_record"
+
+
+_T0 = time.monotonic()
+
+
+def log(msg):
+    """Progress on stderr (the driver log), with the seconds since start."""
+    print(f"lakehouse_ingest: [{time.monotonic() - _T0:6.1f}s] {msg}", file=sys.stderr, flush=True)
 
 
 class InvalidInput(Exception):
@@ -144,8 +155,14 @@ def validated(spark, source, fmt):
         return None, 0
     try:
         raw = read_source(spark, source, fmt).withColumn("_problem", problems()).cache()
-        bad = raw.where(F.col("_problem").isNotNull())
-        summary = bad.agg(F.count(F.lit(1)).alias("n"), F.countDistinct("_file").alias("files")).first()
+        is_bad = F.col("_problem").isNotNull()
+        # One pass over the input for every check; the details below are looked up only when one fails.
+        summary = raw.agg(
+            F.count(F.lit(1)).alias("rows"),
+            F.sum(is_bad.cast("int")).alias("bad"),
+            F.countDistinct(F.when(is_bad, F.col("_file"))).alias("bad_files"),
+            F.countDistinct(F.trim("event_id")).alias("ids"),
+        ).first()
     except IllegalArgumentException as e:
         # Spark's CSV header check: "CSV header does not conform to the schema ... CSV file: <path>".
         msg = str(e)
@@ -160,14 +177,20 @@ def validated(spark, source, fmt):
         raise InvalidInput(f"{where}: {why} (the header must be {','.join(COLUMNS)})") from None
     except AnalysisException as e:
         raise InvalidInput(f"{source}: {one_line(e)}") from None
-    if summary["n"] > 0:
-        first = bad.orderBy("_file").select("_file", "_problem", "event_id").first()
-        more = f" ({summary['n']} malformed records in {summary['files']} file(s))" if summary["n"] > 1 else ""
-        eid = f" (event_id {first['event_id']})" if first["event_id"] else ""
+    if summary["bad"]:
+        first = raw.where(is_bad).orderBy("_file").select("_file", "_problem", "event_id").first()
+        n, nfiles = summary["bad"], summary["bad_files"]
+        more = f" ({n} malformed records in {nfiles} file(s))" if n > 1 else ""
+        eid = f" (event_id {first['event_id']})" if first["event_id"] and "event_id" not in first["_problem"] else ""
         raise InvalidInput(f"{first['_file']}: {first['_problem']}{eid}{more}")
-    dup = raw.groupBy("event_id").agg(F.count(F.lit(1)).alias("n"), F.array_sort(F.collect_set("_file")).alias("f"))
-    dup = dup.where("n > 1").orderBy("event_id").first()
-    if dup is not None:
+    if summary["ids"] != summary["rows"]:
+        dup = (
+            raw.groupBy(F.trim("event_id").alias("event_id"))
+            .agg(F.count(F.lit(1)).alias("n"), F.array_sort(F.collect_set("_file")).alias("f"))
+            .where("n > 1")
+            .orderBy("event_id")
+            .first()
+        )
         raise InvalidInput(
             f"{', '.join(dup['f'])}: event_id {dup['event_id']!r} appears {dup['n']} times; event_id must be unique"
         )
@@ -180,8 +203,7 @@ def validated(spark, source, fmt):
     )
     # Checkpointed: the MERGE reads the validated rows, not the files again (they may change meanwhile), and
     # the plan loses input_file_name(), which Spark refuses in a MERGE's join as non-deterministic.
-    typed = typed.localCheckpoint(eager=True)
-    return typed, typed.count()
+    return typed.localCheckpoint(eager=True), summary["rows"]
 
 
 def ensure_tables(spark, table, aggregate):
@@ -248,17 +270,21 @@ def run(args):
     spark = SparkSession.builder.appName("lakehouse_ingest").getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     try:
+        log(f"session up; reading {args.format} under {args.source}")
         typed, rows_read = validated(spark, args.source, args.format)
+        if typed is None:
+            log(f"no input files under {args.source}; nothing to merge")
+        else:
+            log(f"{rows_read} valid records")
         ensure_tables(spark, args.table, args.aggregate_table)
         rows_merged = merge(spark, args.table, typed) if typed is not None else 0
-        if typed is None:
-            print(f"lakehouse_ingest: no input files under {args.source}; nothing to merge", file=sys.stderr)
+        log(f"merged {rows_merged} new or changed rows into {args.table}")
         aggregate_rows = rewrite_aggregate(spark, args.table, args.aggregate_table)
-        table_rows = spark.table(args.table).count()
+        log(f"rewrote {args.aggregate_table}: {aggregate_rows} rows")
         return {
             "rows_read": rows_read,
             "rows_merged": rows_merged,
-            "table_rows": table_rows,
+            "table_rows": spark.table(args.table).count(),
             "snapshot_id": current_snapshot(spark, args.table),
             "aggregate_rows": aggregate_rows,
         }

@@ -79,8 +79,10 @@ describe("stacks/compute/sparkConf: renderSparkConf", () => {
     assert.equal(conf["spark.hadoop.fs.s3a.secret.key"], undefined);
   });
 
-  it("uses S3A's default signer (SigV4), not the metastore's SigV2 override (measured, docs/stand-ins.md)", () => {
-    assert.equal(renderSparkConf(base)["spark.hadoop.fs.s3a.signing-algorithm"], undefined);
+  it("signs with SigV2 over plain HTTP (Ceph 16 rejects SigV4's empty chunked PUTs) and SigV4 over HTTPS", () => {
+    assert.equal(renderSparkConf(base)["spark.hadoop.fs.s3a.signing-algorithm"], "S3SignerType");
+    const tls = renderSparkConf({ ...base, s3Endpoint: "https://s3.lab.example" });
+    assert.equal(tls["spark.hadoop.fs.s3a.signing-algorithm"], undefined);
   });
 
   it("puts the pinned jars under jarsDir on the driver's and executors' class path only when asked", () => {
