@@ -88,7 +88,8 @@ export const TRINO_METRICS: readonly MetricSource[] = [
   },
   {
     name: "trino_memory_name_ClusterMemoryManager_QueriesKilledDueToOutOfMemory",
-    type: "counter",
+    // A monotonic count that airlift exports as a gauge (a plain long attribute, not a CounterStat).
+    type: "gauge",
     source: "trino.memory:name=ClusterMemoryManager",
   },
 ];
