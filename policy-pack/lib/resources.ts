@@ -75,8 +75,18 @@ export function labelsOf(props: Obj): Record<string, string> {
   return out;
 }
 
+/**
+ * A Helm release the plan installs: Pulumi's `helm.sh/v3` Release, or a Flux `HelmRelease`
+ * (helm.toolkit.fluxcd.io, how stacks/delivery installs the trino and Spark Operator charts). Both carry a chart,
+ * its version and values; workloads.ts reads them from either shape.
+ */
 export function isHelmRelease(type: string): boolean {
-  return /^kubernetes:helm\.sh\/v\d+:Release$/.test(type);
+  return /^kubernetes:helm\.sh\/v\d+:Release$/.test(type) || isFluxHelmRelease(type);
+}
+
+/** A Flux HelmRelease (`helm.toolkit.fluxcd.io/v2`, or the v2beta1/v2beta2 of older Flux). */
+export function isFluxHelmRelease(type: string): boolean {
+  return /^kubernetes:helm\.toolkit\.fluxcd\.io\/v2(beta[12])?:HelmRelease$/.test(type);
 }
 
 /** The type chain of a URN: `urn:pulumi:s::p::a$b$c::name` -> `[a, b, c]` (ancestors first, own type last). */

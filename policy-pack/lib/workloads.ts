@@ -4,7 +4,17 @@
  * executor). Pure readers shared by container-resources, pinned-images, priority-class, probes, non-root and
  * capacity-budget.
  */
-import { asArray, asObj, isHelmRelease, isKube, isObj, kindOf, str, type Obj } from "./resources";
+import {
+  asArray,
+  asObj,
+  isFluxHelmRelease,
+  isHelmRelease,
+  isKube,
+  isObj,
+  kindOf,
+  str,
+  type Obj,
+} from "./resources";
 
 /** Kinds whose pods run until stopped (probes, PDBs apply); Jobs and CronJobs run to completion. */
 export const LONG_RUNNING_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod"];
@@ -121,17 +131,32 @@ export const KNOWN_CHARTS: Record<string, HelmComponent[]> = {
   ],
 };
 
-/** `oci://ghcr.io/x/trino`, `trino/trino`, `trino` -> `trino`. */
+/** A Flux HelmRelease's `spec.chart.spec` (chart, version, sourceRef). */
+function fluxChartSpec(props: Obj): Obj {
+  return asObj(asObj(asObj(props.spec).chart).spec);
+}
+
+/**
+ * `oci://ghcr.io/x/trino`, `trino/trino`, `trino` -> `trino`: a helm.sh Release's `chart`, or a Flux
+ * HelmRelease's `spec.chart.spec.chart`.
+ */
 export function chartName(props: Obj): string | undefined {
-  const chart = str(props.chart);
+  const chart = str(props.chart) ?? str(fluxChartSpec(props).chart);
   if (!chart) return undefined;
   const base = chart.replace(/\/+$/, "").split("/").pop() ?? chart;
   return base.replace(/-\d+\.\d+\.\d+.*\.tgz$/, "");
 }
 
+/** The chart version a release pins: `version` (helm.sh Release) or `spec.chart.spec.version` (Flux). */
+export function chartVersion(type: string, props: Obj): string | undefined {
+  if (!isHelmRelease(type)) return undefined;
+  return isFluxHelmRelease(type) ? str(fluxChartSpec(props).version) : str(props.version);
+}
+
+/** A release's values: `values` (helm.sh Release) or `spec.values` (Flux HelmRelease). */
 export function helmValues(type: string, props: Obj): Obj | undefined {
   if (!isHelmRelease(type)) return undefined;
-  return asObj(props.values);
+  return isFluxHelmRelease(type) ? asObj(asObj(props.spec).values) : asObj(props.values);
 }
 
 export function getPath(o: unknown, path: string): unknown {

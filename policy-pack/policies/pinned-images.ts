@@ -6,7 +6,15 @@
 import { imageProblem } from "../lib/images";
 import { configOf, type LakehousePolicy } from "../lib/policy";
 import { displayName, isObj, isPlatform, kindOf, str, type Obj } from "../lib/resources";
-import { containersOf, helmValues, podTemplates, sparkRoles, sparkSpec, walk } from "../lib/workloads";
+import {
+  chartVersion,
+  containersOf,
+  helmValues,
+  podTemplates,
+  sparkRoles,
+  sparkSpec,
+  walk,
+} from "../lib/workloads";
 
 export const pinnedImagesDefaults = {
   /** Tags that move and so do not pin. */
@@ -47,7 +55,7 @@ export const pinnedImages: LakehousePolicy = {
 
     const values = helmValues(args.type, props);
     if (values) {
-      const pinnedChart = !!str(props.version);
+      const pinnedChart = !!chartVersion(args.type, props);
       if (cfg.requireChartVersion && !pinnedChart) {
         report(
           `${kind} '${name}' must pin the chart version (set 'version'): an unpinned chart moves its images.`,
