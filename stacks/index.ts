@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../preflight/config/schema";
 import { PHASES, type Phase, type Report } from "../preflight/model";
+import { analyticsPhase } from "./analytics";
 import { foundationPhase } from "./foundation";
 import type { PhaseDefinition, PlatformBase } from "./types";
 
@@ -12,7 +13,7 @@ import type { PhaseDefinition, PlatformBase } from "./types";
  * Every phase with components, in phase order. A phase with no components yet (compute, analytics until their
  * issues land) is simply absent: it is neither planned nor shown.
  */
-export const PHASE_DEFINITIONS: readonly PhaseDefinition[] = [foundationPhase].filter(
+export const PHASE_DEFINITIONS: readonly PhaseDefinition[] = [foundationPhase, analyticsPhase].filter(
   (d): d is PhaseDefinition => d !== undefined,
 );
 
