@@ -190,7 +190,7 @@ function testGroups(): TestGroup[] {
 }
 
 function runPromtool(args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(PROMTOOL, args, { encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(PROMTOOL, args, { encoding: "utf8", timeout: 180_000 });
   if (r.error) {
     throw new Error(
       `Could not run ${PROMTOOL} ${args.join(" ")}: ${r.error.message}. Run .ci/setup.d/10-apt.sh.`,
@@ -200,7 +200,7 @@ function runPromtool(args: string[]): { status: number | null; out: string } {
 }
 
 describe("analytics alerts (promtool)", function () {
-  this.timeout(120_000);
+  this.timeout(600_000);
   let dir: string;
   let rulesFile: string;
 
