@@ -153,8 +153,8 @@ export function trinoValues(input: TrinoValuesInput): {
         },
       ],
     },
-    // Only the platform's catalogs. The chart's own defaults (tpch, tpcds) are replaced, not merged: Helm replaces
-    // a map value given by the user key by key, so tpcds is switched off with null.
+    // Only the platform's catalogs. Helm merges these into the chart's default `catalogs` (tpch, tpcds) key by
+    // key: tpch is overridden by ours, and tpcds is removed with null (Helm deletes a default set to null).
     catalogs: { tpcds: null, ...input.catalogs },
     // The warehouse keys reach Trino ONLY as env vars from the bucket Secret; the catalog files (a ConfigMap)
     // hold `${ENV:AWS_ACCESS_KEY_ID}` references that Trino resolves at start-up.
