@@ -7,6 +7,7 @@ import type { LakehouseConfig } from "../preflight/config/schema";
 import { PHASES, type Phase, type Report } from "../preflight/model";
 import { VERIFIABLE_PHASES } from "../verify/checks";
 import { verifyPhase } from "../verify/resource";
+import { analyticsPhase } from "./analytics";
 import { computePhase } from "./compute";
 import { foundationPhase } from "./foundation";
 import { asDeployment, type PhaseDefinition, type PlatformBase } from "./types";
@@ -40,7 +41,7 @@ export function withVerification(def: PhaseDefinition): PhaseDefinition {
  * Every phase with components, in phase order, each with the shared machinery attached. A phase with no
  * components yet is simply absent: it is neither planned nor shown.
  */
-export const PHASE_DEFINITIONS: readonly PhaseDefinition[] = [foundationPhase, computePhase]
+export const PHASE_DEFINITIONS: readonly PhaseDefinition[] = [foundationPhase, computePhase, analyticsPhase]
   .filter((d): d is PhaseDefinition => d !== undefined)
   .map(withVerification);
 

@@ -1,0 +1,67 @@
+/**
+ * `lakehouse:analytics:AnalyticsAlerts`: the phase's PrometheusRule (coordinator down, fewer workers than
+ * configured, failed-query rate), rendered by rules.ts.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { LakehouseConfig } from "../../preflight/config/schema";
+import { platformLabels, type PlatformBase } from "../types";
+import { ANALYTICS_NAMES, chartNames } from "./names";
+import { renderAnalyticsRules, type AnalyticsRulesInput } from "./rules";
+
+export interface AnalyticsAlertsArgs {
+  /** Parsed config: `analytics.releaseName/failedQueryPercent`, `sizing.trinoWorker.replicas`, `foundation.monitoringLabels`. */
+  readonly config: LakehouseConfig;
+  /** The platform base (namespace). */
+  readonly base: PlatformBase;
+  /**
+   * Extra labels on every alert (e.g. for Alertmanager routing).
+   * @default {}
+   */
+  readonly alertLabels?: Readonly<Record<string, string>>;
+}
+
+/** Pure: the rules input for a config. */
+export function analyticsRulesInput(config: LakehouseConfig, namespace: string): AnalyticsRulesInput {
+  return {
+    namespace,
+    coordinatorJob: chartNames(config.analytics.releaseName).coordinatorService,
+    workers: config.sizing.trinoWorker.replicas,
+    failedQueryPercent: config.analytics.failedQueryPercent,
+  };
+}
+
+export class AnalyticsAlerts extends pulumi.ComponentResource {
+  /** PrometheusRule name. */
+  declare public readonly ruleName: pulumi.Output<string>;
+  /** Alert names, in order. */
+  declare public readonly alerts: pulumi.Output<string[]>;
+
+  constructor(name: string, args: AnalyticsAlertsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("lakehouse:analytics:AnalyticsAlerts", name, {}, opts);
+    const { config, base } = args;
+    const rules = renderAnalyticsRules({
+      ...analyticsRulesInput(config, base.namespace),
+      extraLabels: args.alertLabels,
+    });
+    const rule = new k8s.apiextensions.CustomResource(
+      `${name}-rules`,
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PrometheusRule",
+        metadata: {
+          name: ANALYTICS_NAMES.rules,
+          namespace: base.namespace,
+          labels: { ...platformLabels("analytics", "alerts"), ...config.foundation.monitoringLabels },
+        },
+        spec: rules,
+      },
+      { parent: this },
+    );
+    this.ruleName = rule.metadata.name;
+    this.alerts = pulumi.output(
+      rules.groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : []))),
+    );
+    this.registerOutputs({ ruleName: this.ruleName, alerts: this.alerts });
+  }
+}

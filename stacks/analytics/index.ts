@@ -1,0 +1,63 @@
+/**
+ * Phase 3, Analytics: Trino on the foundation's Iceberg catalog (delivered by Flux), its alerts, and the Grafana
+ * dashboards of all phases. Ordering is by dependsOn (the program makes the phase come after compute, and so
+ * after the metastore and the warehouse), never by nesting.
+ *
+ * The post-deploy verification (verify.trino-available, ...) is attached by the phase registry, not here.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { bucketCredentials, inClusterS3Endpoint } from "../foundation/common";
+import { FOUNDATION_NAMES, METASTORE_PORT } from "../foundation/names";
+import type { PhaseContext, PhaseDefinition } from "../types";
+import { AnalyticsAlerts } from "./analyticsAlerts";
+import { Dashboards } from "./grafanaDashboards";
+import { Trino } from "./trino";
+
+export { AnalyticsAlerts } from "./analyticsAlerts";
+export { Dashboards } from "./grafanaDashboards";
+export { ANALYTICS_NAMES, chartNames } from "./names";
+export { Trino } from "./trino";
+
+/** The analytics phase's top-level components, for callers that need them by role. */
+export interface AnalyticsComponents {
+  trino: Trino;
+  alerts: AnalyticsAlerts;
+  dashboards: Dashboards;
+}
+
+/** The foundation's metastore as Trino reaches it (the HiveMetastore Service in the platform namespace). */
+export function metastoreUri(namespace: string): string {
+  return `thrift://${FOUNDATION_NAMES.metastore}.${namespace}.svc:${METASTORE_PORT}`;
+}
+
+/** Builds the analytics components. Exported for tests; the program calls `analyticsPhase.deploy`. */
+export function deployAnalytics(ctx: PhaseContext): AnalyticsComponents {
+  const { config, base } = ctx;
+  const opts: pulumi.ComponentResourceOptions = {
+    dependsOn: [...ctx.dependsOn],
+    ...(base.provider ? { providers: [base.provider] } : {}),
+  };
+  const trino = new Trino(
+    "trino",
+    {
+      config,
+      base,
+      metastoreUri: metastoreUri(base.namespace),
+      s3Endpoint: inClusterS3Endpoint(config),
+      bucketCredentials: bucketCredentials(config, FOUNDATION_NAMES.warehouseClaim),
+    },
+    opts,
+  );
+  const alerts = new AnalyticsAlerts("analytics-alerts", { config, base }, opts);
+  const dashboards = new Dashboards("dashboards", { config, base }, opts);
+  return { trino, alerts, dashboards };
+}
+
+export const analyticsPhase: PhaseDefinition = {
+  phase: "analytics",
+  title: "Analytics: Trino on the Iceberg catalog, its alerts, the platform's Grafana dashboards",
+  deploy(ctx) {
+    const c = deployAnalytics(ctx);
+    return [c.trino, c.alerts, c.dashboards];
+  },
+};

@@ -1,0 +1,61 @@
+/**
+ * Kubernetes names of the analytics phase's objects, and the names the trino chart (trinodb/charts 1.42.2,
+ * templates/_helpers.tpl) gives its own objects for a release. Fixed, because the alerts, the dashboards, the
+ * verification, the runbook and operators' `kubectl` commands refer to them.
+ */
+
+/** The chart this phase installs (trinodb/charts). */
+export const TRINO_CHART = "trino";
+
+/** Names the phase itself creates. */
+export const ANALYTICS_NAMES = {
+  /** Flux HelmRepository of trinodb/charts. */
+  helmRepository: "trinodb",
+  /** PodDisruptionBudget of the workers. */
+  workerPdb: "trino-worker",
+  /** Secret with the user name Prometheus scrapes `/metrics` with (HTTP basic auth, empty password). */
+  metricsAuth: "trino-metrics-auth",
+  /** ServiceMonitors of the coordinator and the workers. */
+  coordinatorMonitor: "trino-coordinator",
+  workerMonitor: "trino-worker",
+  /** PrometheusRule of the phase. */
+  rules: "lakehouse-analytics",
+  /** Dashboard ConfigMaps are `lakehouse-dashboard-<id>`. */
+  dashboardPrefix: "lakehouse-dashboard-",
+} as const;
+
+/**
+ * What the chart names for release `release`: its fullname is the release name when that starts with "trino",
+ * else `<release>-trino` (trino.fullname); the coordinator Service is the fullname, the worker Service and
+ * Deployment `<fullname>-worker`, the coordinator Deployment `<fullname>-coordinator`.
+ */
+export function chartNames(release: string): {
+  fullname: string;
+  coordinatorService: string;
+  workerService: string;
+  coordinatorDeployment: string;
+  workerDeployment: string;
+} {
+  const fullname = (release.startsWith(TRINO_CHART) ? release : `${release}-${TRINO_CHART}`)
+    .slice(0, 63)
+    .replace(/-+$/, "");
+  return {
+    fullname,
+    coordinatorService: fullname,
+    workerService: `${fullname}-worker`,
+    coordinatorDeployment: `${fullname}-coordinator`,
+    workerDeployment: `${fullname}-worker`,
+  };
+}
+
+/** The chart's selector labels of one role (trino.selectorLabels + app.kubernetes.io/component). */
+export function trinoSelector(release: string, role: "coordinator" | "worker"): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": TRINO_CHART,
+    "app.kubernetes.io/instance": release,
+    "app.kubernetes.io/component": role,
+  };
+}
+
+/** Trino's HTTP port (the chart's service.port and container port `http`). */
+export const TRINO_HTTP_PORT = 8080;
