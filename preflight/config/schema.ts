@@ -229,6 +229,35 @@ export const foundationSchema = z
   })
   .strict();
 
+/** Phase 3 (Trino and the platform's Grafana dashboards). */
+export const analyticsSchema = z
+  .object({
+    /** Helm repository of the trino chart (trinodb/charts), served over https. */
+    chartRepository: z.url().default("https://trinodb.github.io/charts"),
+    /** Exact chart version (the `pinned-charts` policy rejects ranges); its appVersion is overridden by `images.trino`. */
+    chartVersion: z.string().min(1).default("1.42.2"),
+    /** Helm release name: the coordinator Service is `<releaseName>`, the workers `<releaseName>-worker`. */
+    releaseName: k8sName.default("trino"),
+    /** Trino `node.environment` (shown in the UI and on every metric). */
+    environment: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_]*$/, "expected lower case letters, digits and '_' (Trino's node.environment)")
+      .default("lakehouse"),
+    /** Seconds a worker keeps running its tasks after SIGTERM (Trino `shutdown.grace-period`). */
+    shutdownGracePeriodSeconds: int(10, 3600).default(120),
+    /** User name Prometheus sends (HTTP basic auth, no password) to scrape Trino's native `/metrics`. */
+    metricsUser: z.string().min(1).default("prometheus"),
+    /** Failed-query alert: fires when more than this percent of finished queries failed over 10 minutes. */
+    failedQueryPercent: z.coerce.number().min(0.1).max(100).default(10),
+    /** Labels the Grafana sidecar of kube-prometheus-stack selects dashboard ConfigMaps by. */
+    dashboardLabels: z.record(z.string(), z.string()).default({ grafana_dashboard: "1" }),
+    /** Namespace of the dashboard ConfigMaps; empty = `cluster.monitoringNamespace` (where Grafana's sidecar looks by default). */
+    dashboardNamespace: z.union([z.literal(""), k8sName]).default(""),
+    /** Extra Trino catalogs: catalog name -> properties text; keys only as `${ENV:...}`, never literal. */
+    additionalCatalogs: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
 export const imagesSchema = z
   .object({
     /** Pinned at 4.0.0: 4.0.1+ removed the Thrift get_table call Spark's Hive client uses (HIVE-26537). */
@@ -240,6 +269,11 @@ export const imagesSchema = z
     tools: image.default("curlimages/curl:8.10.1"),
     /** The AWS CLI the backup CronJob copies next to pg_dump (its self-contained v2 bundle). */
     awsCli: image.default("amazon/aws-cli:2.17.0"),
+    /**
+     * Pinned at 476, the Trino the tests run (the newest trino-server on Maven Central); the chart's own
+     * appVersion (480 for 1.42.2) is newer and untested here.
+     */
+    trino: image.default("trinodb/trino:476"),
   })
   .strict();
 
@@ -264,6 +298,7 @@ export const configSchema = z
     platform: platformSchema.default(platformSchema.parse({})),
     sizing: sizingSchema.default(sizingSchema.parse({})),
     foundation: foundationSchema.default(foundationSchema.parse({})),
+    analytics: analyticsSchema.default(analyticsSchema.parse({})),
     images: imagesSchema.default(imagesSchema.parse({})),
     phases: phasesSchema.default(phasesSchema.parse({})),
     /** Offline mode for the Pulumi program: kubectl JSON/YAML files to assess instead of the live cluster. */
