@@ -9,6 +9,9 @@
  * (`https://API/api/v1/namespaces/NS/services/trino:8080/proxy`): Trino builds `nextUri` from the Host it was
  * asked on, which behind the proxy is the API server without the proxy path, so only the path and query of
  * each `nextUri` are kept and re-based on the endpoint's base URL. I/O only: nothing here decides pass/fail.
+ *
+ * Values arrive as JSON: a bigint beyond 2^53 (an Iceberg snapshot id) loses digits in a JS number, so
+ * queries that need one exactly select `CAST(x AS varchar)`.
  */
 import * as http from "http";
 import * as https from "https";
