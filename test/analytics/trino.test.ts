@@ -86,7 +86,7 @@ describe("analytics: real Trino 476 on the Iceberg catalog (HMS 4.0.0 + Ceph rad
       ["append", "append", "delete"],
     );
     await assert.rejects(
-      trino.query(`SELECT count(*) FROM ${t} FOR VERSION AS OF 1`),
+      trino.query(`SELECT count(*) FROM ${t} FOR VERSION AS OF BIGINT '1'`),
       (e: Error) => e instanceof TrinoQueryError && /snapshot/i.test(e.message),
     );
   });
