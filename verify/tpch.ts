@@ -19,8 +19,11 @@ export interface TpchQuery {
   readonly title: string;
   /** Tables it reads. */
   readonly tables: readonly TpchTable[];
-  /** The SQL over `prefix` = `catalog.schema` (e.g. `iceberg.lakehouse_verify_sf10` or `tpch.sf10`). */
-  sql(prefix: string): string;
+  /**
+   * The SQL, each table named by `table` (e.g. `(t) => \`tpch.sf10.${t}\`` or an Iceberg copy, possibly with
+   * `FOR VERSION AS OF n` for a time-travel read).
+   */
+  sql(table: (name: TpchTable) => string): string;
 }
 
 const money = (col: string): string => `CAST(${col} AS decimal(12,2))`;
@@ -34,7 +37,7 @@ export const Q1: TpchQuery = {
   sum(${money("l.extendedprice")}) AS sum_base_price, ${revenue} AS sum_disc_price,
   sum(${money("l.extendedprice")} * (1 - ${money("l.discount")}) * (1 + ${money("l.tax")})) AS sum_charge,
   count(*) AS count_order
-FROM ${p}.lineitem l
+FROM ${p("lineitem")} l
 WHERE l.shipdate <= DATE '1998-12-01' - INTERVAL '90' DAY
 GROUP BY l.returnflag, l.linestatus
 ORDER BY l.returnflag, l.linestatus`,
@@ -45,9 +48,9 @@ export const Q3: TpchQuery = {
   title: "TPC-H Q3, shipping priority (3-table join)",
   tables: ["customer", "orders", "lineitem"],
   sql: (p) => `SELECT l.orderkey, ${revenue} AS revenue, o.orderdate, o.shippriority
-FROM ${p}.customer c
-JOIN ${p}.orders o ON c.custkey = o.custkey
-JOIN ${p}.lineitem l ON l.orderkey = o.orderkey
+FROM ${p("customer")} c
+JOIN ${p("orders")} o ON c.custkey = o.custkey
+JOIN ${p("lineitem")} l ON l.orderkey = o.orderkey
 WHERE c.mktsegment = 'BUILDING' AND o.orderdate < DATE '1995-03-15' AND l.shipdate > DATE '1995-03-15'
 GROUP BY l.orderkey, o.orderdate, o.shippriority
 ORDER BY revenue DESC, o.orderdate, l.orderkey
@@ -59,12 +62,12 @@ export const Q5: TpchQuery = {
   title: "TPC-H Q5, local supplier volume (6-table join)",
   tables: ["customer", "orders", "lineitem", "supplier", "nation", "region"],
   sql: (p) => `SELECT n.name, ${revenue} AS revenue
-FROM ${p}.customer c
-JOIN ${p}.orders o ON c.custkey = o.custkey
-JOIN ${p}.lineitem l ON l.orderkey = o.orderkey
-JOIN ${p}.supplier s ON l.suppkey = s.suppkey AND c.nationkey = s.nationkey
-JOIN ${p}.nation n ON s.nationkey = n.nationkey
-JOIN ${p}.region r ON n.regionkey = r.regionkey
+FROM ${p("customer")} c
+JOIN ${p("orders")} o ON c.custkey = o.custkey
+JOIN ${p("lineitem")} l ON l.orderkey = o.orderkey
+JOIN ${p("supplier")} s ON l.suppkey = s.suppkey AND c.nationkey = s.nationkey
+JOIN ${p("nation")} n ON s.nationkey = n.nationkey
+JOIN ${p("region")} r ON n.regionkey = r.regionkey
 WHERE r.name = 'ASIA' AND o.orderdate >= DATE '1994-01-01' AND o.orderdate < DATE '1995-01-01'
 GROUP BY n.name
 ORDER BY revenue DESC, n.name`,
@@ -75,7 +78,7 @@ export const Q6: TpchQuery = {
   title: "TPC-H Q6, forecasting revenue change (selective scan of lineitem)",
   tables: ["lineitem"],
   sql: (p) => `SELECT sum(${money("l.extendedprice")} * ${money("l.discount")}) AS revenue
-FROM ${p}.lineitem l
+FROM ${p("lineitem")} l
 WHERE l.shipdate >= DATE '1994-01-01' AND l.shipdate < DATE '1995-01-01'
   AND l.discount BETWEEN 0.05 AND 0.07 AND l.quantity < 24`,
 };
@@ -87,10 +90,10 @@ export const Q10: TpchQuery = {
   sql: (
     p,
   ) => `SELECT c.custkey, c.name, ${revenue} AS revenue, ${money("c.acctbal")} AS acctbal, n.name AS nation
-FROM ${p}.customer c
-JOIN ${p}.orders o ON c.custkey = o.custkey
-JOIN ${p}.lineitem l ON l.orderkey = o.orderkey
-JOIN ${p}.nation n ON c.nationkey = n.nationkey
+FROM ${p("customer")} c
+JOIN ${p("orders")} o ON c.custkey = o.custkey
+JOIN ${p("lineitem")} l ON l.orderkey = o.orderkey
+JOIN ${p("nation")} n ON c.nationkey = n.nationkey
 WHERE o.orderdate >= DATE '1993-10-01' AND o.orderdate < DATE '1994-01-01' AND l.returnflag = 'R'
 GROUP BY c.custkey, c.name, c.acctbal, n.name
 ORDER BY revenue DESC, c.custkey
@@ -113,6 +116,12 @@ export function tpchSchema(scale: number): string {
 }
 
 /** Table-name-safe label of a scale factor: 0.01 -> `sf0_01`, 10 -> `sf10`. */
+/** A table resolver for every table under one `catalog.schema` prefix: `inSchema("tpch.tiny")("nation")`. */
+export const inSchema =
+  (prefix: string) =>
+  (name: TpchTable): string =>
+    `${prefix}.${name}`;
+
 export function scaleLabel(scale: number): string {
   return `sf${String(scale).replace(".", "_")}`;
 }

@@ -179,8 +179,8 @@ describe("verify runner against the Kubernetes API stand-in", function () {
 
   it("refuses a phase without checks as invalid input", async () => {
     await assert.rejects(
-      runVerification({ config, phase: "analytics", kc: kubeConfigFor("http://127.0.0.1:1") }),
-      /The analytics phase has no post-deploy checks yet; verifiable phases: foundation\./,
+      runVerification({ config, phase: "compute", kc: kubeConfigFor("http://127.0.0.1:1") }),
+      /The compute phase has no post-deploy checks yet; verifiable phases: foundation, analytics\./,
     );
   });
 });

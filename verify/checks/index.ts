@@ -1,6 +1,6 @@
 /**
- * The post-deploy checks per phase: a plain array (a registry by construction). Only the foundation phase has
- * checks so far; later phases add theirs here.
+ * The post-deploy checks per phase: plain arrays (a registry by construction). The foundation's are here; the
+ * analytics phase's are in ./analytics (ANALYTICS_CHECKS).
  */
 import type { CheckResult, Phase } from "../../preflight/model";
 import type { FoundationObservations, VerifyCheckDefinition, VerifyContext } from "../types";
@@ -15,7 +15,7 @@ export const FOUNDATION_CHECKS: readonly VerifyCheckDefinition<FoundationObserva
 ];
 
 /** Phases that have post-deploy checks. */
-export const VERIFIABLE_PHASES: readonly Phase[] = ["foundation"];
+export const VERIFIABLE_PHASES: readonly Phase[] = ["foundation", "analytics"];
 
 /** Evaluates checks into results in the shared format (category `state`; verify checks close no gate). */
 export function evaluateChecks<O>(
