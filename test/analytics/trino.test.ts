@@ -13,7 +13,7 @@ import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { TrinoClient, TrinoQueryError } from "../../verify/trino";
 import { runScript, s3Client } from "../foundation-scripts/helpers";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
-import { TPCH_JOIN_QUERIES, TPCH_TABLES } from "../../verify/tpch";
+import { inSchema, TPCH_JOIN_QUERIES, TPCH_TABLES } from "../../verify/tpch";
 
 const SCHEMA = "it_tpch";
 const TABLES = TPCH_TABLES;
@@ -59,8 +59,8 @@ describe("analytics: real Trino 476 on the Iceberg catalog (HMS 4.0.0 + Ceph rad
 
   for (const query of TPCH_JOIN_QUERIES) {
     it(`${query.name} (${query.tables.length}-table join) returns the tpch connector's answer`, async () => {
-      const ice = await q(query.sql(`iceberg.${SCHEMA}`));
-      const ref = await q(query.sql("tpch.tiny"));
+      const ice = await q(query.sql(inSchema(`iceberg.${SCHEMA}`)));
+      const ref = await q(query.sql(inSchema("tpch.tiny")));
       assert.ok(ref.length > 0, "the reference answer is not empty");
       assert.deepEqual(ice, ref);
     });
