@@ -10,6 +10,7 @@ import { startPostgres, type Postgres } from "./postgres";
 import { startRadosgw, type Radosgw } from "./radosgw";
 import { shared } from "./shared";
 import { startTrino, type Trino } from "./trino";
+import { TrinoClient } from "../../verify/trino";
 
 export interface Lakehouse {
   pg: Postgres;
@@ -46,6 +47,18 @@ export function sharedLakehouse(opts: { heapGb?: number } = {}): Promise<Lakehou
         heapGb: opts.heapGb ?? 2,
       });
       const h = hms;
+      // Warm the metastore path once: on a machine at load 60 the metastore's first calls (cold JIT) can take
+      // longer than Trino's 10 s Thrift read timeout, which failed a test's first statement with
+      // "SocketTimeoutException: Read timed out". Retried here so every test starts on a warm path.
+      const client = new TrinoClient({ baseUrl: trino.url, label: trino.url }, { queryTimeoutMs: 120_000 });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await client.query("SHOW SCHEMAS FROM iceberg");
+          break;
+        } catch (e) {
+          if (attempt >= 5 || !/timed out|SocketTimeout/i.test((e as Error).message)) throw e;
+        }
+      }
       // One line per run, so the suite's time can be read off the log (start-up dominates it).
       process.stderr.write(
         `      [lakehouse engines] PostgreSQL + radosgw ${((t1 - t0) / 1000).toFixed(1)} s, Hive Metastore ${((t2 - t1) / 1000).toFixed(1)} s, Trino ${secs(t2)}; total ${secs(t0)}\n`,
