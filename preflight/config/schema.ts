@@ -65,6 +65,8 @@ export const thresholdsSchema = z
     minFreeCpu: cpuQuantity.default("6"),
     /** Utilisation line (percent) for CPU and memory, now and after placing the platform. */
     maxUtilizationPercent: int(1, 100).default(70),
+    /** Post-deploy `verify.query-latency`: every typical query's median must finish under this many seconds. */
+    queryLatencySeconds: z.coerce.number().positive().max(3600).default(10),
   })
   .strict();
 
@@ -320,6 +322,16 @@ export const analyticsSchema = z
     dashboardNamespace: z.union([z.literal(""), k8sName]).default(""),
     /** Extra Trino catalogs: catalog name -> properties text; keys only as `${ENV:...}`, never literal. */
     additionalCatalogs: z.record(z.string(), z.string()).default({}),
+    /** TPC-H scale factor of the dataset `verify.query-latency` builds once (CTAS from tpch) and reuses; 10 = ~10 GB. */
+    verifyScaleFactor: z.coerce
+      .number()
+      .refine((v) => [0.01, 0.1, 1, 10, 100].includes(v), "expected one of 0.01, 0.1, 1, 10, 100")
+      .default(10),
+    /** Iceberg schema (namespace) the analytics verification owns: its TPC-H dataset and scratch tables. */
+    verifySchema: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/, "expected a lower-case Trino schema name (a-z, 0-9, _)")
+      .default("lakehouse_verify"),
   })
   .strict();
 

@@ -6,6 +6,7 @@
  */
 import { strict as assert } from "node:assert";
 import { configSchema } from "../../preflight/config/schema";
+import type { Phase } from "../../preflight/model";
 import { runVerification } from "../../verify/runner";
 import { kubeConfigFor, refusedUrl, startKubeApi, type KubeApi } from "../harness/kube-api";
 import { controller, PASS, PROM_OK, type Scenario } from "./cluster";
@@ -179,8 +180,8 @@ describe("verify runner against the Kubernetes API stand-in", function () {
 
   it("refuses a phase without checks as invalid input", async () => {
     await assert.rejects(
-      runVerification({ config, phase: "analytics", kc: kubeConfigFor("http://127.0.0.1:1") }),
-      /The analytics phase has no post-deploy checks yet; verifiable phases: foundation, compute\./,
+      runVerification({ config, phase: "lakehouse" as Phase, kc: kubeConfigFor("http://127.0.0.1:1") }),
+      /The lakehouse phase has no post-deploy checks yet; verifiable phases: foundation, compute, analytics\./,
     );
   });
 });

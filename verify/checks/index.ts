@@ -1,5 +1,6 @@
 /**
- * The post-deploy checks per phase: plain arrays (a registry by construction). Later phases add theirs here.
+ * The post-deploy checks per phase: plain arrays (a registry by construction). The foundation's are here; the
+ * analytics phase's are in ./analytics (ANALYTICS_CHECKS).
  */
 import type { CheckResult, Phase } from "../../preflight/model";
 import type {
@@ -26,7 +27,7 @@ export const COMPUTE_CHECKS: readonly VerifyCheckDefinition<ComputeObservations>
 ];
 
 /** Phases that have post-deploy checks. */
-export const VERIFIABLE_PHASES: readonly Phase[] = ["foundation", "compute"];
+export const VERIFIABLE_PHASES: readonly Phase[] = ["foundation", "compute", "analytics"];
 
 /** Evaluates checks into results in the shared format (category `state`; verify checks close no gate). */
 export function evaluateChecks<O>(

@@ -12,6 +12,7 @@ import { processIO, projectDir, reportFailure, userDir, type CliIO } from "../..
 import { loadKubeConfig } from "../../preflight/probes/kube";
 import { OUTPUT_FORMATS, renderResults, type OutputFormat } from "../../preflight/render";
 import { parseServiceRef, type PrometheusSource } from "../prometheus";
+import type { TrinoSource } from "../analytics/endpoint";
 import { runVerification, type VerificationResult, type VerifyOptions } from "../runner";
 
 /** The preflight CLI's I/O seam and project folder: both CLIs read the same stack files the same way. */
@@ -26,9 +27,13 @@ Usage:
                     [--output table|json|markdown] [--timeout SECONDS] [--keep-jobs]
                     [--prometheus-url URL | --prometheus-service NS/SERVICE:PORT | --no-prometheus]
                     [--backup-prefix PREFIX] [--python-image IMAGE] [--restore-image IMAGE]
+  npm run verify -- --phase analytics [--stack NAME] [--kubeconfig FILE] [--context NAME]
+                    [--output table|json|markdown] [--timeout SECONDS]
+                    [--trino-url URL | --trino-service NS/SERVICE:PORT] [--table SCHEMA.TABLE]
 
-Each check runs as a short-lived Job in the platform namespace (created through the Kubernetes API, so it
-works from a laptop outside the cluster network), is waited for, its log read, and deleted.
+Foundation: each check runs as a short-lived Job in the platform namespace (created through the Kubernetes
+API, so it works from a laptop outside the cluster network), is waited for, its log read, and deleted.
+Analytics: the checks query Trino's HTTP API (client protocol) through the Kubernetes API's service proxy.
 
 Checks (foundation):
   verify.metastore-available       get_all_databases over Thrift; availability over 30 days from Prometheus
@@ -44,14 +49,25 @@ Checks (compute):
                                    the Secret lakehouse:compute.airflowApiSecret) that DAG lakehouse_ingest is
                                    loaded with no import error; unreachable = unknown, never a pass
 
+Checks (analytics):
+  verify.trino-available           the coordinator answers; sizing.trinoWorker.replicas workers are active
+  verify.iceberg-catalog           SHOW SCHEMAS FROM iceberg; a pipeline table reads back with the row count
+                                   its Iceberg snapshot records
+  verify.multi-table-join          TPC-H Q5 (6 Iceberg tables) returns the tpch connector's answer
+  verify.query-latency             TPC-H Q1, Q3, Q5, Q6, Q10 and a time-travel read on TPC-H scale
+                                   analytics.verifyScaleFactor (built once by CTAS into analytics.verifySchema,
+                                   reused), 3 runs each: every median < thresholds.queryLatencySeconds
+  verify.end-to-end                a generated landing file through the sample job, read back through Trino:
+                                   rows in = rows out, daily aggregate = the one computed from the file
+
 Options:
-  --phase PHASE              Phase to verify: foundation or compute. Default: foundation.
+  --phase PHASE              Phase to verify: foundation, compute or analytics. Default: foundation.
   --stack NAME               Read names and thresholds from Pulumi.NAME.yaml. Default: built-in defaults.
   --kubeconfig FILE          Default: $KUBECONFIG, ~/.kube/config, or in-cluster.
   --context NAME             Kube context. Default: the stack's kubernetes:context with --stack, else the
                              kubeconfig's current context.
   --output FORMAT            table (default), json (one object on stdout) or markdown.
-  --timeout SECONDS          How long each Job may run. Default: 600.
+  --timeout SECONDS          How long each Job (foundation) or each query (analytics) may run. Default: 600.
   --prometheus-url URL       Query Prometheus directly at URL.
   --prometheus-service REF   Query NS/SERVICE:PORT through the API server's service proxy.
                              Default: <cluster.monitoringNamespace>/prometheus-operated:9090.
@@ -60,6 +76,11 @@ Options:
   --python-image IMAGE       Image for the Python checks (default python:3.11.10-slim-bookworm + pip).
   --restore-image IMAGE      Image for restore.sh (default: images.backup of the stack).
   --keep-jobs                Leave the Jobs and their ConfigMap for debugging (TTL removes them in 1 h).
+  --trino-url URL            analytics: reach Trino at URL (e.g. http://localhost:8080 after a port-forward).
+  --trino-service REF        analytics: Trino's Service NS/SERVICE:PORT through the API server's service proxy.
+                             Default: <platform.namespace>/<analytics.releaseName>:8080.
+  --table SCHEMA.TABLE       analytics: the Iceberg table verify.iceberg-catalog reads back. Default: the
+                             table verify.end-to-end writes.
   -h, --help                 Show this help.
 
 Exit codes:
@@ -82,6 +103,8 @@ export interface ParsedArgs {
   pythonImage?: string;
   restoreImage?: string;
   keepJobs: boolean;
+  trino?: TrinoSource;
+  table?: string;
 }
 
 const OPTIONS = {
@@ -98,6 +121,9 @@ const OPTIONS = {
   "python-image": { type: "string" },
   "restore-image": { type: "string" },
   "keep-jobs": { type: "boolean" },
+  "trino-url": { type: "string" },
+  "trino-service": { type: "string" },
+  table: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -156,6 +182,29 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
   } else if (v["no-prometheus"]) {
     prometheus = { kind: "none", reason: "--no-prometheus was given" };
   }
+  if (v["trino-url"] !== undefined && v["trino-service"] !== undefined) {
+    throw new InputError(`--trino-url and --trino-service exclude each other; give one. ${HELP_HINT}`);
+  }
+  let trino: TrinoSource | undefined;
+  if (v["trino-url"] !== undefined) {
+    if (!/^https?:\/\/[^/\s]+/.test(v["trino-url"])) {
+      throw new InputError(`--trino-url "${v["trino-url"]}" is not an http(s) URL. ${HELP_HINT}`);
+    }
+    trino = { kind: "url", url: v["trino-url"] };
+  } else if (v["trino-service"] !== undefined) {
+    const ref = parseServiceRef(v["trino-service"]);
+    if (!ref) {
+      throw new InputError(
+        `--trino-service "${v["trino-service"]}" is not NAMESPACE/SERVICE:PORT (e.g. lakehouse/trino:8080). ${HELP_HINT}`,
+      );
+    }
+    trino = { kind: "service", ...ref };
+  }
+  if (v.table !== undefined && !/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/.test(v.table)) {
+    throw new InputError(
+      `--table "${v.table}" is not SCHEMA.TABLE in lower case (the Iceberg catalog is implied), e.g. lakehouse.events. ${HELP_HINT}`,
+    );
+  }
   return {
     help: !!v.help,
     phase,
@@ -169,6 +218,8 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
     pythonImage: v["python-image"],
     restoreImage: v["restore-image"],
     keepJobs: !!v["keep-jobs"],
+    trino,
+    table: v.table,
   };
 }
 
@@ -203,7 +254,7 @@ export async function run(
       io.env as NodeJS.ProcessEnv,
     );
     io.stderr.write(
-      `verify: ${args.phase} phase on ${server} (context ${context}); each Job may take up to ${args.timeoutSeconds} s.\n`,
+      `verify: ${args.phase} phase on ${server} (context ${context}); each ${args.phase === "analytics" ? "query" : "Job"} may take up to ${args.timeoutSeconds} s.\n`,
     );
     const result = await verify({
       config,
@@ -218,6 +269,8 @@ export async function run(
         restoreImage: args.restoreImage,
       },
       keepJobs: args.keepJobs,
+      trino: args.trino,
+      pipelineTable: args.table,
       log: (m) => io.stderr.write(`${m}\n`),
     });
     const color = args.output === "table" && io.isTTY && !io.env.NO_COLOR;
