@@ -24,7 +24,8 @@ import { addCephSelectFix, selectCsvRows, selectExpression, type SelectDialect }
 import { CountingAgent } from "./lib/counting-agent";
 import { amountToCents, EVENT_COLUMNS, generateEventsCsv, SELECTIVE_FILTER } from "./lib/events-csv";
 import { median } from "./lib/stats";
-import { sqlString, TrinoClient } from "./lib/trino-client";
+import { TrinoClient } from "../verify/trino";
+import { physicalInputBytes } from "./lib/trino-stats";
 
 export type LegName = "get-filter" | "s3-select" | "trino-iceberg" | "trino-csv";
 
@@ -83,6 +84,9 @@ export interface S3SelectBenchResult {
   legs: LegResult[];
 }
 
+/** SQL string literal. */
+const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
 interface Sample {
   ms: number;
   storageBytes: number;
@@ -129,7 +133,7 @@ async function prepareTrino(
   const files = await trino.query(
     `SELECT count(*), coalesce(sum(file_size_in_bytes), 0) FROM iceberg.${schema}."events$files"`,
   );
-  const [n, bytes] = files.rows[0] as [number, number];
+  const [n, bytes] = files.rows[0] as readonly unknown[];
   return { ms: load.wallMs, icebergBytes: Number(bytes), files: Number(n), csvTable, icebergTable };
 }
 
@@ -155,7 +159,12 @@ export async function runS3SelectBench(opts: S3SelectBenchOptions): Promise<S3Se
   });
   if (dialect === "ceph16") addCephSelectFix(s3);
   const trinoAgent = new CountingAgent();
-  const trino = opts.trino ? new TrinoClient({ url: opts.trino.url, agent: trinoAgent }) : undefined;
+  const trino = opts.trino
+    ? new TrinoClient(
+        { baseUrl: opts.trino.url, label: opts.trino.url, requestOptions: { agent: trinoAgent } },
+        { user: "lakehouse-bench", source: "lakehouse-bench" },
+      )
+    : undefined;
   const schema = opts.trino?.schema ?? "bench_s3select";
 
   try {
@@ -241,7 +250,7 @@ export async function runS3SelectBench(opts: S3SelectBenchOptions): Promise<S3Se
         const cents = r.rows.reduce((t, row) => t + amountToCents(String(row[1])), 0);
         return {
           ms: r.wallMs,
-          storageBytes: r.stats.physicalInputBytes,
+          storageBytes: await physicalInputBytes(opts.trino!.url, r.queryId),
           clientBytes: bytes.read,
           rows: r.rows.length,
           amountCents: cents,

@@ -181,7 +181,7 @@ describe("npm run bench:s3select (as a user types it)", function () {
     const r = await npmRun(["bench:s3select", "--", "--skip-trino", "--size-mb", "0.2", "--runs", "1"]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^bench:s3select {2}machine: \d+ cores/m);
-    assert.match(r.stdout, /engines: ceph version 16\./);
+    assert.match(r.stdout, /^engines: radosgw \(Ceph 16\); ceph version 16\./m);
     assert.match(r.stdout, /^full GET \+ filter in the client +\d+ ms/m);
     assert.match(r.stdout, /^S3 Select \(SelectObjectContent\) +\d+ ms/m);
     assert.match(
