@@ -11,7 +11,7 @@
  * snapshot that must still return the pre-delete answer.
  */
 import { CATALOG_NAMES } from "../stacks/analytics/catalogs";
-import { TrinoClient, type QueryResult } from "../verify/trino";
+import { TrinoClient, TrinoQueryError, type QueryResult } from "../verify/trino";
 import { optimizeAdvice, tableFiles, type OptimizeAdvice, type TableFiles } from "./lib/optimize-advice";
 import { median } from "./lib/stats";
 import { renderQuery, sameAnswer, TPCH_QUERIES, TPCH_TABLES, tpchSchema, type TpchQuery } from "./lib/tpch";
@@ -86,6 +86,16 @@ export interface AnalyticsBenchResult {
 /** Load queries at SF10 take minutes on 2 cores; the default 10 min deadline is too tight under load. */
 const LOAD_TIMEOUT_MS = 60 * 60_000;
 
+/** Trino error names that mean "the cluster hiccuped", not "the query is wrong". */
+const TRANSIENT_ERRORS = new Set([
+  "TOO_MANY_REQUESTS_FAILED",
+  "PAGE_TRANSPORT_ERROR",
+  "PAGE_TRANSPORT_TIMEOUT",
+  "REMOTE_TASK_ERROR",
+  "REMOTE_HOST_GONE",
+  "ABANDONED_TASK",
+]);
+
 const timed = (runsMs: number[]): Timed => ({ runsMs, medianMs: median(runsMs) });
 
 export async function runAnalyticsBench(opts: AnalyticsBenchOptions): Promise<AnalyticsBenchResult> {
@@ -100,7 +110,18 @@ export async function runAnalyticsBench(opts: AnalyticsBenchOptions): Promise<An
     { baseUrl: opts.trinoUrl, label: opts.trinoUrl },
     { user: "lakehouse-bench", source: "lakehouse-bench", queryTimeoutMs: 30 * 60_000 },
   );
-  const q = (sql: string, timeoutMs?: number): Promise<QueryResult> => trino.query(sql, { timeoutMs });
+  // On an overloaded machine the coordinator can lose its own task endpoints for a minute (Trino then says
+  // "Encountered too many errors talking to a worker node ... retry your query"): retry such a failure once,
+  // and say so, rather than lose a long run. Every statement here is safe to repeat (CTAS after DROP, reads).
+  const q = async (sql: string, timeoutMs?: number): Promise<QueryResult> => {
+    try {
+      return await trino.query(sql, { timeoutMs });
+    } catch (e) {
+      if (!(e instanceof TrinoQueryError) || !TRANSIENT_ERRORS.has(e.errorName)) throw e;
+      log(`transient Trino failure (${e.errorName}), retrying once: ${sql.split("\n")[0].slice(0, 80)}`);
+      return trino.query(sql, { timeoutMs });
+    }
+  };
   const files = async (table: string): Promise<TableFiles> => {
     const r = await q(`SELECT content, file_size_in_bytes, record_count FROM ${ice}."${table}$files"`);
     return tableFiles(`${ice}.${table}`, r.rows);
