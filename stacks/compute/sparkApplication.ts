@@ -208,7 +208,10 @@ export function sampleJobManifest(a: SampleJobArgs): SparkApplicationManifest {
   };
 }
 
-/** The manifest as the YAML file the DAG reads. Pure. */
+/**
+ * The manifest as the YAML file the DAG reads. Pure. YAML 1.1 rules, because Airflow reads it with PyYAML (1.1):
+ * a 1.2 plain `on`/`yes`/`no` would turn into a boolean there, so 1.1 mode quotes them.
+ */
 export function sampleJobManifestYaml(m: SparkApplicationManifest): string {
-  return `# Rendered by lakehouse (stacks/compute/sparkApplication.ts); submitted by the DAG lakehouse_ingest.\n${stringify(m, { lineWidth: 0 })}`;
+  return `# Rendered by lakehouse (stacks/compute/sparkApplication.ts); submitted by the DAG lakehouse_ingest.\n${stringify(m, { lineWidth: 0, version: "1.1", aliasDuplicateObjects: false })}`;
 }

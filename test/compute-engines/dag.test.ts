@@ -10,8 +10,13 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { stringify } from "yaml";
-import { renderSparkConf } from "../../stacks/compute/sparkConf";
+import { configSchema } from "../../preflight/config/schema";
+import {
+  sampleJobArgs,
+  sampleJobManifest,
+  sampleJobManifestYaml,
+  type SparkApplicationManifest,
+} from "../../stacks/compute/sparkApplication";
 import { runProcess } from "./spark";
 
 const DAG = path.resolve(__dirname, "../../dags/lakehouse_ingest.py");
@@ -23,54 +28,11 @@ function cacheDir(): string {
 }
 
 /**
- * The SparkApplication the DAG must submit. Until stacks/compute/sparkApplication.ts (branch `compute`) lands,
- * a manifest of the same shape built from the same renderSparkConf; the test swaps to `sampleJobManifest`
- * then.
+ * The SparkApplication the DAG must submit: the program's own, rendered by the function the compute phase uses
+ * for its DAG ConfigMap (stacks/compute/sampleJob.ts), from the default stack config. One template, not two.
  */
 function manifest(): Record<string, unknown> {
-  const sparkConf = renderSparkConf({
-    metastoreUri: "thrift://hive-metastore.lakehouse.svc:9083",
-    warehouseBucket: "lakehouse-warehouse",
-    s3Endpoint: "http://rook-ceph-rgw-storage.storage.svc:80",
-    s3Region: "us-east-1",
-    driver: { replicas: 1, cpu: "500m", memory: "2Gi" },
-    executor: { replicas: 2, cpu: "1", memory: "6Gi" },
-    jarsDir: "/opt/lakehouse/jars",
-  });
-  const env = (): Record<string, unknown> => ({
-    envFrom: [{ secretRef: { name: "lakehouse-warehouse" } }],
-  });
-  return {
-    apiVersion: "sparkoperator.k8s.io/v1beta2",
-    kind: "SparkApplication",
-    metadata: {
-      name: "lakehouse-ingest",
-      namespace: "lakehouse",
-      labels: { "app.kubernetes.io/part-of": "lakehouse" },
-    },
-    spec: {
-      type: "Python",
-      pythonVersion: "3",
-      mode: "cluster",
-      image: "apache/spark:3.5.7",
-      sparkVersion: "3.5.7",
-      mainApplicationFile: "local:///opt/lakehouse/jobs/lakehouse_ingest.py",
-      arguments: [
-        "--source",
-        "s3a://lakehouse-warehouse/landing/events/",
-        "--format",
-        "csv",
-        "--table",
-        "lakehouse.sample.events",
-        "--aggregate-table",
-        "lakehouse.sample.events_daily",
-      ],
-      sparkConf,
-      restartPolicy: { type: "Never" },
-      driver: { cores: 1, coreRequest: "500m", memory: "1536m", serviceAccount: "lakehouse-spark", ...env() },
-      executor: { instances: 2, cores: 1, memory: "4608m", ...env() },
-    },
-  };
+  return sampleJobManifest(sampleJobArgs(configSchema.parse({}))) as unknown as Record<string, unknown>;
 }
 
 const LINES = [
@@ -101,9 +63,8 @@ for (const line of LINES) {
       fs.mkdirSync(broken);
       fs.copyFileSync(DAG, path.join(dags, "lakehouse_ingest.py"));
       fs.copyFileSync(DAG, path.join(broken, "lakehouse_ingest.py"));
-      // YAML 1.1, as PyYAML (Airflow's loader) reads it: a 1.2 plain "on"/"yes" would turn into a boolean.
-      // No anchors/aliases either: kubectl and the operator read them, but a reviewer of the ConfigMap should not.
-      const text = stringify(want, { version: "1.1", aliasDuplicateObjects: false });
+      // The exact text the program writes into the DAG ConfigMap.
+      const text = sampleJobManifestYaml(want as unknown as SparkApplicationManifest);
       fs.writeFileSync(path.join(dags, MANIFEST_FILE), text);
       const r = await runProcess(
         python,
