@@ -15,6 +15,7 @@ import main from "../../index";
 import { FOUNDATION_NAMES } from "../../stacks/foundation/names";
 import { ApiError, type Obj } from "../harness/kube-control-plane";
 import { ANTON_CLUSTER, ANTON_METRICS } from "./anton";
+import { startFluxStandIn, type FluxStandIn } from "./flux";
 import { antonStackConfig, e2eHint, registerTeardown, requireTools, sharedEnv, type E2eEnv } from "./env";
 import {
   createStack,
@@ -69,6 +70,7 @@ describe("e2e: the real Pulumi engine against a real Kubernetes control plane", 
   let env: E2eEnv;
   let s: E2eStack;
   let tmp: string;
+  let flux: FluxStandIn | undefined;
   const savedKubeconfig = process.env.KUBECONFIG;
   const offline = (extra: Record<string, unknown> = {}): void =>
     s.configure({ ...env.overrides, "lakehouse:snapshotFiles": [ANTON_CLUSTER, ANTON_METRICS], ...extra });
@@ -91,8 +93,11 @@ describe("e2e: the real Pulumi engine against a real Kubernetes control plane", 
     process.env.KUBECONFIG = env.kubeconfig;
     s = await createStack("anton", async () => ({ ...(await main()) }), { KUBECONFIG: env.kubeconfig });
     tmp = s.dir;
+    // The compute and analytics charts are Flux HelmReleases that `up` waits on until Ready (./flux.ts).
+    flux = startFluxStandIn(env.cp);
   });
-  after(() => {
+  after(async () => {
+    await flux?.stop();
     if (savedKubeconfig === undefined) delete process.env.KUBECONFIG;
     else process.env.KUBECONFIG = savedKubeconfig;
     s?.cleanup();
@@ -206,9 +211,26 @@ describe("e2e: the real Pulumi engine against a real Kubernetes control plane", 
       "ServiceMonitor",
       "CronJob",
       "Job",
+      "HelmRepository",
+      "HelmRelease",
     ]) {
       assert.ok(kinds.has(k), `a ${k} was created (kinds: ${[...kinds].join(", ")})`);
     }
+    // The Spark Operator's and Trino's HelmReleases (compute, analytics) were waited on until Ready.
+    const releases = objs
+      .filter((o) => o.outputs!.kind === "HelmRelease")
+      .map((o) => `${o.outputs!.metadata!.namespace}/${o.outputs!.metadata!.name}`);
+    for (const chart of ["spark-operator", "trino"]) {
+      assert.ok(
+        releases.some((n) => n.endsWith(`/${chart}`)),
+        `a HelmRelease for ${chart} was created (HelmReleases: ${releases.join(", ")})`,
+      );
+    }
+    assert.deepEqual(
+      [...flux!.reconciled].sort(),
+      [...releases].sort(),
+      "every HelmRelease was waited on until Ready",
+    );
     // Workloads Ready on kwok nodes, placed by the real scheduler.
     for (const o of objs.filter(
       (x) => x.outputs!.kind === "Deployment" || x.outputs!.kind === "StatefulSet",
