@@ -145,6 +145,15 @@ def problems():
     return expr
 
 
+def header_problem(msg, source):
+    """`<file>: CSV header: expected column X but found Y (...)` from Spark's header-check message."""
+    m = re.search(r"CSV file:\s*(\S+)", msg)
+    where = m.group(1) if m else source
+    detail = re.search(r"Expected:\s*(.*?)\s*but found:\s*(.*?)\s*(?:\n|CSV file:|$)", msg)
+    why = f"CSV header: expected column {detail.group(1)} but found {detail.group(2)}" if detail else one_line(msg)
+    return f"{where}: {why} (the header must be {','.join(COLUMNS)})"
+
+
 def validated(spark, source, fmt):
     """The input as typed rows; raises InvalidInput naming the file and the problem of the first bad record."""
     from pyspark.sql import functions as F
@@ -163,20 +172,15 @@ def validated(spark, source, fmt):
             F.countDistinct(F.when(is_bad, F.col("_file"))).alias("bad_files"),
             F.countDistinct(F.trim("event_id")).alias("ids"),
         ).first()
-    except IllegalArgumentException as e:
-        # Spark's CSV header check: "CSV header does not conform to the schema ... CSV file: <path>".
-        msg = str(e)
-        m = re.search(r"CSV file:\s*(\S+)", msg)
-        where = m.group(1) if m else source
-        detail = re.search(r"Expected:\s*(.*?)\s*but found:\s*(.*?)\s*(?:\n|CSV file:|$)", msg)
-        why = (
-            f"CSV header: expected column {detail.group(1)} but found {detail.group(2)}"
-            if detail
-            else one_line(msg)
-        )
-        raise InvalidInput(f"{where}: {why} (the header must be {','.join(COLUMNS)})") from None
     except AnalysisException as e:
         raise InvalidInput(f"{source}: {one_line(e)}") from None
+    except Exception as e:
+        # Spark's CSV header check ("CSV header does not conform to the schema ... CSV file: <path>") runs in the
+        # reading task, so it arrives as an IllegalArgumentException on the driver or wrapped in the job's
+        # failure (Py4JJavaError / SparkException): recognised by its text either way.
+        if not isinstance(e, IllegalArgumentException) and "CSV header does not conform" not in str(e):
+            raise
+        raise InvalidInput(header_problem(str(e), source)) from None
     if summary["bad"]:
         first = raw.where(is_bad).orderBy("_file").select("_file", "_problem", "event_id").first()
         n, nfiles = summary["bad"], summary["bad_files"]
