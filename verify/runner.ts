@@ -35,7 +35,7 @@ export interface VerifyOptions {
   /** @default service monitoring/prometheus-operated:9090 in `config.cluster.monitoringNamespace` */
   prometheus?: PrometheusSource;
   targets?: TargetOverrides;
-  /** Keep the Jobs and ConfigMap for debugging. @default false */
+  /** Keep the Jobs and ConfigMap (analytics: the end-to-end run's landing file and tables) for debugging. @default false */
   keepJobs?: boolean;
   now?: () => Date;
   /** Progress lines (the CLI prints them to stderr, the program to the Pulumi log). */
@@ -196,6 +196,7 @@ async function runAnalyticsVerification(opts: VerifyOptions): Promise<Verificati
       : undefined,
     ingest: opts.ingest,
     ingestUnavailable: INGEST_UNAVAILABLE,
+    keep: opts.keepJobs,
     log: opts.log,
   });
   const results = evaluateChecks(ANALYTICS_CHECKS, obs, { config, now });
