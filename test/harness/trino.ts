@@ -96,8 +96,11 @@ export async function startTrino(opts: TrinoOptions): Promise<Trino> {
 async function startTrinoOnce(opts: TrinoOptions): Promise<Trino> {
   const home = requireTrino();
   const heapGb = opts.heapGb ?? 2;
-  if (!(heapGb >= 1 && heapGb <= 3)) {
-    throw new Error(`startTrino: heapGb is ${heapGb}; expected 1..3 (the test machine is shared).`);
+  // Tests keep to 1-3 GB (the machine is shared); the scale-10 benchmark asks for more, on purpose.
+  if (!(heapGb >= 1 && heapGb <= 12)) {
+    throw new Error(
+      `startTrino: heapGb is ${heapGb}; expected 1..12 (tests use 1..3: the machine is shared).`,
+    );
   }
   for (const name of Object.keys(opts.catalogs)) {
     if (!/^[a-z][a-z0-9_]*$/.test(name)) {
