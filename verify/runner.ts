@@ -108,6 +108,8 @@ export async function runVerification(opts: VerifyOptions): Promise<Verification
       pollMs: opts.pollMs,
       keep: opts.keepJobs,
       image: opts.targets?.pythonImage ?? VERIFY_IMAGES.python,
+      now: (opts.now ?? (() => new Date()))(),
+      log,
     });
     const results = evaluateChecks(COMPUTE_CHECKS, observations, {
       config,
