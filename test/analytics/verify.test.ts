@@ -117,7 +117,11 @@ describe("verify --phase analytics against the real Trino (through the Kubernete
       assert.match(c["verify.query-latency"].observed, new RegExp(`\\b${q} \\d+\\.\\d s`), q);
     }
     assert.deepEqual((c["verify.query-latency"].data?.built as string[]).length, 6, "built on the first run");
-    assert.equal(c["verify.end-to-end"].observed, `The pipeline was not run: ${INGEST_UNAVAILABLE}.`);
+    // No SparkApplication CRD in this stand-in: the driver is not made, and the reason says why.
+    assert.equal(
+      c["verify.end-to-end"].observed,
+      `The pipeline was not run: ${INGEST_UNAVAILABLE}: the CRD sparkapplications.sparkoperator.k8s.io is not installed (the compute phase, with the Spark Operator, is not deployed).`,
+    );
     assert.equal(r.status, "fail", "an unproven end-to-end criterion fails the verification");
     assert.ok(
       api.requests.some((q) =>

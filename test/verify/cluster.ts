@@ -1,7 +1,8 @@
 /**
  * A simulated cluster for the verification runner on top of the Kubernetes API stand-in: a tiny "job
  * controller" in `extraRoutes` that gives each created Job a pod ending with the exit code and log a scenario
- * says, serves pod logs, and answers Prometheus queries through the service-proxy path.
+ * says (scenarios keyed by the Job's name or by its check label), serves pod logs, and answers Prometheus
+ * queries through the service-proxy path.
  */
 import type * as http from "node:http";
 import type { KubeObject } from "../../preflight/model";
@@ -38,8 +39,9 @@ export function controller(
     if (logM && req.method === "GET") {
       const pod = api.objects().find((o) => o.kind === "Pod" && o.metadata?.name === logM[2]);
       const check = pod?.metadata?.labels?.["lakehouse.dev/check"] ?? "";
+      const jobName = pod?.metadata?.labels?.["job-name"] ?? "";
       res.writeHead(200, { "content-type": "text/plain" });
-      res.end(scenarios[check]?.log ?? "");
+      res.end((scenarios[jobName] ?? scenarios[check])?.log ?? "");
       return true;
     }
     const jobM = /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs\/([^/]+)$/.exec(url.pathname);
@@ -47,7 +49,8 @@ export function controller(
       const job = api.objects().find((o) => o.kind === "Job" && o.metadata?.name === jobM[2]);
       if (!job) return false;
       const check = job.metadata?.labels?.["lakehouse.dev/check"] ?? "";
-      const sc = scenarios[check];
+      // A scenario for the Job's own name wins over one for its check (a check may run several Jobs).
+      const sc = scenarios[jobM[2]] ?? scenarios[check];
       const n = (polls.get(jobM[2]) ?? 0) + 1;
       polls.set(jobM[2], n);
       const done = n > sc.polls;
