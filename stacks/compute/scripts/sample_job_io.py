@@ -173,7 +173,7 @@ def inspect(cfg):
     return out
 
 
-def purge(cat, name):
+def purge(cfg, cat, name):
     from pyiceberg.catalog import MetastoreCatalog
     from pyiceberg.exceptions import NoSuchTableError
 
@@ -189,6 +189,17 @@ def purge(cat, name):
         MetastoreCatalog.purge_table(cat, name)
     if table.io.new_input(location).exists():
         raise AssertionError(f"metadata file {location} of {name} still exists after the purge")
+    # The purge deletes the files but Arrow leaves empty "directory" markers (data/, metadata/, partitions):
+    # remove the table's own folder, only when it is in our bucket and named after the table.
+    folder = urlparse(table.metadata.location)
+    short = name.split(".")[-1]
+    if folder.scheme in ("s3", "s3a") and folder.netloc == cfg["bucket"] and folder.path.rstrip("/").endswith(f"/{short}"):
+        from pyarrow import fs
+
+        s3 = filesystem(cfg)
+        root = f"{folder.netloc}{folder.path.rstrip('/')}"
+        if s3.get_file_info(root).type != fs.FileType.NotFound:
+            s3.delete_dir(root)
     return "purged"
 
 
@@ -205,7 +216,7 @@ def cleanup(cfg):
             cat = None
         for name in cfg["tables"] if cat else []:
             try:
-                tables[name] = purge(cat, name)
+                tables[name] = purge(cfg, cat, name)
                 log(f"{name}: {tables[name]}")
             except Exception as e:  # noqa: BLE001
                 tables[name] = "left"
@@ -214,14 +225,16 @@ def cleanup(cfg):
     root = f"{cfg['bucket']}/{cfg['landing_prefix']}".rstrip("/")
     deleted = 0
     try:
-        infos = s3.get_file_info(fs.FileSelector(root, recursive=True, allow_not_found=True))
-        for info in infos:
-            if info.type == fs.FileType.File:
-                s3.delete_file(info.path)
-                deleted += 1
-        left = [i.path for i in s3.get_file_info(fs.FileSelector(root, recursive=True, allow_not_found=True)) if i.type == fs.FileType.File]
-        if left:
-            errors.append(f"objects left under s3://{root}/: {', '.join(left[:5])}")
+        selector = fs.FileSelector(root, recursive=True, allow_not_found=True)
+        deleted = sum(1 for i in s3.get_file_info(selector) if i.type == fs.FileType.File)
+        if s3.get_file_info(root).type != fs.FileType.NotFound:
+            # delete_dir, not delete_file per object: Arrow leaves an empty "directory" marker object behind a
+            # deleted file so that its folder keeps existing. (It may leave one for the parent `_verify/`,
+            # shared by every run and skipped by Spark like the folder itself.)
+            s3.delete_dir(root)
+        left = [i.path for i in s3.get_file_info(selector)]
+        if left or s3.get_file_info(root).type != fs.FileType.NotFound:
+            errors.append(f"objects left under s3://{root}/: {', '.join(left[:5]) or root + '/'}")
     except Exception as e:  # noqa: BLE001
         errors.append(f"s3://{root}/: {type(e).__name__}: {e}"[:400])
     log(f"deleted {deleted} object(s) under s3://{root}/")
