@@ -3,6 +3,8 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { COMPUTE_CHECKS, FOUNDATION_CHECKS } from "../../verify/checks";
+import { ANALYTICS_CHECKS } from "../../verify/checks/analytics";
 import { parseCli, run, USAGE, type CliIO } from "../../verify/cli/main";
 import { runVerification, type VerifyOptions } from "../../verify/runner";
 import { refusedUrl, kubeconfigYaml, startKubeApi, type KubeApi } from "../harness/kube-api";
@@ -51,6 +53,10 @@ describe("verify CLI", function () {
     assert.equal(await run(["--help"], x), 0);
     assert.equal(x.out(), USAGE);
     assert.match(USAGE, /verify\.metadata-backup-restore/);
+    // Every registered check is listed.
+    for (const c of [...FOUNDATION_CHECKS, ...COMPUTE_CHECKS, ...ANALYTICS_CHECKS]) {
+      assert.match(USAGE, new RegExp(`\\n  ${c.id.replace(/\./g, "\\.")} `), c.id);
+    }
   });
 
   it("parses the flags with defaults", () => {

@@ -6,13 +6,16 @@
  * driver pod's log; the small Job controller of ./cluster plays the helper Jobs.
  */
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
 import type * as http from "node:http";
+import * as path from "node:path";
+import { parseAllDocuments } from "yaml";
 import { configSchema } from "../../preflight/config/schema";
 import type { KubeObject } from "../../preflight/model";
 import { generateEvents } from "../../verify/analytics/events";
 import { INGEST_UNAVAILABLE, resolveIngest, runVerification } from "../../verify/runner";
 import { runApplication, sampleJobTables, sparkApplicationIngest } from "../../verify/sampleJob";
-import { startKubeApi, type KubeApi } from "../harness/kube-api";
+import { startKubeApi, type KubeApi, type RecordedRequest } from "../harness/kube-api";
 import { controller, PROM_OK, type Scenario } from "./cluster";
 
 const config = configSchema.parse({});
@@ -515,6 +518,96 @@ describe("verify analytics: which ingest driver", function () {
       assert.match(denied.unavailable!, /could not be read: HTTP 403/);
     } finally {
       await b.stop();
+    }
+  });
+});
+
+describe("deploy/rbac/verify-compute.yaml", function () {
+  this.timeout(30_000);
+  interface Rule {
+    apiGroups?: string[];
+    resources?: string[];
+    resourceNames?: string[];
+    verbs?: string[];
+  }
+  interface Doc {
+    kind: string;
+    metadata: { name: string; namespace?: string };
+    rules?: Rule[];
+  }
+  const file = path.resolve(__dirname, "..", "..", "deploy", "rbac", "verify-compute.yaml");
+  const docs = parseAllDocuments(fs.readFileSync(file, "utf8")).map((d) => d.toJSON() as Doc);
+  /** RBAC's resource of a request: pod logs are the `pods/log` subresource. */
+  const resourceOf = (r: RecordedRequest) => (r.path.endsWith("/log") ? `${r.plural}/log` : (r.plural ?? ""));
+  const matching = (r: RecordedRequest): Rule[] =>
+    docs.flatMap((d) =>
+      (d.kind === "ClusterRole" || (d.kind === "Role" && d.metadata.namespace === r.namespace)
+        ? (d.rules ?? [])
+        : []
+      ).filter(
+        (rule) =>
+          (rule.apiGroups ?? []).includes(r.group ?? "") &&
+          (rule.resources ?? []).includes(resourceOf(r)) &&
+          (rule.verbs ?? []).includes(r.verb) &&
+          (!rule.resourceNames || (r.name !== undefined && rule.resourceNames.includes(r.name))),
+      ),
+    );
+
+  it("is enough for the whole compute verification (and the analytics driver lookup), and reads no Secret", async () => {
+    const posts: Posts = { items: [] };
+    const record = recorder(posts);
+    const a: KubeApi = await startKubeApi({
+      objects: OPERATOR,
+      authorize: (r) => matching(r).length > 0,
+      extraRoutes: (req, res, body) => {
+        record(req, body);
+        return fakeOperator(req, res) || jobs(req, res);
+      },
+    });
+    const fakeOperator = operator(() => a, "COMPLETED", DRIVER_OK);
+    const jobs = controller(() => a, helper("t1"), PROM_OK);
+    try {
+      const r = await runVerification({
+        config,
+        phase: "compute",
+        kc: a.kubeConfig(),
+        pollMs: 20,
+        jobTimeoutMs: 5_000,
+        requestTimeoutMs: 2_000,
+        runId: "t1",
+        now: () => now,
+      });
+      const denied = a.requests.filter((q) => q.status === 403).map((q) => `${q.verb} ${q.path}`);
+      assert.deepEqual(denied, [], "nothing was denied");
+      assert.equal(r.status, "pass", r.summary);
+      const ingest = await resolveIngest(a.kubeConfig(), config, {
+        requestTimeoutMs: 2_000,
+        jobTimeoutMs: 5_000,
+      });
+      assert.ok(ingest.ingest, ingest.unavailable);
+      assert.ok(a.requests.every((q) => q.status !== 403));
+      // Nothing granted goes unused, except list/watch on sparkapplications (for `kubectl get -w` by hand).
+      const used = new Set(
+        a.requests.flatMap((q) =>
+          matching(q).flatMap((rule) =>
+            (rule.verbs ?? [])
+              .filter((v) => v === q.verb)
+              .map((v) => `${(rule.resources ?? []).join()}:${v}`),
+          ),
+        ),
+      );
+      const granted = docs.flatMap((d) =>
+        (d.rules ?? []).flatMap((rule) =>
+          (rule.verbs ?? []).map((v) => `${(rule.resources ?? []).join()}:${v}`),
+        ),
+      );
+      const unused = [...new Set(granted)].filter((g) => !used.has(g));
+      assert.deepEqual(unused.sort(), ["sparkapplications:list", "sparkapplications:watch"]);
+      assert.ok(
+        !docs.some((d) => (d.rules ?? []).some((rule) => (rule.resources ?? []).includes("secrets"))),
+      );
+    } finally {
+      await a.stop();
     }
   });
 });

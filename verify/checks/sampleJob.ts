@@ -127,7 +127,7 @@ export const sampleJob: VerifyCheckDefinition<ComputeObservations> = {
         expected,
         remediation: refused
           ? `The API server (or the operator's webhook) refused the manifest: read the message, \`kubectl -n ${ns} get events\` and the webhook's log; ${RUNBOOK}.`
-          : `Check that the Kubernetes API is reachable and that your identity may create, get and delete sparkapplications.sparkoperator.k8s.io and get pods/log in namespace ${ns} (deploy/rbac/verify-role.yaml, docs/verification.md, RBAC).`,
+          : `Check that the Kubernetes API is reachable and that your identity may create, get and delete sparkapplications.sparkoperator.k8s.io and get pods/log in namespace ${ns} (deploy/rbac/verify-compute.yaml, docs/verification.md, RBAC).`,
         data,
       };
     }
