@@ -106,3 +106,60 @@ export const PROM_OK = {
     data: { resultType: "vector", result: [{ metric: {}, value: [1, "0.9997"] }] },
   }),
 };
+
+export type Outcome = "COMPLETED" | "FAILED" | "RUNNING";
+
+/**
+ * A fake Spark Operator (none can run without a kubelet): each GET of a SparkApplication moves it one state on,
+ * SUBMITTED -> RUNNING -> `outcome` (or stays RUNNING), with the driver pod named from RUNNING on; serves the
+ * driver pod's log (container spark-kubernetes-driver only, tailLines honoured) or a 500.
+ */
+export function sparkOperator(getApi: () => KubeApi, outcome: Outcome, driverLog: string | 500) {
+  const polls = new Map<string, number>();
+  return (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+    const url = new URL(req.url ?? "/", "http://x");
+    const logM = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+-driver)\/log$/.exec(url.pathname);
+    if (logM && req.method === "GET") {
+      if (url.searchParams.get("container") !== "spark-kubernetes-driver") {
+        res.writeHead(400, { "content-type": "application/json" });
+        res.end(JSON.stringify({ kind: "Status", code: 400, message: "a container name must be specified" }));
+        return true;
+      }
+      if (driverLog === 500) {
+        res.writeHead(500, { "content-type": "application/json" });
+        res.end(JSON.stringify({ kind: "Status", code: 500, message: "kubelet unreachable" }));
+        return true;
+      }
+      const n = Number(url.searchParams.get("tailLines") ?? "100000");
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end(driverLog.trimEnd().split("\n").slice(-n).join("\n") + "\n");
+      return true;
+    }
+    const m =
+      /^\/apis\/sparkoperator\.k8s\.io\/v1beta2\/namespaces\/([^/]+)\/sparkapplications\/([^/]+)$/.exec(
+        url.pathname,
+      );
+    if (m && req.method === "GET") {
+      const api = getApi();
+      const app = api.objects().find((o) => o.kind === "SparkApplication" && o.metadata?.name === m[2]);
+      if (!app) return false;
+      const n = (polls.get(m[2]) ?? 0) + 1;
+      polls.set(m[2], n);
+      const state = n === 1 ? "SUBMITTED" : n === 2 || outcome === "RUNNING" ? "RUNNING" : outcome;
+      api.upsert({
+        ...app,
+        status: {
+          applicationState: {
+            state,
+            ...(state === "FAILED"
+              ? { errorMessage: "driver container failed with ExitCode: 1, Reason: Error" }
+              : {}),
+          },
+          ...(n >= 2 ? { driverInfo: { podName: `${m[2]}-driver` } } : {}),
+        },
+      });
+      return false; // the stand-in serves the updated object
+    }
+    return false;
+  };
+}

@@ -16,7 +16,7 @@ import { generateEvents } from "../../verify/analytics/events";
 import { INGEST_UNAVAILABLE, resolveIngest, runVerification } from "../../verify/runner";
 import { runApplication, sampleJobTables, sparkApplicationIngest } from "../../verify/sampleJob";
 import { startKubeApi, type KubeApi, type RecordedRequest } from "../harness/kube-api";
-import { controller, PROM_OK, type Scenario } from "./cluster";
+import { controller, PROM_OK, sparkOperator as operator, type Outcome, type Scenario } from "./cluster";
 
 const config = configSchema.parse({});
 const now = new Date("2026-12-01T10:00:00Z");
@@ -108,8 +108,6 @@ const DRIVER_FAILED = [
   "",
 ].join("\n");
 
-type Outcome = "COMPLETED" | "FAILED" | "RUNNING";
-
 /** The bodies of every POST, as the client sent them. */
 interface Posts {
   items: { path: string; body: KubeObject }[];
@@ -136,57 +134,6 @@ const jobEnv = (p: Posts): Map<string, Record<string, string>> =>
         ] as [string, Record<string, string>];
       }),
   );
-
-/** The fake Spark Operator: a state per GET, the driver pod's name from RUNNING on, the driver log. */
-function operator(getApi: () => KubeApi, outcome: Outcome, driverLog: string | 500) {
-  const polls = new Map<string, number>();
-  return (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
-    const url = new URL(req.url ?? "/", "http://x");
-    const logM = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+-driver)\/log$/.exec(url.pathname);
-    if (logM && req.method === "GET") {
-      if (url.searchParams.get("container") !== "spark-kubernetes-driver") {
-        res.writeHead(400, { "content-type": "application/json" });
-        res.end(JSON.stringify({ kind: "Status", code: 400, message: "a container name must be specified" }));
-        return true;
-      }
-      if (driverLog === 500) {
-        res.writeHead(500, { "content-type": "application/json" });
-        res.end(JSON.stringify({ kind: "Status", code: 500, message: "kubelet unreachable" }));
-        return true;
-      }
-      const n = Number(url.searchParams.get("tailLines") ?? "100000");
-      res.writeHead(200, { "content-type": "text/plain" });
-      res.end(driverLog.trimEnd().split("\n").slice(-n).join("\n") + "\n");
-      return true;
-    }
-    const m =
-      /^\/apis\/sparkoperator\.k8s\.io\/v1beta2\/namespaces\/([^/]+)\/sparkapplications\/([^/]+)$/.exec(
-        url.pathname,
-      );
-    if (m && req.method === "GET") {
-      const api = getApi();
-      const app = api.objects().find((o) => o.kind === "SparkApplication" && o.metadata?.name === m[2]);
-      if (!app) return false;
-      const n = (polls.get(m[2]) ?? 0) + 1;
-      polls.set(m[2], n);
-      const state = n === 1 ? "SUBMITTED" : n === 2 || outcome === "RUNNING" ? "RUNNING" : outcome;
-      api.upsert({
-        ...app,
-        status: {
-          applicationState: {
-            state,
-            ...(state === "FAILED"
-              ? { errorMessage: "driver container failed with ExitCode: 1, Reason: Error" }
-              : {}),
-          },
-          ...(n >= 2 ? { driverInfo: { podName: `${m[2]}-driver` } } : {}),
-        },
-      });
-      return false; // the stand-in serves the updated object
-    }
-    return false;
-  };
-}
 
 const left = (a: KubeApi) =>
   a
