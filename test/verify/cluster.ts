@@ -163,3 +163,93 @@ export function sparkOperator(getApi: () => KubeApi, outcome: Outcome, driverLog
     return false;
   };
 }
+
+// ---- The compute phase for verify.sample-job: the operator's objects, the helper Jobs, driver logs ----
+
+const NS = "lakehouse";
+/** A 64-bit snapshot id (beyond 2^53: must stay exact). */
+export const SNAP = "6187356328945371234";
+
+export const CRD: KubeObject = {
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: "sparkapplications.sparkoperator.k8s.io" },
+  spec: {
+    group: "sparkoperator.k8s.io",
+    names: { plural: "sparkapplications", kind: "SparkApplication" },
+    scope: "Namespaced",
+    versions: [{ name: "v1beta2", served: true, storage: true }],
+  },
+};
+const deployment = (name: string): KubeObject => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name, namespace: NS },
+  spec: { replicas: 1 },
+  status: { availableReplicas: 1 },
+});
+export const OPERATOR: KubeObject[] = [
+  CRD,
+  {
+    apiVersion: "helm.toolkit.fluxcd.io/v2",
+    kind: "HelmRelease",
+    metadata: { name: "spark-operator", namespace: NS },
+    status: { conditions: [{ type: "Ready", status: "True", reason: "InstallSucceeded" }] },
+  },
+  deployment("spark-operator-controller"),
+  deployment("spark-operator-webhook"),
+  {
+    apiVersion: "v1",
+    kind: "Endpoints",
+    metadata: { name: "spark-operator-webhook-svc", namespace: NS },
+    subsets: [{ addresses: [{ ip: "10.0.0.9" }] }],
+  },
+];
+
+export const json = (o: unknown) => `Collecting pyiceberg==0.11.0\n${JSON.stringify(o)}\n`;
+export const helper = (run: string, inspect: Record<string, unknown> = {}): Record<string, Scenario> => ({
+  [`lakehouse-verify-sample-stage-${run}`]: {
+    polls: 1,
+    exitCode: 0,
+    log: json({ event: "sample-job-stage", ok: true, records: 200, bytes: 9000 }),
+  },
+  [`lakehouse-verify-sample-inspect-${run}`]: {
+    polls: 1,
+    exitCode: 0,
+    log: json({
+      event: "sample-job-inspect",
+      ok: true,
+      table: { exists: true, rows: 200, snapshotId: SNAP, totalRecords: 200, ...inspect },
+      aggregate: { exists: true, rows: 12 },
+    }),
+  },
+  [`lakehouse-verify-sample-cleanup-${run}`]: {
+    polls: 1,
+    exitCode: 0,
+    log: json({ event: "sample-job-cleanup", ok: true, tables: {}, deletedObjects: 1, errors: [] }),
+  },
+  "verify.airflow-dag": {
+    polls: 1,
+    exitCode: 0,
+    log: json({
+      event: "airflow-dag",
+      api: "v2",
+      stage: "done",
+      dag: { found: true, is_paused: false, fileloc: "/opt/airflow/dags/lakehouse_ingest.py" },
+      import_errors: [],
+    }),
+  },
+});
+export const DRIVER_OK = [
+  "++ id -u",
+  "lakehouse_ingest: [   4.2s] session up; reading csv under s3a://...",
+  "lakehouse_ingest: [  30.1s] 200 valid records",
+  `{"rows_read": 200, "rows_merged": 200, "table_rows": 200, "snapshot_id": ${SNAP}, "aggregate_rows": 12}`,
+  "26/12/01 10:01:40 INFO ShutdownHookManager: Shutdown hook called",
+  "",
+].join("\n");
+export const DRIVER_FAILED = [
+  ...Array.from({ length: 60 }, (_, i) => `26/12/01 10:01:${String(i).padStart(2, "0")} WARN noise ${i}`),
+  "lakehouse_ingest: failed: Py4JJavaError: An error occurred while calling o71.sql. : java.nio.file.AccessDeniedException: s3a://lakehouse-warehouse/warehouse",
+  "",
+].join("\n");

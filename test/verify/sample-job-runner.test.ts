@@ -16,97 +16,25 @@ import { generateEvents } from "../../verify/analytics/events";
 import { INGEST_UNAVAILABLE, resolveIngest, runVerification } from "../../verify/runner";
 import { runApplication, sampleJobTables, sparkApplicationIngest } from "../../verify/sampleJob";
 import { startKubeApi, type KubeApi, type RecordedRequest } from "../harness/kube-api";
-import { controller, PROM_OK, sparkOperator as operator, type Outcome, type Scenario } from "./cluster";
+import {
+  controller,
+  CRD,
+  DRIVER_FAILED,
+  DRIVER_OK,
+  helper,
+  json,
+  OPERATOR,
+  PROM_OK,
+  SNAP,
+  sparkOperator as operator,
+  type Outcome,
+  type Scenario,
+} from "./cluster";
 
 const config = configSchema.parse({});
 const now = new Date("2026-12-01T10:00:00Z");
 const NS = "lakehouse";
-const SNAP = "6187356328945371234";
 const APP = "lakehouse-verify-sample-t1";
-
-const CRD: KubeObject = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: "sparkapplications.sparkoperator.k8s.io" },
-  spec: {
-    group: "sparkoperator.k8s.io",
-    names: { plural: "sparkapplications", kind: "SparkApplication" },
-    scope: "Namespaced",
-    versions: [{ name: "v1beta2", served: true, storage: true }],
-  },
-};
-const deployment = (name: string): KubeObject => ({
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name, namespace: NS },
-  spec: { replicas: 1 },
-  status: { availableReplicas: 1 },
-});
-const OPERATOR: KubeObject[] = [
-  CRD,
-  {
-    apiVersion: "helm.toolkit.fluxcd.io/v2",
-    kind: "HelmRelease",
-    metadata: { name: "spark-operator", namespace: NS },
-    status: { conditions: [{ type: "Ready", status: "True", reason: "InstallSucceeded" }] },
-  },
-  deployment("spark-operator-controller"),
-  deployment("spark-operator-webhook"),
-  {
-    apiVersion: "v1",
-    kind: "Endpoints",
-    metadata: { name: "spark-operator-webhook-svc", namespace: NS },
-    subsets: [{ addresses: [{ ip: "10.0.0.9" }] }],
-  },
-];
-
-const json = (o: unknown) => `Collecting pyiceberg==0.11.0\n${JSON.stringify(o)}\n`;
-const helper = (run: string, inspect: Record<string, unknown> = {}): Record<string, Scenario> => ({
-  [`lakehouse-verify-sample-stage-${run}`]: {
-    polls: 1,
-    exitCode: 0,
-    log: json({ event: "sample-job-stage", ok: true, records: 200, bytes: 9000 }),
-  },
-  [`lakehouse-verify-sample-inspect-${run}`]: {
-    polls: 1,
-    exitCode: 0,
-    log: json({
-      event: "sample-job-inspect",
-      ok: true,
-      table: { exists: true, rows: 200, snapshotId: SNAP, totalRecords: 200, ...inspect },
-      aggregate: { exists: true, rows: 12 },
-    }),
-  },
-  [`lakehouse-verify-sample-cleanup-${run}`]: {
-    polls: 1,
-    exitCode: 0,
-    log: json({ event: "sample-job-cleanup", ok: true, tables: {}, deletedObjects: 1, errors: [] }),
-  },
-  "verify.airflow-dag": {
-    polls: 1,
-    exitCode: 0,
-    log: json({
-      event: "airflow-dag",
-      api: "v2",
-      stage: "done",
-      dag: { found: true, is_paused: false, fileloc: "/opt/airflow/dags/lakehouse_ingest.py" },
-      import_errors: [],
-    }),
-  },
-});
-const DRIVER_OK = [
-  "++ id -u",
-  "lakehouse_ingest: [   4.2s] session up; reading csv under s3a://...",
-  "lakehouse_ingest: [  30.1s] 200 valid records",
-  `{"rows_read": 200, "rows_merged": 200, "table_rows": 200, "snapshot_id": ${SNAP}, "aggregate_rows": 12}`,
-  "26/12/01 10:01:40 INFO ShutdownHookManager: Shutdown hook called",
-  "",
-].join("\n");
-const DRIVER_FAILED = [
-  ...Array.from({ length: 60 }, (_, i) => `26/12/01 10:01:${String(i).padStart(2, "0")} WARN noise ${i}`),
-  "lakehouse_ingest: failed: Py4JJavaError: An error occurred while calling o71.sql. : java.nio.file.AccessDeniedException: s3a://lakehouse-warehouse/warehouse",
-  "",
-].join("\n");
 
 /** The bodies of every POST, as the client sent them. */
 interface Posts {

@@ -262,7 +262,7 @@ export async function run(
       io.env as NodeJS.ProcessEnv,
     );
     io.stderr.write(
-      `verify: ${args.phase} phase on ${server} (context ${context}); each ${args.phase === "analytics" ? "query" : "Job"} may take up to ${args.timeoutSeconds} s.\n`,
+      `verify: ${args.phase} phase on ${server} (context ${context}); each ${args.phase === "analytics" ? "query" : args.phase === "compute" ? "Job and the sample SparkApplication" : "Job"} may take up to ${args.timeoutSeconds} s.\n`,
     );
     const result = await verify({
       config,
