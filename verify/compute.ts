@@ -21,7 +21,7 @@ import { DAG_ID } from "./checks/airflowDag";
 import { platformLabels } from "../stacks/types";
 import { apiError, JobRunner, withTimeout } from "./jobs";
 import { objectName, RUN_LABEL } from "./jobspecs";
-import { observeSampleJob } from "./sampleJob";
+import { observeSampleJob, sampleJobPrecondition } from "./sampleJob";
 import type {
   AirflowDagObservation,
   ComputeObservations,
@@ -323,7 +323,9 @@ export async function observeCompute(
   const log = opts.log ?? (() => undefined);
   const operatorP = observeOperator(kc, config, opts.requestTimeoutMs);
   const sampleP = operatorP.then(async (operator) => {
-    log(`verify compute: sample SparkApplication ${objectName("sample", opts.runId)} on a generated file`);
+    if (!sampleJobPrecondition(config, operator)) {
+      log(`verify compute: sample SparkApplication ${objectName("sample", opts.runId)} on a generated file`);
+    }
     const s = await observeSampleJob(kc, config, operator, { ...opts, now: opts.now ?? new Date() });
     log(
       `verify compute: sample job ${s.state === "skipped" ? `skipped (${s.reason})` : `${s.run.state === "failed" ? s.run.appState : s.run.state}`}`,
