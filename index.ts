@@ -19,6 +19,7 @@ import {
   type StackOutputs,
 } from "./stacks";
 import { PlatformBase } from "./stacks/base";
+import { retainedObjects } from "./stacks/foundation/retained";
 import { Readiness } from "./stacks/readiness";
 import type { PhaseDefinition } from "./stacks/types";
 
@@ -42,7 +43,13 @@ async function main(options: MainOptions = {}): Promise<StackOutputs> {
   const source: FactSource =
     config.snapshotFiles.length > 0
       ? { mode: "offline", files: config.snapshotFiles }
-      : { mode: "live", context: all["kubernetes:context"] || undefined, skipS3: dryRun };
+      : {
+          mode: "live",
+          context: all["kubernetes:context"] || undefined,
+          skipS3: dryRun,
+          // Asked so that `up` after a `destroy` adopts the kept credentials (stacks/foundation/retained.ts).
+          retained: retainedObjects(config),
+        };
   pulumi.log.info(`Assessing readiness (${source.mode}${dryRun ? ", preview" : ""}) for stack ${stack}...`);
   if (!dryRun && source.mode === "offline") {
     pulumi.log.warn(

@@ -24,6 +24,11 @@ const FLAGS = {
   runs: { type: "string", default: "3", help: "runs per query; the figure is the median" },
   "skip-delete": { type: "boolean", default: false, help: "skip the DELETE / optimize scenario" },
   "heap-gb": { type: "string", default: "3", help: "Trino JVM heap in GB (1-3; the machine is shared)" },
+  "storage-gib": {
+    type: "string",
+    default: "",
+    help: "radosgw memstore size in GiB (objects live in RAM; default 2, 12 at --scale 10)",
+  },
   json: { type: "boolean", default: false, help: "print the result as JSON instead of tables" },
 } satisfies FlagSpec;
 
@@ -44,12 +49,19 @@ async function main(): Promise<void> {
   if (!Number.isInteger(runs))
     throw new UsageError(`${COMMAND}: --runs must be a whole number, got ${values.runs}.`);
   const heapGb = numberFlag(COMMAND, "heap-gb", values["heap-gb"], 1, 3);
+  // SF10 is ~3.5 GB of Parquet, and the DELETE/optimize scenario writes lineitem again while time travel keeps
+  // the old files: 12 GiB of memstore. Smaller scales fit the harness default.
+  const storageGib = values["storage-gib"]
+    ? numberFlag(COMMAND, "storage-gib", values["storage-gib"], 1, 20)
+    : scale === "10"
+      ? 12
+      : 2;
   const log = values.json ? undefined : (m: string): void => console.log(`  ${m}`);
 
   console.log(`${COMMAND}  ${machineLine()}`);
   let engines: BenchEngines | undefined;
   try {
-    engines = await startBenchEngines({ trino: true, heapGb, log });
+    engines = await startBenchEngines({ trino: true, heapGb, storageGib, log });
     console.log(`engines: ${engines.describe}`);
     const result = await runAnalyticsBench({
       trinoUrl: engines.trino!.url,

@@ -215,5 +215,6 @@ export function evaluate(facts: Facts, opts: EvaluateOptions): Report {
     gates,
     decisionMatrix: decisionMatrix(checks, opts.config),
     capacity,
+    ...(facts.retained ? { retained: facts.retained } : {}),
   };
 }

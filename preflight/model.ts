@@ -181,6 +181,22 @@ export interface Facts {
   origin: string;
   kinds: Record<Kind, Collection>;
   s3: S3Observation;
+  /** Live only: what an earlier deploy left behind on purpose (see {@link RetainedObjects}). */
+  retained?: RetainedObjects;
+}
+
+/** Whether one object exists, read as metadata only (its data never leaves the API server). */
+export type Presence =
+  { state: "present"; uid: string } | { state: "absent" } | { state: "unknown"; reason: string };
+
+/**
+ * Objects a `pulumi destroy` keeps on purpose (retainOnDelete) that a following `up` must adopt instead of
+ * creating anew. Today: the generated database credentials Secret, which holds the only password the retained
+ * database volume opens with (docs/program.md, "destroy").
+ */
+export interface RetainedObjects {
+  /** `<namespace>/<name>` of the Secret and whether it exists; absent with `dbCredentials: external-secrets`. */
+  databaseCredentials?: { id: string; presence: Presence };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -266,6 +282,8 @@ export interface Report {
   decisionMatrix: DecisionMatrixRow[];
   /** Null when nodes could not be read. */
   capacity: CapacitySummary | null;
+  /** Live only: retained objects of an earlier deploy, which `up` adopts (Facts.retained). */
+  retained?: RetainedObjects;
 }
 
 /** Exit codes shared by every CLI (preflight, verify). A contract. */

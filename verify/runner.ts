@@ -36,7 +36,7 @@ export interface VerifyOptions {
   /** @default service monitoring/prometheus-operated:9090 in `config.cluster.monitoringNamespace` */
   prometheus?: PrometheusSource;
   targets?: TargetOverrides;
-  /** Keep the Jobs and ConfigMap for debugging. @default false */
+  /** Keep the Jobs and ConfigMap (analytics: the end-to-end run's landing file and tables) for debugging. @default false */
   keepJobs?: boolean;
   now?: () => Date;
   /** Progress lines (the CLI prints them to stderr, the program to the Pulumi log). */
@@ -244,6 +244,7 @@ async function runAnalyticsVerification(opts: VerifyOptions): Promise<Verificati
       : undefined,
     ingest: driver.ingest,
     ingestUnavailable: driver.unavailable,
+    keep: opts.keepJobs,
     log: opts.log,
   });
   const results = evaluateChecks(ANALYTICS_CHECKS, obs, { config, now });

@@ -30,6 +30,8 @@ export interface BenchEngineOptions {
   trino: boolean;
   /** Add the bench-only `hive` catalog (for Trino reading the CSV object). */
   hive?: boolean;
+  /** radosgw's memstore OSD size (objects live in RAM). @default 2 */
+  storageGib?: number;
   /** Trino heap; the machine is shared. @default 3 */
   heapGb?: number;
   /** How long Trino may take to start (20 s idle, minutes at load 30 on 2 cores). @default 600000 */
@@ -60,11 +62,11 @@ export async function startBenchEngines(opts: BenchEngineOptions): Promise<Bench
   const t0 = Date.now();
   const since = (t: number): string => `${((Date.now() - t) / 1000).toFixed(1)} s`;
   if (!opts.trino) {
-    const rgw = await startRadosgw();
+    const rgw = await startRadosgw({ memstoreGib: opts.storageGib });
     log(`radosgw up in ${since(t0)}`);
     return { rgw, catalogs: {}, describe: "radosgw (Ceph 16)", stop: () => rgw.stop() };
   }
-  const [pg, rgw] = await Promise.all([startPostgres(), startRadosgw()]);
+  const [pg, rgw] = await Promise.all([startPostgres(), startRadosgw({ memstoreGib: opts.storageGib })]);
   log(`PostgreSQL + radosgw up in ${since(t0)}`);
   let hms: HiveMetastore | undefined;
   try {
@@ -92,7 +94,7 @@ export async function startBenchEngines(opts: BenchEngineOptions): Promise<Bench
       hms: h,
       trino,
       catalogs,
-      describe: `Trino ${TRINO_TEST_VERSION} (1 node, ${opts.heapGb ?? 3} GB heap), Hive Metastore 4.0.0, PostgreSQL 15, radosgw (Ceph 16)`,
+      describe: `Trino ${TRINO_TEST_VERSION} (1 node, ${opts.heapGb ?? 3} GB heap), Hive Metastore 4.0.0, PostgreSQL 15, radosgw (Ceph 16, ${opts.storageGib ?? 2} GiB memstore)`,
       stop: async () => {
         await trino.stop();
         await h.stop();

@@ -5,8 +5,15 @@
  * when the endpoint is configured, else as soon as the cephobjectstores list has told us where RGW is.
  */
 import type { LakehouseConfig } from "../config/schema";
-import type { Collection, Facts, KubeObject, S3Observation } from "../model";
-import { collectKinds, loadKubeConfig, readSecretData, type KindTiming, type LoadedKubeConfig } from "./kube";
+import type { Collection, Facts, KubeObject, RetainedObjects, S3Observation } from "../model";
+import {
+  collectKinds,
+  loadKubeConfig,
+  readSecretData,
+  secretPresence,
+  type KindTiming,
+  type LoadedKubeConfig,
+} from "./kube";
 import { ENDPOINT_ENV, probeS3, resolveS3Target } from "./s3";
 
 export interface LiveOptions {
@@ -16,6 +23,11 @@ export interface LiveOptions {
   context?: string;
   /** Skip the S3 round trip even when live (e.g. `capture`). */
   skipS3?: boolean;
+  /**
+   * Objects an earlier deploy kept on purpose, whose presence to record in `facts.retained` (metadata only).
+   * The program passes its own names (stacks/foundation/retained.ts); the CLI asks for none.
+   */
+  retained?: { databaseCredentials?: { namespace: string; name: string } };
 }
 
 /** Facts plus how the collection went (for the benchmark and debug output; not part of Facts). */
@@ -54,16 +66,30 @@ export async function collectLive(
       })
     : probeObjectStore(config, loaded, env, endpointConfigured ? undefined : stores);
 
-  const [{ kinds, timings }, s3] = await Promise.all([
+  const creds = opts.retained?.databaseCredentials;
+  const retainedPromise: Promise<RetainedObjects | undefined> = creds
+    ? secretPresence(loaded, creds.namespace, creds.name, config.probe.requestTimeoutMs).then((presence) => ({
+        databaseCredentials: { id: `${creds.namespace}/${creds.name}`, presence },
+      }))
+    : Promise.resolve(undefined);
+  const [{ kinds, timings }, s3, retained] = await Promise.all([
     collectKinds(loaded, {
       pageSize: config.probe.pageSize,
       requestTimeoutMs: config.probe.requestTimeoutMs,
       onKind: (kind, c) => kind === "cephobjectstores" && storesDone(c),
     }),
     s3Promise,
+    retainedPromise,
   ]);
   return {
-    facts: { mode: "live", collectedAt, origin: `${loaded.context} (${loaded.server})`, kinds, s3 },
+    facts: {
+      mode: "live",
+      collectedAt,
+      origin: `${loaded.context} (${loaded.server})`,
+      kinds,
+      s3,
+      ...(retained ? { retained } : {}),
+    },
     timings,
   };
 }

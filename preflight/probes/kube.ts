@@ -20,8 +20,17 @@ import {
   ResponseContext,
   StorageV1Api,
   type RequestContext,
+  type V1Secret,
 } from "@kubernetes/client-node";
-import { InputError, KIND_INFO, KINDS, type Collection, type Kind, type KubeObject } from "../model";
+import {
+  InputError,
+  KIND_INFO,
+  KINDS,
+  type Collection,
+  type Kind,
+  type KubeObject,
+  type Presence,
+} from "../model";
 
 /** Where one kind lives in the API. */
 export interface KindSpec {
@@ -460,6 +469,39 @@ export async function readSecretData(
   name: string,
   timeoutMs: number,
 ): Promise<Record<string, string> | undefined> {
+  const secret = await getSecret(loaded, namespace, name, timeoutMs, false);
+  return secret ? { ...(secret.data ?? {}) } : undefined;
+}
+
+/**
+ * Whether a Secret exists, asked as metadata only (`PartialObjectMetadata`): the API server sends no `data`,
+ * so no secret value reaches this process. Still needs `get` on the Secret (RBAC has no metadata-only verb).
+ * Never rejects: 404 is `absent`, anything else that is not an answer is `unknown` with the reason.
+ */
+export async function secretPresence(
+  loaded: LoadedKubeConfig,
+  namespace: string,
+  name: string,
+  timeoutMs: number,
+): Promise<Presence> {
+  try {
+    const meta = await getSecret(loaded, namespace, name, timeoutMs, true);
+    return meta ? { state: "present", uid: meta.metadata?.uid ?? "" } : { state: "absent" };
+  } catch (e) {
+    return { state: "unknown", reason: (e as Error).message };
+  }
+}
+
+/** `Accept` for a metadata-only GET (the API server strips spec/data/status). */
+const METADATA_ONLY = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
+
+async function getSecret(
+  loaded: LoadedKubeConfig,
+  namespace: string,
+  name: string,
+  timeoutMs: number,
+  metadataOnly: boolean,
+): Promise<V1Secret | undefined> {
   const core = loaded.kc.makeApiClient(CoreV1Api);
   const ctl = new AbortController();
   const options = {
@@ -467,6 +509,7 @@ export async function readSecretData(
       {
         pre: (ctx: RequestContext) => {
           ctx.setSignal(ctl.signal);
+          if (metadataOnly) ctx.setHeaderParam("Accept", METADATA_ONLY);
           return new Observable(Promise.resolve(ctx));
         },
         post: (rsp: ResponseContext) => new Observable(Promise.resolve(rsp)),
@@ -478,7 +521,7 @@ export async function readSecretData(
   const call = core.readNamespacedSecret({ namespace, name }, options);
   call.catch(() => undefined);
   try {
-    const secret = await Promise.race([
+    return await Promise.race([
       call,
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
@@ -488,7 +531,6 @@ export async function readSecretData(
         timer.unref();
       }),
     ]);
-    return { ...(secret.data ?? {}) };
   } catch (e) {
     if (e instanceof ApiException && e.code === 404) return undefined;
     if (e instanceof ApiException && e.code === 403) {

@@ -9,6 +9,7 @@ import { FoundationAlerts } from "./foundationAlerts";
 import { HiveMetastore } from "./hiveMetastore";
 import { MetadataBackup } from "./metadataBackup";
 import { MetastoreDatabase } from "./metastoreDatabase";
+import { adoptionWarning, credentialsAdoption } from "./retained";
 import { FOUNDATION_NAMES } from "./names";
 import { bucketCredentials, WarehouseBucket } from "./warehouseBucket";
 
@@ -37,7 +38,17 @@ export function deployFoundation(ctx: PhaseContext): FoundationComponents {
   });
 
   const bucket = new WarehouseBucket("warehouse", { config, base }, opts());
-  const database = new MetastoreDatabase("metastore-db", { config, base }, opts());
+  const adoption = credentialsAdoption(config, ctx.report);
+  if (adoption.action === "import") {
+    pulumi.log.info(
+      `Adopting the database credentials Secret ${adoption.id} that an earlier destroy kept (its password opens the retained volume).`,
+    );
+  } else if (adoption.action === "unknown") pulumi.log.warn(adoptionWarning(adoption));
+  const database = new MetastoreDatabase(
+    "metastore-db",
+    { config, base, ...(adoption.action === "import" ? { adoptCredentials: adoption.id } : {}) },
+    opts(),
+  );
   const metastore = new HiveMetastore(
     "hive-metastore",
     {

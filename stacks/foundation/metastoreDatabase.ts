@@ -29,6 +29,11 @@ export interface MetastoreDatabaseArgs {
    * @default 32 random bytes from node:crypto, base64url, generated at program time
    */
   readonly password?: string;
+  /**
+   * With `dbCredentials: generated`: the kept Secret to adopt (`<namespace>/<name>`), when an earlier
+   * `destroy` left it (stacks/foundation/retained.ts). Unset = create it.
+   */
+  readonly adoptCredentials?: string;
 }
 
 /** A password for the generated Secret: 32 random bytes (256 bits) as base64url, no shell-special characters. */
@@ -84,7 +89,13 @@ export class MetastoreDatabase extends pulumi.ComponentResource {
         },
         // retainOnDelete: the password belongs to the data. `pulumi destroy` keeps the claim (below), so it keeps
         // the only key that opens it too; a later `up` finds both (docs/program.md, "destroy").
-        { parent: this, ignoreChanges: ["stringData", "data"], retainOnDelete: true },
+        // import: after a destroy the kept Secret is adopted as it is (ignoreChanges keeps its live data).
+        {
+          parent: this,
+          ignoreChanges: ["stringData", "data"],
+          retainOnDelete: true,
+          ...(args.adoptCredentials ? { import: args.adoptCredentials } : {}),
+        },
       );
     } else {
       if (!f.externalSecretStore) {

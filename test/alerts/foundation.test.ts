@@ -4,11 +4,17 @@
  * otherwise. The rule file is rendered by the same pure function the PrometheusRule resource uses.
  */
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { stringify } from "yaml";
+import {
+  assertEveryAlertTested,
+  assertRuleTestsPass,
+  assertWrongExpectationFails,
+  runPromtool,
+  type AlertCase,
+  type TestGroup,
+} from "./promtool";
 import {
   BURN_RATE_ALERTS,
   renderFoundationRuleFile,
@@ -18,8 +24,6 @@ import {
   type FoundationRulesInput,
 } from "../../stacks/foundation/rules";
 
-const PROMTOOL = fs.existsSync("/usr/bin/promtool") ? "/usr/bin/promtool" : "promtool";
-
 const INPUT: FoundationRulesInput = {
   namespace: "lakehouse",
   metastoreJob: "hive-metastore",
@@ -28,23 +32,6 @@ const INPUT: FoundationRulesInput = {
   backupMaxAgeHours: 12,
   availabilityObjective: 99.9,
 };
-
-interface Series {
-  series: string;
-  values: string;
-}
-interface AlertCase {
-  eval_time: string;
-  alertname: string;
-  exp_alerts: { exp_labels?: Record<string, string>; exp_annotations?: Record<string, string> }[];
-}
-interface TestGroup {
-  name: string;
-  interval: string;
-  input_series: Series[];
-  alert_rule_test?: AlertCase[];
-  promql_expr_test?: { expr: string; eval_time: string; exp_samples: { labels?: string; value: number }[] }[];
-}
 
 const UP = (instance: string) => `up{namespace="lakehouse",job="hive-metastore",instance="${instance}"}`;
 const STS = 'kube_statefulset_status_replicas_ready{namespace="lakehouse",statefulset="metastore-db"}';
@@ -265,15 +252,6 @@ function testGroups(): TestGroup[] {
   ];
 }
 
-function runPromtool(args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(PROMTOOL, args, { encoding: "utf8", timeout: 60_000 });
-  if (r.error)
-    throw new Error(
-      `Could not run ${PROMTOOL} ${args.join(" ")}: ${r.error.message}. Run .ci/setup.d/10-apt.sh.`,
-    );
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
-}
-
 describe("foundation alerts (promtool)", function () {
   this.timeout(120_000);
   let dir: string;
@@ -344,28 +322,8 @@ describe("foundation alerts (promtool)", function () {
       .groups.flatMap((g) => g.rules)
       .filter((r) => r.alert)
       .map((r) => r.alert as string);
-    for (const a of alerts) {
-      const cases = groups.flatMap((g) => g.alert_rule_test ?? []).filter((c) => c.alertname === a);
-      assert.ok(
-        cases.some((c) => c.exp_alerts.length > 0),
-        `no case where ${a} fires`,
-      );
-      assert.ok(
-        cases.some((c) => c.exp_alerts.length === 0),
-        `no case where ${a} stays quiet`,
-      );
-    }
-    const testFile = path.join(dir, "foundation.test.yaml");
-    fs.writeFileSync(
-      testFile,
-      stringify(
-        { rule_files: [path.basename(rulesFile)], evaluation_interval: "1m", tests: groups },
-        { lineWidth: 0 },
-      ),
-    );
-    const r = runPromtool(["test", "rules", testFile]);
-    assert.equal(r.status, 0, r.out);
-    assert.match(r.out, /SUCCESS/);
+    assertEveryAlertTested(alerts, groups);
+    assertRuleTestsPass(rulesFile, "foundation.test.yaml", groups);
   });
 
   it("promtool test rules fails when an expectation is wrong (the harness can fail)", () => {
@@ -375,10 +333,6 @@ describe("foundation alerts (promtool)", function () {
       input_series: [{ series: UP("a"), values: "1x30" }],
       alert_rule_test: [firing("MetastoreDown", "20m", "critical")],
     };
-    const testFile = path.join(dir, "wrong.test.yaml");
-    fs.writeFileSync(testFile, stringify({ rule_files: [path.basename(rulesFile)], tests: [wrong] }));
-    const r = runPromtool(["test", "rules", testFile]);
-    assert.notEqual(r.status, 0, r.out);
-    assert.match(r.out, /MetastoreDown/);
+    assertWrongExpectationFails(rulesFile, wrong, "MetastoreDown");
   });
 });

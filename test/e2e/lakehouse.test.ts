@@ -363,6 +363,7 @@ describe("e2e: the real Pulumi engine against a real Kubernetes control plane", 
         NS,
       ),
       backup: await uid("objectbucket.io/v1alpha1", "ObjectBucketClaim", FOUNDATION_NAMES.backupClaim, NS),
+      secret: await uid("v1", "Secret", FOUNDATION_NAMES.databaseCredentials, NS),
       password: String(
         ((await get("Secret", FOUNDATION_NAMES.databaseCredentials, NS))!.data as Record<string, string>)
           .password,
@@ -415,12 +416,10 @@ describe("e2e: the real Pulumi engine against a real Kubernetes control plane", 
     assert.deepEqual(await kubeObjects(s), [], "the stack holds nothing");
   });
 
-  it("a following up adopts the same claims on the same volume; the kept database password is never overwritten", async () => {
+  it("a following up converges: it adopts the same claims on the same volume and imports the kept credentials Secret, whose password is never overwritten", async () => {
     live();
-    const err = await s.stack.up({ policyPacks: [POLICY_PACK], ...recording(s) }).then(
-      () => undefined,
-      (e: Error) => e,
-    );
+    const r = await s.stack.up({ policyPacks: [POLICY_PACK], ...recording(s) });
+    assert.equal(r.summary.result, "succeeded");
     const pvc = (await get("PersistentVolumeClaim", DB_CLAIM, NS))!;
     assert.equal(
       (pvc.metadata as { uid: string }).uid,
@@ -439,18 +438,40 @@ describe("e2e: the real Pulumi engine against a real Kubernetes control plane", 
         `ObjectBucketClaim ${c} is the one from before destroy`,
       );
     }
-    // The password the volume was initialised with (PostgreSQL reads it only then) is still the one in the Secret.
+    // The kept Secret is imported (the live preflight saw it, metadata only), not created anew: same object,
+    // same password, the one the volume was initialised with (PostgreSQL reads it only then).
+    const secretSteps = steps(s).filter(
+      (x) =>
+        x.type === "kubernetes:core/v1:Secret" && x.urn.endsWith(`::${FOUNDATION_NAMES.databaseCredentials}`),
+    );
+    assert.deepEqual(
+      secretSteps.map((x) => x.op),
+      ["import"],
+      secretSteps.map((x) => `${x.op} ${x.urn}`).join("\n"),
+    );
+    assert.ok(
+      diagnostics(s).some((d) =>
+        /Adopting the database credentials Secret lakehouse\/metastore-db-credentials/.test(d),
+      ),
+      diagnostics(s).join("\n"),
+    );
     const secret = (await get("Secret", FOUNDATION_NAMES.databaseCredentials, NS))!;
+    assert.equal((secret.metadata as { uid: string }).uid, kept.secret, "the same Secret object");
     assert.equal(
       (secret.data as Record<string, string>).password,
       kept.password,
       "the database credentials survived",
     );
-    // KNOWN GAP (issue 9): with generated credentials the new run generates a new candidate password, and the
-    // API server's server-side apply refuses to overwrite the kept one (a conflict on .data.password), so this
-    // `up` stops there instead of converging. Safe (the database stays reachable with its password), not done.
-    if (err) {
-      assert.match(`${err.message}`, /conflict[\s\S]*\.data\.password/, err.message.slice(-3000));
-    }
+    // And the adopted stack is steady: a preview after it changes nothing.
+    const p = await s.stack.preview({ policyPacks: [POLICY_PACK], ...recording(s) });
+    const changed = Object.entries(p.changeSummary ?? {}).filter(([op, n]) => op !== "same" && (n ?? 0) > 0);
+    assert.deepEqual(
+      changed,
+      [],
+      steps(s)
+        .filter((x) => x.op !== "same")
+        .map((x) => `${x.op} ${x.urn}`)
+        .join("\n"),
+    );
   });
 });

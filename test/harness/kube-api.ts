@@ -44,6 +44,8 @@ export interface RecordedRequest {
   plural?: string;
   namespace?: string;
   name?: string;
+  /** The `Accept` header, when sent (`...;as=PartialObjectMetadata;...` asks for metadata only). */
+  accept?: string;
   /** Milliseconds since the stand-in started, when the request arrived. */
   time: number;
   /** Milliseconds since the stand-in started, when the response was finished (undefined while pending/hung). */
@@ -634,7 +636,16 @@ export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeAp
       );
     if (method === "GET") {
       const o = find();
-      return o ? send(res, rec, 200, o) : notFound();
+      if (!o) return notFound();
+      // Like the API server: a metadata-only GET answers with the object's metadata and nothing else.
+      if (/as=PartialObjectMetadata/.test(rec.accept ?? "")) {
+        return send(res, rec, 200, {
+          apiVersion: "meta.k8s.io/v1",
+          kind: "PartialObjectMetadata",
+          metadata: o.metadata,
+        });
+      }
+      return send(res, rec, 200, o);
     }
     if (method === "DELETE" && route.name) {
       const o = find();
@@ -696,6 +707,7 @@ export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeAp
       path: url.pathname,
       query,
       verb: "discovery",
+      ...(req.headers.accept ? { accept: String(req.headers.accept) } : {}),
       time: now(),
     };
     if (route?.plural) {

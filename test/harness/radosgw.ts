@@ -48,7 +48,14 @@ function msgrPortWindow(): number {
   return 20_000 + Math.floor(Math.random() * 120) * 100;
 }
 
-function cephConf(base: string, fsid: string, monPort: number, rgwPort: number, pmin: number): string {
+function cephConf(
+  base: string,
+  fsid: string,
+  monPort: number,
+  rgwPort: number,
+  pmin: number,
+  memstoreGib = 2,
+): string {
   return `[global]
 fsid = ${fsid}
 mon host = [v2:127.0.0.1:${monPort}]
@@ -69,7 +76,7 @@ crash dir = ${base}/crash
 mon data = ${base}/mon/$id
 osd data = ${base}/osd/$id
 osd objectstore = memstore
-memstore device bytes = 2147483648
+memstore device bytes = ${Math.round(memstoreGib * 1024 ** 3)}
 osd pool default size = 1
 osd pool default min size = 1
 osd pool default pg num = 8
@@ -94,7 +101,13 @@ rgw thread pool size = 32
  * Starts a fresh radosgw. The ports come from the kernel but are only reserved once the server binds them, so
  * another process can take one in between: a failed start is retried once with new ports before giving up.
  */
-export async function startRadosgw(opts: { startTimeoutMs?: number } = {}): Promise<Radosgw> {
+export interface RadosgwOptions {
+  startTimeoutMs?: number;
+  /** Size of the memstore OSD (all objects live in RAM). SF10 TPC-H needs ~8 GiB. @default 2 */
+  memstoreGib?: number;
+}
+
+export async function startRadosgw(opts: RadosgwOptions = {}): Promise<Radosgw> {
   try {
     return await startRadosgwOnce(opts);
   } catch (e) {
@@ -104,7 +117,7 @@ export async function startRadosgw(opts: { startTimeoutMs?: number } = {}): Prom
 }
 
 /** Starts mon + OSD + radosgw and a first S3 user. Throws (after cleaning up) when any step fails. */
-async function startRadosgwOnce(opts: { startTimeoutMs?: number } = {}): Promise<Radosgw> {
+async function startRadosgwOnce(opts: RadosgwOptions = {}): Promise<Radosgw> {
   requireBinaries("radosgw", BINARIES, INSTALL_HINT);
   const timeoutMs = opts.startTimeoutMs ?? 60_000;
   const base = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-rgw-"));
@@ -125,7 +138,7 @@ async function startRadosgwOnce(opts: { startTimeoutMs?: number } = {}): Promise
     const [monPort, rgwPort] = [await freePort(), await freePort()];
     const fsid = randomUUID();
     const osdUuid = randomUUID();
-    fs.writeFileSync(conf, cephConf(base, fsid, monPort, rgwPort, msgrPortWindow()));
+    fs.writeFileSync(conf, cephConf(base, fsid, monPort, rgwPort, msgrPortWindow(), opts.memstoreGib));
     const auth = (...a: string[]): Promise<string> => run("ceph-authtool", [keyring, ...a], { env });
     await auth("--create-keyring", "--gen-key", "-n", "mon.", "--cap", "mon", "allow *");
     await auth(

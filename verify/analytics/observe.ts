@@ -63,6 +63,11 @@ export interface ObserveOptions {
   /** Runs the sample job for verify.end-to-end; absent = skipped with `ingestUnavailable` as the reason. */
   ingest?: IngestDriver;
   ingestUnavailable?: string;
+  /**
+   * Keep the end-to-end run's landing file and tables (`<verifySchema>.e2e_<runId>_*`) for debugging, instead
+   * of removing them after the catalog check read them back. @default false
+   */
+  keep?: boolean;
   /** Events in the generated landing file. @default 500 */
   endToEndRows?: number;
   log?: (msg: string) => void;
@@ -254,7 +259,7 @@ async function endToEnd(opts: ObserveOptions, schema: string): Promise<EndToEndO
     return failure(e, stage);
   } finally {
     // The landing file is scratch; the run's tables are dropped after the catalog check read them back.
-    await opts.ingest.cleanup?.(opts.runId).catch(() => undefined);
+    if (!opts.keep) await opts.ingest.cleanup?.(opts.runId).catch(() => undefined);
   }
 }
 
@@ -368,7 +373,7 @@ export async function observeAnalytics(opts: ObserveOptions): Promise<AnalyticsO
 
 /** Drops the end-to-end run's scratch tables (best effort; a leftover is harmless and named by run id). */
 async function dropEndToEnd(opts: ObserveOptions, schema: string): Promise<void> {
-  if (!opts.ingest) return;
+  if (!opts.ingest || opts.keep) return;
   const { table, aggregateTable } = endToEndNames(opts.runId);
   for (const t of [table, aggregateTable]) {
     await opts.client.query(`DROP TABLE IF EXISTS ${ICEBERG}.${schema}.${t}`).catch(() => undefined);

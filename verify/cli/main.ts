@@ -28,7 +28,7 @@ Usage:
                     [--prometheus-url URL | --prometheus-service NS/SERVICE:PORT | --no-prometheus]
                     [--backup-prefix PREFIX] [--python-image IMAGE] [--restore-image IMAGE]
   npm run verify -- --phase analytics [--stack NAME] [--kubeconfig FILE] [--context NAME]
-                    [--output table|json|markdown] [--timeout SECONDS]
+                    [--output table|json|markdown] [--timeout SECONDS] [--keep-jobs]
                     [--trino-url URL | --trino-service NS/SERVICE:PORT] [--table SCHEMA.TABLE]
 
 Foundation: each check runs as a short-lived Job in the platform namespace (created through the Kubernetes
@@ -83,7 +83,8 @@ Options:
   --python-image IMAGE       Image for the Python checks (default python:3.11.10-slim-bookworm + pip).
   --restore-image IMAGE      Image for restore.sh (default: images.backup of the stack).
   --keep-jobs                Leave the Jobs, their ConfigMap and the sample SparkApplication for debugging
-                             (their TTLs remove them in 1 h).
+                             (their TTLs remove them in 1 h); analytics: also leave verify.end-to-end's
+                             landing file and e2e_<run>_* tables.
   --trino-url URL            analytics: reach Trino at URL (e.g. http://localhost:8080 after a port-forward).
   --trino-service REF        analytics: Trino's Service NS/SERVICE:PORT through the API server's service proxy.
                              Default: <platform.namespace>/<analytics.releaseName>:8080.

@@ -12,7 +12,7 @@ import { InputError, KINDS, type Facts, type Kind, type KubeObject } from "../..
 import { evaluate } from "../../../preflight/evaluate";
 import { loadOfflineFacts } from "../../../preflight/offline/load";
 import { collectLiveFacts } from "../../../preflight/probes";
-import { KIND_SPECS, loadKubeConfig, readSecretData } from "../../../preflight/probes/kube";
+import { KIND_SPECS, loadKubeConfig, readSecretData, secretPresence } from "../../../preflight/probes/kube";
 import { loadObjects, refusedUrl, startKubeApi, kubeconfigYaml, type KubeApi } from "../../harness/kube-api";
 
 const FIXTURES = path.resolve(__dirname, "..", "..", "fixtures", "healthy");
@@ -460,6 +460,34 @@ describe("live Kubernetes probe (client-node against the API stand-in)", functio
         readSecretData(loadKubeConfig(kubeconfig), "storage", "rgw-admin", 200),
         /did not answer within 200 ms/,
       );
+    });
+  });
+
+  describe("secretPresence", () => {
+    it("asks for metadata only, so no secret value reaches the process; present (with uid), absent, or unknown with the reason", async () => {
+      const withUid = { ...SECRET, metadata: { ...SECRET.metadata, uid: "0d9c-kept" } };
+      const { api, kubeconfig } = await start({
+        objects: [withUid],
+        faults: { "/api/v1/namespaces/other": 403 },
+      });
+      const loaded = loadKubeConfig(kubeconfig);
+      const seen = await secretPresence(loaded, "storage", "rgw-admin", 2000);
+      assert.deepEqual(seen, { state: "present", uid: "0d9c-kept" });
+      assert.equal(api.requests.length, 1);
+      assert.equal(api.requests[0].path, "/api/v1/namespaces/storage/secrets/rgw-admin");
+      assert.match(api.requests[0].accept ?? "", /as=PartialObjectMetadata;g=meta\.k8s\.io;v=v1/);
+      assert.deepEqual(await secretPresence(loaded, "storage", "missing", 2000), { state: "absent" });
+      assert.deepEqual(await secretPresence(loaded, "other", "rgw-admin", 2000), {
+        state: "unknown",
+        reason: 'the identity may not get secrets "rgw-admin" in namespace other (HTTP 403)',
+      });
+    });
+
+    it("a hung GET is unknown after the timeout, never a hang", async () => {
+      const { kubeconfig } = await start({ objects: [SECRET], faults: { secrets: "hang" } });
+      const seen = await secretPresence(loadKubeConfig(kubeconfig), "storage", "rgw-admin", 200);
+      assert.equal(seen.state, "unknown");
+      assert.match((seen as { reason: string }).reason, /did not answer within 200 ms/);
     });
   });
 });

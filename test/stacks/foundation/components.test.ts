@@ -30,7 +30,11 @@ interface Run {
   error?: string;
 }
 
-function runFoundation(config: Record<string, unknown>, preview = true): Promise<Run> {
+function runFoundation(
+  config: Record<string, unknown>,
+  preview = true,
+  report?: Record<string, unknown>,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -38,7 +42,7 @@ function runFoundation(config: Record<string, unknown>, preview = true): Promise
         "-r",
         "ts-node/register/transpile-only",
         path.join(__dirname, "run-foundation.ts"),
-        JSON.stringify({ config, preview }),
+        JSON.stringify({ config, preview, report }),
       ],
       {
         cwd: ROOT,
@@ -48,7 +52,8 @@ function runFoundation(config: Record<string, unknown>, preview = true): Promise
       },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`run-foundation failed: ${err.message}\n${stderr}`));
-        resolve(JSON.parse(stdout) as Run);
+        // The last line is the record (pulumi.log lines may come before it).
+        resolve(JSON.parse(stdout.trim().split("\n").pop() ?? "") as Run);
       },
     );
   });
@@ -237,6 +242,30 @@ describe("foundation components (mocks)", function () {
       assert.match(data.password, /^[A-Za-z0-9_-]{43}$/, "32 random bytes as base64url");
       // A later `pulumi up` must never replace the password PostgreSQL was initialised with.
       assert.deepEqual(s.ignoreChanges, ["stringData", "data"]);
+    });
+
+    it("after a destroy, adopts the kept Secret with `import` when the live preflight saw it; creates it otherwise", async () => {
+      // First up, or the Secret absent: created (no import), as in run0.
+      assert.equal(one(run0, "kubernetes:core/v1:Secret", "metastore-db-credentials").importId, "");
+      const seen = (presence: Record<string, unknown>) => ({
+        retained: { databaseCredentials: { id: "lakehouse/metastore-db-credentials", presence } },
+      });
+      const [kept, absent, unknown] = await Promise.all([
+        runFoundation({}, true, seen({ state: "present", uid: "0d9c" })),
+        runFoundation({}, true, seen({ state: "absent" })),
+        runFoundation({}, true, seen({ state: "unknown", reason: "HTTP 403" })),
+      ]);
+      const secret = (r: Run) => one(r, "kubernetes:core/v1:Secret", "metastore-db-credentials");
+      assert.equal(secret(kept).importId, "lakehouse/metastore-db-credentials");
+      // ignoreChanges on the data makes the engine keep the live password of the imported object.
+      assert.deepEqual(secret(kept).ignoreChanges, ["stringData", "data"]);
+      assert.equal(secret(kept).retainOnDelete, true);
+      assert.equal(secret(absent).importId, "");
+      assert.equal(
+        secret(unknown).importId,
+        "",
+        "unknown: created as before (the API server refuses to overwrite)",
+      );
     });
   });
 

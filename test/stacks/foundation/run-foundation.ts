@@ -3,7 +3,7 @@
  * what was registered as JSON on stdout. The tests start it as a child process per case: Pulumi's runtime
  * state is process-wide.
  *
- * argv[2]: JSON { config: <the lakehouse: values, without the prefix>, preview: boolean }
+ * argv[2]: JSON { config: <the lakehouse: values, without the prefix>, preview: boolean, report?: <Report fields> }
  */
 import * as pulumi from "@pulumi/pulumi";
 import { configSchema } from "../../../preflight/config/schema";
@@ -20,6 +20,8 @@ export interface Recorded {
   protect: boolean;
   /** The `ignoreChanges` option. */
   ignoreChanges: string[];
+  /** The `import` option ("" when not set). */
+  importId: string;
   /** Paths of the inputs Pulumi sends as secrets (its secret signature on the wire). */
   secretPaths: string[];
 }
@@ -42,12 +44,13 @@ interface RegisterRequest {
   getProtect(): boolean;
   getRetainondelete(): boolean;
   getIgnorechangesList(): string[];
+  getImportid(): string;
   getObject(): { toJavaScript(): unknown } | undefined;
 }
 type Callback = (err: unknown, resp?: { getUrn(): string }) => void;
 
 async function main(): Promise<void> {
-  const args = JSON.parse(process.argv[2]) as { config: unknown; preview: boolean };
+  const args = JSON.parse(process.argv[2]) as { config: unknown; preview: boolean; report?: Partial<Report> };
   const inputs = new Map<string, Record<string, unknown>>();
   const recorded: Recorded[] = [];
   await pulumi.runtime.setMocks(
@@ -83,6 +86,7 @@ async function main(): Promise<void> {
           retainOnDelete: req.getRetainondelete(),
           protect: req.getProtect(),
           ignoreChanges: req.getIgnorechangesList(),
+          importId: req.getImportid(),
           // The wire form still carries Pulumi's secret signature (the mock's `inputs` are unwrapped).
           secretPaths: secretPaths(req.getObject()?.toJavaScript()),
         });
@@ -96,7 +100,7 @@ async function main(): Promise<void> {
   try {
     deployFoundation({
       config,
-      report: {} as Report,
+      report: (args.report ?? {}) as Report,
       base: {
         namespace: config.platform.namespace,
         priorityClassCritical: config.platform.priorityClasses.critical,
@@ -109,7 +113,8 @@ async function main(): Promise<void> {
     error = (e as Error).message;
   }
   await pulumi.runtime.disconnect();
-  process.stdout.write(JSON.stringify({ resources: recorded, error }));
+  // On a line of its own: pulumi.log under mocks prints to stdout too.
+  process.stdout.write(`\n${JSON.stringify({ resources: recorded, error })}\n`);
 }
 
 main().catch((e) => {

@@ -44,9 +44,19 @@ export const endToEnd: VerifyCheckDefinition<AnalyticsObservations> = {
     const seen = `${r.rowsIn} rows dropped into ${r.source}; ${r.rowsOut} read through Trino from ${r.table}; aggregate ${r.aggregate.length} rows (${aggOk ? "equal to" : "different from"} the ${r.expected.length} computed from the file)`;
     if (r.rowsOut !== r.rowsIn || !aggOk) {
       const diff = r.expected.find((x, i) => JSON.stringify(x) !== JSON.stringify(r.aggregate[i]));
+      // What the job itself counted tells whether rows were lost in the job or after it committed.
+      const said = ["rows_read", "rows_merged", "table_rows"]
+        .filter((k) => r.job[k] !== undefined)
+        .map((k) => `${k} ${String(r.job[k])}`)
+        .join(", ");
+      const n = Math.abs(r.rowsIn - r.rowsOut);
+      const delta =
+        r.rowsOut === r.rowsIn
+          ? ""
+          : `; ${n} ${n === 1 ? "row" : "rows"} ${r.rowsOut < r.rowsIn ? "missing" : "extra"}${said ? ` (the job reported ${said})` : ""}`;
       return {
         status: "fail",
-        observed: `${seen}${diff ? `; first difference: expected ${diff.join(" ")}` : ""}.`,
+        observed: `${seen}${delta}${diff ? `; first difference: expected ${diff.join(" ")}` : ""}.`,
         expected,
         remediation:
           "Rows were lost or changed between the landing file and the table: compare the job's JSON line (rows_read, rows_merged) with the file, and check the job's input parsing (CSV header, decimal amounts, ISO timestamps in UTC).",
