@@ -7,6 +7,7 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { SPARK_API_GROUP, SPARK_API_VERSION } from "../stacks/compute/names";
 import type { SparkApplicationManifest } from "../stacks/compute/sparkApplication";
+import { parseJobLine } from "./analytics/jobResult";
 import { apiError, logTail, withTimeout } from "./jobs";
 import type { SparkApplicationObservation } from "./types";
 
@@ -33,22 +34,14 @@ export interface SparkRunOptions {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The sample job's result line (contract C3): the last stdout line that is a JSON object with `rows_read`. The
- * driver log also holds the JVM's shutdown lines after it, so it is searched from the end. Integers too large
- * for a JS number (snapshot ids) come back as strings of their exact digits. Pure.
+ * The sample job's result line (contract C3) in a driver log: the last line that parses as a JSON object with
+ * `rows_read` (verify/analytics/jobResult.ts: 64-bit snapshot ids stay exact, as strings). The driver log also
+ * holds the JVM's shutdown lines after it, so it is searched from the end. Pure.
  */
-export function parseJobLine(log: string): Record<string, unknown> | null {
+export function jobLineFromLog(log: string): Record<string, unknown> | null {
   for (const line of log.split("\n").reverse()) {
-    const s = line.trim();
-    if (!s.startsWith("{")) continue;
-    try {
-      // Iceberg snapshot ids are 64-bit: integers beyond 2^53 are kept as their exact digits (a string).
-      const v = JSON.parse(s.replace(/([:,[]\s*)(-?\d{16,})(?=\s*[,}\]])/g, '$1"$2"')) as unknown;
-      if (v && typeof v === "object" && !Array.isArray(v) && "rows_read" in v)
-        return v as Record<string, unknown>;
-    } catch {
-      // not the result line
-    }
+    const v = parseJobLine(line);
+    if (v && "rows_read" in v) return v;
   }
   return null;
 }
@@ -126,7 +119,7 @@ export class SparkApplicationRunner {
           name,
           namespace,
           driverPod,
-          result: log.ok ? parseJobLine(log.text) : null,
+          result: log.ok ? jobLineFromLog(log.text) : null,
           logTail: log.ok ? logTail(log.text, this.opts.tailLines ?? 40) : log.text,
           durationMs: Date.now() - started,
         };

@@ -26,7 +26,7 @@ import {
   sampleJobTables,
   type IoMode,
 } from "../../verify/sampleJob";
-import { parseJobLine } from "../../verify/sparkApplication";
+import { jobLineFromLog } from "../../verify/sparkApplication";
 import type { JobObservation } from "../../verify/types";
 import { runScript, s3Client, type ScriptRun } from "../foundation-scripts/helpers";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
@@ -157,7 +157,7 @@ describe("compute engines: sample_job_io.py + lakehouse_ingest.py on the shared 
     const r = await submitJob({ install: spark, conf, credentials: lh.rgw, workDir: work, args });
     process.stderr.write(`      [sample job] spark-submit ${(r.ms / 1000).toFixed(0)} s\n`);
     assert.equal(r.code, 0, `the job failed (exit ${r.code}): ${r.lastError}\n${r.stderr.slice(-3000)}`);
-    const line = parseJobLine(r.stdout);
+    const line = jobLineFromLog(r.stdout);
     assert.ok(line, `no JSON line in the job's stdout: ${r.stdout.slice(-500)}`);
     assert.equal(line.rows_read, 200);
     assert.equal(line.table_rows, 200);

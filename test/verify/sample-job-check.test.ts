@@ -14,7 +14,7 @@ import {
   sampleJobPrecondition,
   sampleJobTables,
 } from "../../verify/sampleJob";
-import { parseJobLine } from "../../verify/sparkApplication";
+import { jobLineFromLog } from "../../verify/sparkApplication";
 import type {
   ComputeObservations,
   JobObservation,
@@ -456,20 +456,20 @@ describe("the job's JSON line in a driver log (C3)", () => {
       "26/12/01 10:00:00 INFO ShutdownHookManager: Shutdown hook called",
       '{"not": "the job"}',
     ].join("\n");
-    assert.deepEqual(parseJobLine(log), {
+    assert.deepEqual(jobLineFromLog(log), {
       rows_read: 5,
       rows_merged: 5,
       table_rows: 5,
       snapshot_id: 8,
       aggregate_rows: 2,
     });
-    assert.equal(parseJobLine("no json here\n{broken"), null);
+    assert.equal(jobLineFromLog("no json here\n{broken"), null);
   });
 
   it("keeps a 64-bit snapshot id exact (JSON numbers beyond 2^53 would lose digits)", () => {
     const line =
       '{"rows_read": 2, "rows_merged": 2, "table_rows": 2, "snapshot_id": 5432109876543210987, "aggregate_rows": 1}';
-    assert.equal(parseJobLine(line)?.snapshot_id, "5432109876543210987");
-    assert.equal(parseJobLine(line)?.rows_read, 2);
+    assert.equal(jobLineFromLog(line)?.snapshot_id, "5432109876543210987");
+    assert.equal(jobLineFromLog(line)?.rows_read, 2);
   });
 });
