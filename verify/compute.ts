@@ -21,6 +21,7 @@ import { DAG_ID } from "./checks/airflowDag";
 import { platformLabels } from "../stacks/types";
 import { apiError, JobRunner, withTimeout } from "./jobs";
 import { objectName, RUN_LABEL } from "./jobspecs";
+import { observeSampleJob, sampleJobPrecondition } from "./sampleJob";
 import type {
   AirflowDagObservation,
   ComputeObservations,
@@ -304,7 +305,7 @@ export async function observeAirflowDag(
   return { observation: airflowObservation(config, job), leftovers };
 }
 
-/** Every observation of the compute verification. */
+/** Every observation of the compute verification. The sample job waits for the operator's observation. */
 export async function observeCompute(
   kc: KubeConfig,
   config: LakehouseConfig,
@@ -315,11 +316,29 @@ export async function observeCompute(
     pollMs?: number;
     keep?: boolean;
     image: string;
+    now?: Date;
+    log?: (msg: string) => void;
   },
 ): Promise<{ observations: ComputeObservations; leftovers: string[] }> {
-  const [operator, airflow] = await Promise.all([
-    observeOperator(kc, config, opts.requestTimeoutMs),
+  const log = opts.log ?? (() => undefined);
+  const operatorP = observeOperator(kc, config, opts.requestTimeoutMs);
+  const sampleP = operatorP.then(async (operator) => {
+    if (!sampleJobPrecondition(config, operator)) {
+      log(`verify compute: sample SparkApplication ${objectName("sample", opts.runId)} on a generated file`);
+    }
+    const s = await observeSampleJob(kc, config, operator, { ...opts, now: opts.now ?? new Date() });
+    log(
+      `verify compute: sample job ${s.state === "skipped" ? `skipped (${s.reason})` : `${s.run.state === "failed" ? s.run.appState : s.run.state}`}`,
+    );
+    return s;
+  });
+  const [operator, airflow, sampleJob] = await Promise.all([
+    operatorP,
     observeAirflowDag(kc, config, opts),
+    sampleP,
   ]);
-  return { observations: { operator, airflowDag: airflow.observation }, leftovers: airflow.leftovers };
+  return {
+    observations: { operator, airflowDag: airflow.observation, sampleJob },
+    leftovers: [...airflow.leftovers, ...(sampleJob.state === "ran" ? sampleJob.leftovers : [])],
+  };
 }

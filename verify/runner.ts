@@ -4,7 +4,7 @@
  * in the shared format. Throws only for bad input (InputError); an unreachable cluster yields `unknown` results.
  */
 import { randomBytes } from "crypto";
-import type { KubeConfig } from "@kubernetes/client-node";
+import { ApiextensionsV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { LakehouseConfig } from "../preflight/config/schema";
 import { InputError, type CheckResult, type Phase, type Status } from "../preflight/model";
 import { overallStatus } from "../preflight/render";
@@ -15,7 +15,8 @@ import { defaultTrinoSource, trinoEndpoint, type TrinoSource } from "./analytics
 import { ANALYTICS_CHECKS } from "./checks/analytics";
 import { TrinoClient } from "./trino";
 import { foundationManifests, readScripts, type FoundationJobKey } from "./jobspecs";
-import { JobRunner } from "./jobs";
+import { apiError, JobRunner, withTimeout } from "./jobs";
+import { sparkApplicationIngest } from "./sampleJob";
 import { queryAvailability, type PrometheusSource } from "./prometheus";
 import { foundationTargets, VERIFY_IMAGES, type TargetOverrides } from "./targets";
 import type { FoundationObservations, JobObservation } from "./types";
@@ -53,11 +54,45 @@ export interface VerifyOptions {
 }
 
 /**
- * Why verify.end-to-end cannot run the sample job from this build: the compute phase's SparkApplication
- * template (contract C4) is what it must submit, and it is not wired here yet.
+ * What verify.end-to-end reports when no ingest driver is given and none can be made: the SparkApplication CRD is
+ * not served (the compute phase is not deployed) or could not be read. The reason follows the colon.
  */
 export const INGEST_UNAVAILABLE =
-  "this build of the verification has no driver for the compute phase's sample SparkApplication (stacks/compute/sparkApplication.ts, contract C4) yet";
+  "the compute phase's sample SparkApplication (stacks/compute/sparkApplication.ts, contract C4) cannot be submitted";
+
+/**
+ * The ingest driver of verify.end-to-end: the compute phase's sample SparkApplication (verify/sampleJob.ts) when
+ * the cluster serves the SparkApplication CRD at v1beta2, else why not (never throws).
+ */
+export async function resolveIngest(
+  kc: KubeConfig,
+  config: LakehouseConfig,
+  opts: { requestTimeoutMs: number; jobTimeoutMs: number; pollMs?: number; keep?: boolean; image?: string },
+): Promise<{ ingest?: IngestDriver & { leftovers: string[] }; unavailable?: string }> {
+  const crd = "sparkapplications.sparkoperator.k8s.io";
+  try {
+    const ext = kc.makeApiClient(ApiextensionsV1Api);
+    const got = await withTimeout(
+      ext.readCustomResourceDefinition({ name: crd }),
+      opts.requestTimeoutMs,
+      `reading CRD ${crd}`,
+    );
+    const served = (got.spec?.versions ?? []).filter((v) => v.served).map((v) => v.name);
+    if (!served.includes("v1beta2")) {
+      return {
+        unavailable: `${INGEST_UNAVAILABLE}: the CRD ${crd} serves ${served.join(", ") || "no version"}, not v1beta2`,
+      };
+    }
+  } catch (e) {
+    if ((e as { code?: number }).code === 404) {
+      return {
+        unavailable: `${INGEST_UNAVAILABLE}: the CRD ${crd} is not installed (the compute phase, with the Spark Operator, is not deployed)`,
+      };
+    }
+    return { unavailable: `${INGEST_UNAVAILABLE}: the CRD ${crd} could not be read: ${apiError(e)}` };
+  }
+  return { ingest: sparkApplicationIngest(kc, config, opts) };
+}
 
 /** What every face renders or judges: the same document `renderResults` takes. */
 export interface VerificationResult {
@@ -108,6 +143,8 @@ export async function runVerification(opts: VerifyOptions): Promise<Verification
       pollMs: opts.pollMs,
       keep: opts.keepJobs,
       image: opts.targets?.pythonImage ?? VERIFY_IMAGES.python,
+      now: (opts.now ?? (() => new Date()))(),
+      log,
     });
     const results = evaluateChecks(COMPUTE_CHECKS, observations, {
       config,
@@ -184,7 +221,18 @@ async function runAnalyticsVerification(opts: VerifyOptions): Promise<Verificati
     source: `lakehouse-verify-${runId}`,
   });
   const now = (opts.now ?? (() => new Date()))();
-  (opts.log ?? (() => undefined))(`verify analytics: run ${runId} against Trino at ${endpoint.label}`);
+  const log = opts.log ?? (() => undefined);
+  log(`verify analytics: run ${runId} against Trino at ${endpoint.label}`);
+  const driver: { ingest?: IngestDriver & { leftovers?: string[] }; unavailable?: string } = opts.ingest
+    ? { ingest: opts.ingest }
+    : await resolveIngest(opts.kc, config, {
+        requestTimeoutMs: opts.requestTimeoutMs ?? config.probe.requestTimeoutMs,
+        jobTimeoutMs: opts.jobTimeoutMs ?? 600_000,
+        pollMs: opts.pollMs,
+        keep: opts.keepJobs,
+        image: opts.targets?.pythonImage ?? VERIFY_IMAGES.python,
+      });
+  if (driver.ingest) log(`verify analytics: verify.end-to-end runs ${driver.ingest.describe}`);
   const obs = await observeAnalytics({
     client,
     config,
@@ -194,8 +242,8 @@ async function runAnalyticsVerification(opts: VerifyOptions): Promise<Verificati
     pipelineTable: opts.pipelineTable
       ? { name: opts.pipelineTable, writer: "the pipeline (--table)" }
       : undefined,
-    ingest: opts.ingest,
-    ingestUnavailable: INGEST_UNAVAILABLE,
+    ingest: driver.ingest,
+    ingestUnavailable: driver.unavailable,
     keep: opts.keepJobs,
     log: opts.log,
   });
@@ -206,6 +254,7 @@ async function runAnalyticsVerification(opts: VerifyOptions): Promise<Verificati
     summary: summarize("analytics", results),
     phase: "analytics",
     results,
-    leftovers: [],
+    leftovers:
+      driver.ingest && "leftovers" in driver.ingest ? [...(driver.ingest.leftovers as string[])] : [],
   };
 }

@@ -88,8 +88,76 @@ export type AirflowDagObservation =
   | { state: "unauthorized"; status: number; message: string }
   | { state: "unreachable"; target: string; message: string };
 
+/**
+ * How one SparkApplication went (verify/sparkApplication.ts): submitted, polled until a final state or the
+ * timeout, its driver log read. `driverPod` is `status.driverInfo.podName` (null before the operator set it);
+ * `logTail` the last lines of the driver log, or "log unavailable: ..." when it could not be read.
+ */
+export type SparkApplicationObservation =
+  | {
+      state: "completed";
+      name: string;
+      namespace: string;
+      driverPod: string | null;
+      /** The job's last JSON line on stdout (contract C3), or null when the driver log has none. */
+      result: Record<string, unknown> | null;
+      logTail: string;
+      durationMs: number;
+    }
+  | {
+      state: "failed";
+      name: string;
+      namespace: string;
+      /** The final `status.applicationState.state`: FAILED or SUBMISSION_FAILED. */
+      appState: string;
+      /** `status.applicationState.errorMessage` (the operator's reason), may be empty. */
+      errorMessage: string;
+      driverPod: string | null;
+      logTail: string;
+      durationMs: number;
+    }
+  | {
+      state: "timeout";
+      name: string;
+      namespace: string;
+      /** The last state seen (e.g. SUBMITTED, RUNNING, or "" when the operator never picked it up). */
+      lastState: string;
+      driverPod: string | null;
+      logTail: string;
+      waitedMs: number;
+    }
+  | { state: "error"; stage: "create" | "wait"; name: string; namespace: string; message: string }
+  | { state: "skipped"; reason: string };
+
+/**
+ * What `verify.sample-job` observes (verify/sampleJob.ts): the landing file staged by a Job, the sample
+ * SparkApplication run on it, the job's table read back through the catalog by a Job, and the clean-up Job.
+ * `skipped` = the operator is not there (CRD not served, controller absent) or could not be read.
+ */
+export type SampleJobObservation =
+  | {
+      state: "ran";
+      /** The SparkApplication's name and namespace. */
+      application: string;
+      namespace: string;
+      /** `s3a://...` prefix the job read, and the scratch tables (`catalog.db.table`). */
+      source: string;
+      table: string;
+      aggregateTable: string;
+      /** Records in the generated landing file. */
+      rowsGenerated: number;
+      stage: JobObservation;
+      run: SparkApplicationObservation;
+      inspect: JobObservation;
+      cleanup: JobObservation;
+      /** Objects of the run that could not be deleted (Jobs, ConfigMap, SparkApplication). */
+      leftovers: string[];
+    }
+  | { state: "skipped"; reason: string; fix: string };
+
 /** Every observation of one verification run of the compute phase. */
 export interface ComputeObservations {
   operator: OperatorObservation;
   airflowDag: AirflowDagObservation;
+  sampleJob: SampleJobObservation;
 }

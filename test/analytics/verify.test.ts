@@ -14,6 +14,7 @@ import { INGEST_UNAVAILABLE, runVerification } from "../../verify/runner";
 import { TrinoClient } from "../../verify/trino";
 import { kubeConfigFor, refusedUrl, startKubeApi, type KubeApi } from "../harness/kube-api";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
+import { controller, PROM_OK, sparkOperator } from "../verify/cluster";
 
 const SCHEMA = "it_verify";
 
@@ -36,6 +37,8 @@ describe("verify --phase analytics against the real Trino (through the Kubernete
   let lh: Lakehouse;
   let api: KubeApi;
   let trino: TrinoClient;
+  let compute:
+    { operator: ReturnType<typeof sparkOperator>; jobs: ReturnType<typeof controller> } | undefined;
 
   before(async () => {
     lh = await sharedLakehouse();
@@ -43,6 +46,8 @@ describe("verify --phase analytics against the real Trino (through the Kubernete
     // kube-apiserver's service proxy: strip the prefix, forward method, headers and body to the Service.
     api = await startKubeApi({
       extraRoutes: (req, res, body) => {
+        // With the compute phase "deployed": the fake Spark Operator and the helper Jobs' controller.
+        if (compute && (compute.operator(req, res) || compute.jobs(req, res))) return true;
         const m = /^\/api\/v1\/namespaces\/lakehouse\/services\/trino:8080\/proxy(\/.*)$/.exec(req.url ?? "");
         if (!m) return false;
         const fwd = http.request(
@@ -117,7 +122,11 @@ describe("verify --phase analytics against the real Trino (through the Kubernete
       assert.match(c["verify.query-latency"].observed, new RegExp(`\\b${q} \\d+\\.\\d s`), q);
     }
     assert.deepEqual((c["verify.query-latency"].data?.built as string[]).length, 6, "built on the first run");
-    assert.equal(c["verify.end-to-end"].observed, `The pipeline was not run: ${INGEST_UNAVAILABLE}.`);
+    // No SparkApplication CRD in this stand-in: the driver is not made, and the reason says why.
+    assert.equal(
+      c["verify.end-to-end"].observed,
+      `The pipeline was not run: ${INGEST_UNAVAILABLE}: the CRD sparkapplications.sparkoperator.k8s.io is not installed (the compute phase, with the Spark Operator, is not deployed).`,
+    );
     assert.equal(r.status, "fail", "an unproven end-to-end criterion fails the verification");
     assert.ok(
       api.requests.some((q) =>
@@ -146,6 +155,71 @@ describe("verify --phase analytics against the real Trino (through the Kubernete
       "warn",
       "no pipeline table named and no end-to-end run",
     );
+  });
+
+  it("with the SparkApplication CRD served, verify.end-to-end runs the compute phase's sample job: a FAILED run fails it naming the driver pod and its log tail", async () => {
+    const crd = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "sparkapplications.sparkoperator.k8s.io" },
+      spec: {
+        group: "sparkoperator.k8s.io",
+        names: { plural: "sparkapplications", kind: "SparkApplication" },
+        scope: "Namespaced",
+        versions: [{ name: "v1beta2", served: true, storage: true }],
+      },
+    };
+    const ok = (event: string) => `${JSON.stringify({ event, ok: true, errors: [] })}\n`;
+    api.upsert(crd);
+    compute = {
+      operator: sparkOperator(
+        () => api,
+        "FAILED",
+        "lakehouse_ingest: failed: Py4JJavaError: java.nio.file.AccessDeniedException: s3a://lakehouse-warehouse/landing\n",
+      ),
+      jobs: controller(
+        () => api,
+        {
+          "lakehouse-verify-e2e-stage-wired": { polls: 1, exitCode: 0, log: ok("sample-job-stage") },
+          "lakehouse-verify-e2e-cleanup-wired": { polls: 0, exitCode: 0, log: ok("sample-job-cleanup") },
+        },
+        PROM_OK,
+      ),
+    };
+    try {
+      const logs: string[] = [];
+      const r = await runVerification({
+        config: testConfig(),
+        phase: "analytics",
+        kc: api.kubeConfig(),
+        runId: "wired",
+        pollMs: 20,
+        queryRuns: 1,
+        log: (m) => logs.push(m),
+      });
+      const e2e = byId(r.results)["verify.end-to-end"];
+      assert.equal(e2e.status, "fail", e2e.observed);
+      assert.match(
+        e2e.observed,
+        /The sample job did not ingest the landing file: SparkApplication lakehouse\/lakehouse-verify-e2e-wired ended FAILED \(driver container failed with ExitCode: 1, Reason: Error\); driver pod lakehouse-verify-e2e-wired-driver; driver log tail:\nlakehouse_ingest: failed: Py4JJavaError/,
+      );
+      assert.ok(
+        logs.some((l) => /verify\.end-to-end runs the compute phase's sample SparkApplication/.test(l)),
+      );
+      const submitted = api.requests.find((q) => q.method === "POST" && q.plural === "sparkapplications");
+      assert.ok(submitted, "the SparkApplication was submitted");
+      assert.deepEqual(
+        api
+          .objects()
+          .filter((o) => ["SparkApplication", "Job", "ConfigMap"].includes(o.kind ?? ""))
+          .map((o) => o.metadata?.name),
+        [],
+        "the run's objects are removed",
+      );
+      assert.deepEqual(r.leftovers, []);
+    } finally {
+      compute = undefined;
+    }
   });
 
   it("fails when fewer workers are active than configured, a median is over the threshold, or the Iceberg copy differs", async () => {

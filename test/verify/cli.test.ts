@@ -3,10 +3,22 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { COMPUTE_CHECKS, FOUNDATION_CHECKS } from "../../verify/checks";
+import { ANALYTICS_CHECKS } from "../../verify/checks/analytics";
 import { parseCli, run, USAGE, type CliIO } from "../../verify/cli/main";
 import { runVerification, type VerifyOptions } from "../../verify/runner";
 import { refusedUrl, kubeconfigYaml, startKubeApi, type KubeApi } from "../harness/kube-api";
-import { controller, PASS, PROM_OK } from "./cluster";
+import {
+  controller,
+  DRIVER_FAILED,
+  DRIVER_OK,
+  helper,
+  OPERATOR,
+  PASS,
+  PROM_OK,
+  sparkOperator,
+  type Outcome,
+} from "./cluster";
 import { RESTORE_CORRUPT } from "./fixtures";
 
 function io(env: Record<string, string | undefined> = {}): CliIO & { out: () => string; err: () => string } {
@@ -51,6 +63,10 @@ describe("verify CLI", function () {
     assert.equal(await run(["--help"], x), 0);
     assert.equal(x.out(), USAGE);
     assert.match(USAGE, /verify\.metadata-backup-restore/);
+    // Every registered check is listed.
+    for (const c of [...FOUNDATION_CHECKS, ...COMPUTE_CHECKS, ...ANALYTICS_CHECKS]) {
+      assert.match(USAGE, new RegExp(`\\n  ${c.id.replace(/\./g, "\\.")} `), c.id);
+    }
   });
 
   it("parses the flags with defaults", () => {
@@ -124,6 +140,44 @@ describe("verify CLI", function () {
       ["pass", "pass", "pass"],
     );
     assert.match(x.err(), /verify: foundation phase on http:\/\/127\.0\.0\.1:\d+ \(context stand-in\)/);
+  });
+
+  const computeCluster = async (outcome: Outcome): Promise<string> => {
+    const a = await startKubeApi({
+      objects: OPERATOR,
+      extraRoutes: (req, res) => operator(req, res) || jobs(req, res),
+    });
+    const operator = sparkOperator(() => a, outcome, outcome === "COMPLETED" ? DRIVER_OK : DRIVER_FAILED);
+    const jobs = controller(() => a, helper("cli1"), PROM_OK);
+    api = a;
+    return a.writeKubeconfig(dir, `kc-${Date.now()}`);
+  };
+  const computeRunner = (o: VerifyOptions) => fastRunner({ ...o, runId: "cli1" });
+
+  it("--phase compute: the operator, the DAG and the sample SparkApplication verified, exit 0", async () => {
+    const kc = await computeCluster("COMPLETED");
+    const x = io();
+    assert.equal(
+      await run(["--phase", "compute", "--kubeconfig", kc, "--output", "json"], x, computeRunner),
+      0,
+      x.out(),
+    );
+    const doc = JSON.parse(x.out()) as { status: string; results: { id: string; status: string }[] };
+    assert.deepEqual(
+      doc.results.map((r) => `${r.id}:${r.status}`),
+      ["verify.spark-operator-ready:pass", "verify.airflow-dag:pass", "verify.sample-job:pass"],
+    );
+    assert.match(x.err(), /each Job and the sample SparkApplication may take up to 600 s/);
+  });
+
+  it("--phase compute: a FAILED sample job is exit 3, the table naming its driver pod with the log tail", async () => {
+    const kc = await computeCluster("FAILED");
+    const x = io();
+    assert.equal(await run(["--phase", "compute", "--kubeconfig", kc], x, computeRunner), 3);
+    const text = x.out().replace(/\s+/g, " "); // the table wraps long lines
+    assert.match(text, /✗ fail verify\.sample-job /);
+    assert.match(text, /driver pod lakehouse-verify-sample-cli1-driver; driver log tail: .*WARN noise 59/);
+    assert.match(text, /lakehouse_ingest: failed: Py4JJavaError/);
   });
 
   it("exit 3 and a table naming the failure when a criterion fails", async () => {

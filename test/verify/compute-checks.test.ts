@@ -28,16 +28,18 @@ const dagOk: AirflowDagObservation = {
 const obs = (o: Partial<ComputeObservations>): ComputeObservations => ({
   operator: healthy,
   airflowDag: dagOk,
+  sampleJob: { state: "skipped", reason: "not under test", fix: "" },
   ...o,
 });
 
 describe("verify compute checks (registry)", () => {
-  it("compute is verifiable, with the two checks in order", () => {
+  it("compute is verifiable, with the three checks in order", () => {
     assert.ok(VERIFIABLE_PHASES.includes("compute"));
     assert.deepEqual(
       COMPUTE_CHECKS.map((c) => c.id),
-      ["verify.spark-operator-ready", "verify.airflow-dag"],
+      ["verify.spark-operator-ready", "verify.airflow-dag", "verify.sample-job"],
     );
+    assert.ok(COMPUTE_CHECKS.every((c) => c.critical && c.phase === "compute"));
   });
 });
 

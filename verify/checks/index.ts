@@ -13,6 +13,7 @@ import { airflowDag } from "./airflowDag";
 import { backupRestore } from "./backupRestore";
 import { icebergRoundtrip } from "./icebergRoundtrip";
 import { metastoreAvailable } from "./metastoreAvailable";
+import { sampleJob } from "./sampleJob";
 import { sparkOperatorReady } from "./sparkOperatorReady";
 
 export const FOUNDATION_CHECKS: readonly VerifyCheckDefinition<FoundationObservations>[] = [
@@ -24,6 +25,7 @@ export const FOUNDATION_CHECKS: readonly VerifyCheckDefinition<FoundationObserva
 export const COMPUTE_CHECKS: readonly VerifyCheckDefinition<ComputeObservations>[] = [
   sparkOperatorReady,
   airflowDag,
+  sampleJob,
 ];
 
 /** Phases that have post-deploy checks. */

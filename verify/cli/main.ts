@@ -33,6 +33,8 @@ Usage:
 
 Foundation: each check runs as a short-lived Job in the platform namespace (created through the Kubernetes
 API, so it works from a laptop outside the cluster network), is waited for, its log read, and deleted.
+Compute: the operator's objects are read; the Airflow check and verify.sample-job run Jobs (and the sample
+SparkApplication) the same way.
 Analytics: the checks query Trino's HTTP API (client protocol) through the Kubernetes API's service proxy.
 
 Checks (foundation):
@@ -48,6 +50,10 @@ Checks (compute):
   verify.airflow-dag               a Job in the Airflow namespace asks Airflow's REST API (credentials from
                                    the Secret lakehouse:compute.airflowApiSecret) that DAG lakehouse_ingest is
                                    loaded with no import error; unreachable = unknown, never a pass
+  verify.sample-job                the sample SparkApplication (sampleJobManifest) on a generated file under
+                                   its own scratch prefix and tables: COMPLETED within --timeout, the rows
+                                   and the snapshot read back through the catalog equal what was generated;
+                                   a failure names the driver pod and shows its log tail; cleaned up after
 
 Checks (analytics):
   verify.trino-available           the coordinator answers; sizing.trinoWorker.replicas workers are active
@@ -67,7 +73,8 @@ Options:
   --context NAME             Kube context. Default: the stack's kubernetes:context with --stack, else the
                              kubeconfig's current context.
   --output FORMAT            table (default), json (one object on stdout) or markdown.
-  --timeout SECONDS          How long each Job (foundation) or each query (analytics) may run. Default: 600.
+  --timeout SECONDS          How long each Job or SparkApplication (foundation, compute) or each query
+                             (analytics) may run. Default: 600.
   --prometheus-url URL       Query Prometheus directly at URL.
   --prometheus-service REF   Query NS/SERVICE:PORT through the API server's service proxy.
                              Default: <cluster.monitoringNamespace>/prometheus-operated:9090.
@@ -75,8 +82,9 @@ Options:
   --backup-prefix PREFIX     Prefix of the backups in the backup bucket. Default: metastore.
   --python-image IMAGE       Image for the Python checks (default python:3.11.10-slim-bookworm + pip).
   --restore-image IMAGE      Image for restore.sh (default: images.backup of the stack).
-  --keep-jobs                Leave the Jobs and their ConfigMap for debugging (TTL removes them in 1 h);
-                             analytics: leave verify.end-to-end's landing file and e2e_<run>_* tables.
+  --keep-jobs                Leave the Jobs, their ConfigMap and the sample SparkApplication for debugging
+                             (their TTLs remove them in 1 h); analytics: also leave verify.end-to-end's
+                             landing file and e2e_<run>_* tables.
   --trino-url URL            analytics: reach Trino at URL (e.g. http://localhost:8080 after a port-forward).
   --trino-service REF        analytics: Trino's Service NS/SERVICE:PORT through the API server's service proxy.
                              Default: <platform.namespace>/<analytics.releaseName>:8080.
@@ -255,7 +263,7 @@ export async function run(
       io.env as NodeJS.ProcessEnv,
     );
     io.stderr.write(
-      `verify: ${args.phase} phase on ${server} (context ${context}); each ${args.phase === "analytics" ? "query" : "Job"} may take up to ${args.timeoutSeconds} s.\n`,
+      `verify: ${args.phase} phase on ${server} (context ${context}); each ${args.phase === "analytics" ? "query" : args.phase === "compute" ? "Job and the sample SparkApplication" : "Job"} may take up to ${args.timeoutSeconds} s.\n`,
     );
     const result = await verify({
       config,
