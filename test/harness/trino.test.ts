@@ -27,8 +27,12 @@ describe("test harness: real Trino 476", function () {
     }
   });
 
-  it("refuses a heap above 3 GB and a catalog name Trino cannot have", async () => {
-    await assert.rejects(startTrino({ catalogs: {}, env: {}, heapGb: 8 }), /heapGb is 8; expected 1\.\.3/);
+  it("refuses a heap above 12 GB (tests use 1-3, the scale-10 bench up to 12) and a catalog name Trino cannot have", async () => {
+    await assert.rejects(startTrino({ catalogs: {}, env: {}, heapGb: 13 }), /heapGb is 13; expected 1\.\.12/);
+    await assert.rejects(
+      startTrino({ catalogs: {}, env: {}, heapGb: 0.5 }),
+      /heapGb is 0\.5; expected 1\.\.12/,
+    );
     await assert.rejects(
       startTrino({ catalogs: { "Bad-Name": "connector.name=tpch\n" }, env: {} }),
       /catalog name "Bad-Name" is not a Trino catalog name/,
