@@ -40,6 +40,18 @@ describe("analytics: real Trino 476 on the Iceberg catalog (HMS 4.0.0 + Ceph rad
       const [[got]] = await q(`SELECT count(*) FROM iceberg.${SCHEMA}.${t}`);
       assert.equal(got, want, `${t}: rows read back`);
     }
+    // Money is DECIMAL(12,2), as TPC-H types it (the product's tpch catalog maps it so), in the copies too.
+    assert.deepEqual(
+      await q(
+        `SELECT column_name, data_type FROM iceberg.information_schema.columns WHERE table_schema = '${SCHEMA}' AND table_name = 'lineitem' AND column_name IN ('quantity', 'extendedprice', 'discount', 'tax') ORDER BY column_name`,
+      ),
+      [
+        ["discount", "decimal(12,2)"],
+        ["extendedprice", "decimal(12,2)"],
+        ["quantity", "decimal(12,2)"],
+        ["tax", "decimal(12,2)"],
+      ],
+    );
     const [[lineitems]] = await q(`SELECT count(*) FROM iceberg.${SCHEMA}.lineitem`);
     assert.equal(lineitems, 60175, "tpch.tiny lineitem");
     // The table's files are where its metadata says, in the warehouse bucket on Ceph (not a local disk).

@@ -222,6 +222,50 @@ describe("verify --phase analytics against the real Trino (through the Kubernete
     }
   });
 
+  it("rebuilds a dataset table kept from an earlier version whose columns differ from the connector's (DOUBLE money), reuses the rest", async () => {
+    const client = new TrinoClient({ baseUrl: lh.trino.url, label: lh.trino.url });
+    const config = testConfig({ schema: "it_verify_stale" });
+    const logs: string[] = [];
+    const observe = () =>
+      observeAnalytics({
+        client,
+        config,
+        runId: "stale",
+        now: new Date(),
+        runs: 1,
+        log: (m) => logs.push(m),
+      });
+    await trino.query("DROP SCHEMA IF EXISTS iceberg.it_verify_stale CASCADE");
+    const first = await observe();
+    assert.equal(first.dataset.state, "ok");
+    // The copy as versions before the DECIMAL mapping built it: acctbal DOUBLE.
+    const customer = "iceberg.it_verify_stale.sf0_01_customer";
+    await trino.query(`DROP TABLE ${customer}`);
+    await trino.query(
+      `CREATE TABLE ${customer} AS SELECT custkey, name, address, nationkey, phone, CAST(acctbal AS double) AS acctbal, mktsegment, comment FROM tpch.tiny.customer`,
+    );
+    logs.length = 0;
+    const again = await observe();
+    assert.equal(again.dataset.state, "ok");
+    assert.deepEqual((again.dataset as { built: string[] }).built, [customer]);
+    assert.ok(
+      logs.some((l) =>
+        /rebuilding iceberg\.it_verify_stale\.sf0_01_customer: its columns differ from tpch\.tiny\.customer: acctbal is double, the connector's is decimal\(12,2\)/.test(
+          l,
+        ),
+      ),
+      logs.join("\n"),
+    );
+    const [[type]] = (
+      await trino.query(
+        "SELECT data_type FROM iceberg.information_schema.columns WHERE table_schema = 'it_verify_stale' AND table_name = 'sf0_01_customer' AND column_name = 'acctbal'",
+      )
+    ).rows;
+    assert.equal(type, "decimal(12,2)");
+    assert.equal(again.join.state, "ok");
+    await trino.query("DROP SCHEMA iceberg.it_verify_stale CASCADE");
+  });
+
   it("fails when fewer workers are active than configured, a median is over the threshold, or the Iceberg copy differs", async () => {
     const client = new TrinoClient({ baseUrl: lh.trino.url, label: lh.trino.url });
     const observe = (config: LakehouseConfig) =>

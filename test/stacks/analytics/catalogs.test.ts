@@ -31,7 +31,13 @@ describe("analytics: renderCatalogs", () => {
     const c = renderCatalogs(ARGS);
     assert.deepEqual(Object.keys(c).sort(), ["iceberg", "tpch"]);
     assert.deepEqual(CATALOG_NAMES, { iceberg: "iceberg", tpch: "tpch" });
-    assert.deepEqual([...parse(c.tpch)], [["connector.name", "tpch"]]);
+    assert.deepEqual(
+      [...parse(c.tpch)],
+      [
+        ["connector.name", "tpch"],
+        ["tpch.double-type-mapping", "DECIMAL"],
+      ],
+    );
   });
 
   it("configures iceberg on the Hive Metastore with Trino's native S3 file system for Ceph", () => {
