@@ -181,17 +181,29 @@ describe("bench: analytics helpers (pure)", () => {
   });
 });
 
-describe("bench: analytics on the real engines (TPC-H tiny, 1 run)", function () {
+describe("bench: analytics on the real engines (TPC-H tiny, 2 runs)", function () {
   this.timeout(900_000);
 
   it("loads the six tables, answers every query like the connector, and flags the DELETE until optimize", async () => {
     const { trino } = await sharedLakehouse();
+    const logs: string[] = [];
     const r = await runAnalyticsBench({
       trinoUrl: trino.url,
       scale: "tiny",
-      runs: 1,
+      runs: 2,
       schema: `bench_test_${process.pid}`,
+      deletes: true,
+      log: (m) => logs.push(m),
     });
+    // The legs are not interleaved: every Iceberg run (each query's runs back to back, as verify.query-latency
+    // times them), then every connector run.
+    const legs = logs.map((l) => /^(iceberg|tpch) (\w+) run (\d)\/2:/.exec(l)).filter((m) => m !== null);
+    assert.deepEqual(
+      legs.map((m) => `${m[1]} ${m[2]} ${m[3]}`),
+      ["iceberg", "tpch"].flatMap((leg) =>
+        ["Q1", "Q3", "Q5", "Q6", "Q10", "TT"].flatMap((id) => [`${leg} ${id} 1`, `${leg} ${id} 2`]),
+      ),
+    );
     assert.equal(r.trinoVersion, "476");
     assert.deepEqual(
       r.load.tables.map((t) => [t.table, t.rows]),
@@ -207,7 +219,7 @@ describe("bench: analytics on the real engines (TPC-H tiny, 1 run)", function ()
     for (const t of r.load.tables) assert.ok(t.files >= 1 && t.bytes > 0, JSON.stringify(t));
     assert.deepEqual(
       r.queries.map((q) => [q.id, q.sameAnswer, q.iceberg.runsMs.length, q.tpch.runsMs.length]),
-      ["Q1", "Q3", "Q5", "Q6", "Q10", "TT"].map((id) => [id, true, 1, 1]),
+      ["Q1", "Q3", "Q5", "Q6", "Q10", "TT"].map((id) => [id, true, 2, 2]),
     );
     for (const q of r.queries) assert.ok(q.ratio > 0 && q.iceberg.physicalInputBytes > 0, JSON.stringify(q));
     assert.deepEqual(
