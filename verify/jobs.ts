@@ -11,6 +11,7 @@ import {
   type V1Job,
   type V1Pod,
 } from "@kubernetes/client-node";
+import { lastJsonLineWith } from "./analytics/jobResult";
 import type { JobObservation } from "./types";
 
 export interface JobRunOptions {
@@ -72,19 +73,7 @@ export function apiError(e: unknown): string {
 
 /** The last line of `log` that is a JSON object with an `event` field (what the scripts print), or null. */
 export function parseResultLine(log: string): Record<string, unknown> | null {
-  const lines = log.split("\n").reverse();
-  for (const line of lines) {
-    const s = line.trim();
-    if (!s.startsWith("{")) continue;
-    try {
-      const v = JSON.parse(s) as unknown;
-      if (v && typeof v === "object" && !Array.isArray(v) && "event" in v)
-        return v as Record<string, unknown>;
-    } catch {
-      // not a result line
-    }
-  }
-  return null;
+  return lastJsonLineWith(log, "event");
 }
 
 /** Last `n` lines of a log. */

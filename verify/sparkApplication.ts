@@ -7,7 +7,7 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { SPARK_API_GROUP, SPARK_API_VERSION } from "../stacks/compute/names";
 import type { SparkApplicationManifest } from "../stacks/compute/sparkApplication";
-import { parseJobLine } from "./analytics/jobResult";
+import { lastJsonLineWith } from "./analytics/jobResult";
 import { apiError, logTail, withTimeout } from "./jobs";
 import type { SparkApplicationObservation } from "./types";
 
@@ -39,11 +39,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * holds the JVM's shutdown lines after it, so it is searched from the end. Pure.
  */
 export function jobLineFromLog(log: string): Record<string, unknown> | null {
-  for (const line of log.split("\n").reverse()) {
-    const v = parseJobLine(line);
-    if (v && "rows_read" in v) return v;
-  }
-  return null;
+  return lastJsonLineWith(log, "rows_read");
 }
 
 interface AppStatus {

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { lastJobResult, parseJobLine } from "../../verify/analytics/jobResult";
+import { lastJobResult, lastJsonLineWith, parseJobLine } from "../../verify/analytics/jobResult";
 
 describe("verify/analytics/jobResult: the sample job's JSON line (C3)", () => {
   it("keeps a 64-bit snapshot id exact (as a decimal string) where JSON.parse would round it", () => {
@@ -45,5 +45,18 @@ describe("verify/analytics/jobResult: the sample job's JSON line (C3)", () => {
     assert.deepEqual(lastJobResult('log line\n{"rows_read": 1}\n\n'), { rows_read: 1 });
     assert.equal(lastJobResult('{"rows_read": 1}\nsomething after'), undefined);
     assert.equal(lastJobResult(""), undefined);
+  });
+
+  it("in a log, finds the last JSON object line with the field, skipping lines after it and objects without it", () => {
+    const log = [
+      '{"event": "start"}',
+      '{"event": "done", "snapshot": 5432109876543210987}',
+      '{"other": 1}',
+      "JVM shutting down",
+      "",
+    ].join("\n");
+    assert.deepEqual(lastJsonLineWith(log, "event"), { event: "done", snapshot: "5432109876543210987" });
+    assert.equal(lastJsonLineWith(log, "rows_read"), null);
+    assert.equal(lastJsonLineWith("", "event"), null);
   });
 });

@@ -29,6 +29,19 @@ export function parseJobLine(line: string): Record<string, unknown> | undefined 
   }
 }
 
+/**
+ * The last line of `log` that parses as a JSON object with the field `key` (integers beyond 2^53 kept exact),
+ * or null. For logs that hold other lines after the result (the JVM's shutdown, a pod's last words), so it is
+ * searched from the end: the helper scripts' `{"event": ...}` lines, the sample job's `{"rows_read": ...}` line.
+ */
+export function lastJsonLineWith(log: string, key: string): Record<string, unknown> | null {
+  for (const line of log.split("\n").reverse()) {
+    const v = parseJobLine(line);
+    if (v && key in v) return v;
+  }
+  return null;
+}
+
 /** The job's result: the last line of `stdout` that parses as a JSON object (C3), or undefined. */
 export function lastJobResult(stdout: string): Record<string, unknown> | undefined {
   const lines = stdout.trim().split("\n");
