@@ -20,7 +20,7 @@ import { COMPUTE_NAMES } from "../stacks/compute/names";
 import { DAG_ID } from "./checks/airflowDag";
 import { platformLabels } from "../stacks/types";
 import { apiError, JobRunner, withTimeout } from "./jobs";
-import { objectName, RUN_LABEL } from "./jobspecs";
+import { objectName, RUN_LABEL, verificationJob } from "./jobspecs";
 import { observeSampleJob, sampleJobPrecondition } from "./sampleJob";
 import type {
   AirflowDagObservation,
@@ -153,62 +153,25 @@ export function airflowDagManifests(
       metadata: { name: cmName, namespace: af, labels },
       data: { "airflow_dag.py": script },
     },
-    job: {
-      apiVersion: "batch/v1",
-      kind: "Job",
-      metadata: {
-        name: objectName("airflow-dag", runId),
-        namespace: af,
-        labels: { ...labels, "lakehouse.dev/check": "verify.airflow-dag" },
-      },
-      spec: {
-        backoffLimit: 0,
-        activeDeadlineSeconds: opts.timeoutSeconds,
-        ttlSecondsAfterFinished: 3600,
-        template: {
-          metadata: { labels: { ...labels, "lakehouse.dev/check": "verify.airflow-dag" } },
-          spec: {
-            restartPolicy: "Never",
-            automountServiceAccountToken: false,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 1000,
-              runAsGroup: 1000,
-              seccompProfile: { type: "RuntimeDefault" },
-            },
-            containers: [
-              {
-                name: "verify",
-                image: opts.image,
-                imagePullPolicy: "IfNotPresent",
-                command: ["python", "/scripts/airflow_dag.py"],
-                env: [
-                  { name: "AIRFLOW_URL", value: url },
-                  { name: "AIRFLOW_API", value: config.compute.airflowApiVersion },
-                  { name: "DAG_ID", value: DAG_ID },
-                  {
-                    name: "AIRFLOW_USERNAME",
-                    valueFrom: { secretKeyRef: { name: secret, key: "username" } },
-                  },
-                  {
-                    name: "AIRFLOW_PASSWORD",
-                    valueFrom: { secretKeyRef: { name: secret, key: "password" } },
-                  },
-                ],
-                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ["ALL"] },
-                },
-                volumeMounts: [{ name: "scripts", mountPath: "/scripts", readOnly: true }],
-              },
-            ],
-            volumes: [{ name: "scripts", configMap: { name: cmName } }],
-          },
-        },
-      },
-    },
+    job: verificationJob({
+      name: objectName("airflow-dag", runId),
+      namespace: af,
+      labels: { ...labels, "lakehouse.dev/check": "verify.airflow-dag" },
+      image: opts.image,
+      command: ["python", "/scripts/airflow_dag.py"],
+      env: [
+        { name: "AIRFLOW_URL", value: url },
+        { name: "AIRFLOW_API", value: config.compute.airflowApiVersion },
+        { name: "DAG_ID", value: DAG_ID },
+        { name: "AIRFLOW_USERNAME", valueFrom: { secretKeyRef: { name: secret, key: "username" } } },
+        { name: "AIRFLOW_PASSWORD", valueFrom: { secretKeyRef: { name: secret, key: "password" } } },
+      ],
+      timeoutSeconds: opts.timeoutSeconds,
+      // In Airflow's namespace, without the project's PriorityClass; a small HTTP client: no /tmp, small resources.
+      scripts: { configMap: cmName },
+      tmp: false,
+      resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+    }),
   };
 }
 

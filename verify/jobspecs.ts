@@ -14,6 +14,7 @@ import type {
   V1Container,
   V1EnvVar,
   V1Job,
+  V1ResourceRequirements,
   V1Volume,
   V1VolumeMount,
 } from "@kubernetes/client-node";
@@ -91,6 +92,98 @@ export function objectName(what: string, runId: string): string {
   return `lakehouse-verify-${what}-${runId}`.slice(0, 63).replace(/-+$/, "");
 }
 
+/** What differs between the verification's helper Jobs; everything else is the one shape below. */
+export interface VerificationJobSpec {
+  name: string;
+  namespace: string;
+  /** Labels of the Job and its pod. */
+  labels: Record<string, string>;
+  image: string;
+  command: string[];
+  /** The container's whole environment. */
+  env: V1EnvVar[];
+  /** `activeDeadlineSeconds`: the cluster stops a hung Job even if the runner that created it is gone. */
+  timeoutSeconds: number;
+  priorityClassName?: string;
+  /** The ConfigMap mounted read-only at /scripts, and its files' mode (unset: the API's default, 0644). */
+  scripts: { configMap: string; defaultMode?: number };
+  /** A writable emptyDir at /tmp (2 GiB; pip and pyarrow unpack there). @default true */
+  tmp?: boolean;
+  /** @default requests 100m / 256Mi, limit 1Gi */
+  resources?: V1ResourceRequirements;
+  initContainers?: V1Container[];
+  volumes?: V1Volume[];
+  volumeMounts?: V1VolumeMount[];
+}
+
+/**
+ * A verification helper Job: one container, run once (no retries, no restarts), non-root with a read-only root
+ * file system and no capabilities, no service-account token, cleaned up by TTL an hour after it ends. The one
+ * pod shape of every helper Job (foundation checks, the sample job's file staging, the Airflow DAG run). Pure.
+ */
+export function verificationJob(spec: VerificationJobSpec): V1Job {
+  const tmp = spec.tmp ?? true;
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: spec.timeoutSeconds,
+      ttlSecondsAfterFinished: 3600,
+      template: {
+        metadata: { labels: spec.labels },
+        spec: {
+          restartPolicy: "Never",
+          ...(spec.priorityClassName ? { priorityClassName: spec.priorityClassName } : {}),
+          automountServiceAccountToken: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          ...(spec.initContainers ? { initContainers: spec.initContainers } : {}),
+          containers: [
+            {
+              name: "verify",
+              image: spec.image,
+              imagePullPolicy: "IfNotPresent",
+              command: spec.command,
+              env: spec.env,
+              resources: spec.resources ?? {
+                requests: { cpu: "100m", memory: "256Mi" },
+                limits: { memory: "1Gi" },
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+              },
+              volumeMounts: [
+                { name: "scripts", mountPath: "/scripts", readOnly: true },
+                ...(tmp ? [{ name: "tmp", mountPath: "/tmp" }] : []),
+                ...(spec.volumeMounts ?? []),
+              ],
+            },
+          ],
+          volumes: [
+            {
+              name: "scripts",
+              configMap: {
+                name: spec.scripts.configMap,
+                ...(spec.scripts.defaultMode !== undefined ? { defaultMode: spec.scripts.defaultMode } : {}),
+              },
+            },
+            ...(tmp ? [{ name: "tmp", emptyDir: { sizeLimit: "2Gi" } }] : []),
+            ...(spec.volumes ?? []),
+          ],
+        },
+      },
+    },
+  };
+}
+
 /** The ConfigMap and the three Jobs of a foundation verification run. */
 export function foundationManifests(
   t: FoundationTargets,
@@ -113,64 +206,19 @@ export function foundationManifests(
     command: string[],
     env: V1EnvVar[],
     extra: { initContainers?: V1Container[]; volumes?: V1Volume[]; volumeMounts?: V1VolumeMount[] } = {},
-  ): V1Job => ({
-    apiVersion: "batch/v1",
-    kind: "Job",
-    metadata: {
+  ): V1Job =>
+    verificationJob({
       name: objectName(what, runId),
       namespace: t.namespace,
       labels: { ...labels, "lakehouse.dev/check": checkId },
-    },
-    spec: {
-      backoffLimit: 0,
-      // The cluster stops a hung Job even if the runner that created it is gone; TTL cleans up after that.
-      activeDeadlineSeconds: opts.timeoutSeconds,
-      ttlSecondsAfterFinished: 3600,
-      template: {
-        metadata: { labels: { ...labels, "lakehouse.dev/check": checkId } },
-        spec: {
-          restartPolicy: "Never",
-          priorityClassName: t.priorityClass,
-          automountServiceAccountToken: false,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 1000,
-            runAsGroup: 1000,
-            seccompProfile: { type: "RuntimeDefault" },
-          },
-          ...(extra.initContainers ? { initContainers: extra.initContainers } : {}),
-          containers: [
-            {
-              name: "verify",
-              image,
-              imagePullPolicy: "IfNotPresent",
-              command,
-              env: [{ name: "HOME", value: "/tmp" }, ...env],
-              resources: {
-                requests: { cpu: "100m", memory: "256Mi" },
-                limits: { memory: "1Gi" },
-              },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ["ALL"] },
-              },
-              volumeMounts: [
-                { name: "scripts", mountPath: "/scripts", readOnly: true },
-                { name: "tmp", mountPath: "/tmp" },
-                ...(extra.volumeMounts ?? []),
-              ],
-            },
-          ],
-          volumes: [
-            { name: "scripts", configMap: { name: scriptsName, defaultMode: 0o555 } },
-            { name: "tmp", emptyDir: { sizeLimit: "2Gi" } },
-            ...(extra.volumes ?? []),
-          ],
-        },
-      },
-    },
-  });
+      image,
+      command,
+      env: [{ name: "HOME", value: "/tmp" }, ...env],
+      timeoutSeconds: opts.timeoutSeconds,
+      priorityClassName: t.priorityClass,
+      scripts: { configMap: scriptsName, defaultMode: 0o555 },
+      ...extra,
+    });
   const db = t.database;
   const dbEnv: V1EnvVar[] = [
     { name: "PGHOST", value: db.host },

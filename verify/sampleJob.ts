@@ -27,7 +27,7 @@ import { platformLabels } from "../stacks/types";
 import { generateEvents } from "./analytics/events";
 import type { IngestDriver } from "./analytics/observe";
 import { JobRunner } from "./jobs";
-import { bucketEnv, objectName, pythonCommand, RUN_LABEL } from "./jobspecs";
+import { bucketEnv, objectName, pythonCommand, RUN_LABEL, verificationJob } from "./jobspecs";
 import { describeRun, SAMPLE_JOB_CHECK } from "./checks/sampleJob";
 import { SparkApplicationRunner } from "./sparkApplication";
 import { foundationTargets, VERIFY_IMAGES } from "./targets";
@@ -134,53 +134,18 @@ export function sampleIoManifests(
       metadata: { name: cmName, namespace: t.namespace, labels },
       data: { [SAMPLE_IO_FILE]: files.script, [fileName]: files.body },
     },
-    job: (mode, env) => ({
-      apiVersion: "batch/v1",
-      kind: "Job",
-      metadata: { name: objectName(`${spec.purpose}-${mode}`, spec.runId), namespace: t.namespace, labels },
-      spec: {
-        backoffLimit: 0,
-        activeDeadlineSeconds: opts.timeoutSeconds,
-        ttlSecondsAfterFinished: 3600,
-        template: {
-          metadata: { labels },
-          spec: {
-            restartPolicy: "Never",
-            priorityClassName: t.priorityClass,
-            automountServiceAccountToken: false,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 1000,
-              runAsGroup: 1000,
-              seccompProfile: { type: "RuntimeDefault" },
-            },
-            containers: [
-              {
-                name: "verify",
-                image: t.images.python,
-                imagePullPolicy: "IfNotPresent",
-                command: pythonCommand(`${SAMPLE_IO_FILE} ${mode}`),
-                env: [...base, ...Object.entries(env).map(([name, value]) => ({ name, value }))],
-                resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ["ALL"] },
-                },
-                volumeMounts: [
-                  { name: "scripts", mountPath: "/scripts", readOnly: true },
-                  { name: "tmp", mountPath: "/tmp" },
-                ],
-              },
-            ],
-            volumes: [
-              { name: "scripts", configMap: { name: cmName, defaultMode: 0o555 } },
-              { name: "tmp", emptyDir: { sizeLimit: "2Gi" } },
-            ],
-          },
-        },
-      },
-    }),
+    job: (mode, env) =>
+      verificationJob({
+        name: objectName(`${spec.purpose}-${mode}`, spec.runId),
+        namespace: t.namespace,
+        labels,
+        image: t.images.python,
+        command: pythonCommand(`${SAMPLE_IO_FILE} ${mode}`),
+        env: [...base, ...Object.entries(env).map(([name, value]) => ({ name, value }))],
+        timeoutSeconds: opts.timeoutSeconds,
+        priorityClassName: t.priorityClass,
+        scripts: { configMap: cmName, defaultMode: 0o555 },
+      }),
   };
 }
 
