@@ -15,6 +15,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { TrinoClient, TrinoQueryError } from "../../verify/trino";
 import { freePort, isAlive, spawnDaemon, stopPid, tail, waitFor } from "./proc";
 
 /** The Trino release the tests run (stacks/analytics/catalogs.ts pins the same). */
@@ -217,6 +218,39 @@ async function startTrinoOnce(opts: TrinoOptions): Promise<Trino> {
       () => `Log:\n${tail(logFile, 30)}`,
     );
     if (exited()) throw new Error(`Trino exited during start-up:\n${tail(logFile, 40)}`);
+    // `starting: false` comes before the node manager has seen this node serve the catalogs: a query in that
+    // window fails with "nodes is empty" (NO_NODES_AVAILABLE), seen 1-5 s after start. So wait until a query
+    // that is scheduled on a node runs, on the tpch catalog when there is one (generated rows, no storage).
+    const tpch = Object.entries(opts.catalogs).find(([, text]) => connectorOf(text) === "tpch")?.[0];
+    if (tpch) {
+      const client = new TrinoClient({ baseUrl: url, label: url }, { queryTimeoutMs: 30_000 });
+      let fatal: Error | undefined;
+      await waitFor(
+        `Trino on ${url} to schedule a query on its node`,
+        async () => {
+          if (exited()) return true;
+          try {
+            await client.query(`SELECT count(*) FROM ${tpch}.tiny.region`);
+            return true;
+          } catch (e) {
+            const transient =
+              e instanceof TrinoQueryError &&
+              /NO_NODES_AVAILABLE|nodes is empty/.test(`${e.errorName} ${e.message}`);
+            // Anything else is not a start-up race: stop waiting and report it.
+            if (!transient) fatal = e as Error;
+            return !transient;
+          }
+        },
+        timeoutMs,
+        500,
+        () => `Log:\n${tail(logFile, 30)}`,
+      );
+      if (fatal)
+        throw new Error(
+          `Trino on ${url} started but cannot run a query on catalog ${tpch}: ${fatal.message}`,
+        );
+      if (exited()) throw new Error(`Trino exited during start-up:\n${tail(logFile, 40)}`);
+    }
     const pid = started.pid ?? -1;
     let stopped = false;
     return {
