@@ -6,16 +6,8 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import {
-  assertEveryAlertTested,
-  assertRuleTestsPass,
-  assertWrongExpectationFails,
-  runPromtool,
-  type AlertCase,
-  type TestGroup,
-} from "./promtool";
+import { promtoolRuleSuite, type AlertCase, type TestGroup } from "./promtool";
 import {
   renderAnalyticsRuleFile,
   renderAnalyticsRules,
@@ -179,20 +171,23 @@ function testGroups(): TestGroup[] {
 
 describe("analytics alerts (promtool)", function () {
   this.timeout(600_000);
-  let dir: string;
-  let rulesFile: string;
-
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-analytics-alerts-"));
-    rulesFile = path.join(dir, "analytics.rules.yaml");
-    fs.writeFileSync(rulesFile, renderAnalyticsRuleFile(INPUT));
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  it("the rendered rule file passes promtool check rules", () => {
-    const r = runPromtool(["check", "rules", rulesFile]);
-    assert.equal(r.status, 0, r.out);
-    assert.match(r.out, /SUCCESS: 3 rules found/);
+  promtoolRuleSuite({
+    phase: "analytics",
+    ruleFile: () => renderAnalyticsRuleFile(INPUT),
+    rules: () => renderAnalyticsRules(INPUT),
+    groups: testGroups,
+    wrong: {
+      alert: "TrinoWorkersMissing",
+      group: {
+        name: "healthy, but expecting TrinoWorkersMissing",
+        interval: "1m",
+        input_series: [
+          { series: UP, values: "1x30" },
+          { series: ACTIVE, values: "3x30" },
+        ],
+        alert_rule_test: [firing("TrinoWorkersMissing", "25m", "warning", "2")],
+      },
+    },
   });
 
   it("has the three alerts the issue asks for, each with a runbook anchor that exists", () => {
@@ -226,30 +221,5 @@ describe("analytics alerts (promtool)", function () {
       () => renderAnalyticsRules({ ...INPUT, extraLabels: { "team-name": "x" } }),
       /"team-name" is not a valid Prometheus label name/,
     );
-  });
-
-  it("promtool test rules: each alert fires when it should and not otherwise", () => {
-    const groups = testGroups();
-    // Coverage of the test file itself: every alert is seen firing and quiet somewhere.
-    const alerts = renderAnalyticsRules(INPUT)
-      .groups.flatMap((g) => g.rules)
-      .filter((r) => r.alert)
-      .map((r) => r.alert as string);
-    assert.deepEqual(alerts, ["TrinoCoordinatorDown", "TrinoWorkersMissing", "TrinoFailedQueryRateHigh"]);
-    assertEveryAlertTested(alerts, groups);
-    assertRuleTestsPass(rulesFile, "analytics.test.yaml", groups);
-  });
-
-  it("promtool test rules fails when an expectation is wrong (the harness can fail)", () => {
-    const wrong: TestGroup = {
-      name: "healthy, but expecting TrinoWorkersMissing",
-      interval: "1m",
-      input_series: [
-        { series: UP, values: "1x30" },
-        { series: ACTIVE, values: "3x30" },
-      ],
-      alert_rule_test: [firing("TrinoWorkersMissing", "25m", "warning", "2")],
-    };
-    assertWrongExpectationFails(rulesFile, wrong, "TrinoWorkersMissing");
   });
 });

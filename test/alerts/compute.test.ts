@@ -5,16 +5,8 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import {
-  assertEveryAlertTested,
-  assertRuleTestsPass,
-  assertWrongExpectationFails,
-  runPromtool,
-  type AlertCase,
-  type TestGroup,
-} from "./promtool";
+import { promtoolRuleSuite, type AlertCase, type TestGroup } from "./promtool";
 import {
   renderComputeRuleFile,
   renderComputeRules,
@@ -176,20 +168,20 @@ function testGroups(): TestGroup[] {
 
 describe("compute alerts (promtool)", function () {
   this.timeout(120_000);
-  let dir: string;
-  let rulesFile: string;
-
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-compute-alerts-"));
-    rulesFile = path.join(dir, "compute.rules.yaml");
-    fs.writeFileSync(rulesFile, renderComputeRuleFile(INPUT));
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  it("the rendered rule file passes promtool check rules", () => {
-    const r = runPromtool(["check", "rules", rulesFile]);
-    assert.equal(r.status, 0, r.out);
-    assert.match(r.out, /SUCCESS: 4 rules found/);
+  promtoolRuleSuite({
+    phase: "compute",
+    ruleFile: () => renderComputeRuleFile(INPUT),
+    rules: () => renderComputeRules(INPUT),
+    groups: testGroups,
+    wrong: {
+      alert: "SparkOperatorDown",
+      group: {
+        name: "healthy, but expecting SparkOperatorDown",
+        interval: "1m",
+        input_series: [{ series: AVAILABLE("spark-operator-controller"), values: "1x30" }],
+        alert_rule_test: [firing("SparkOperatorDown", "20m", "critical")],
+      },
+    },
   });
 
   it("has every alert the runbook documents, with its anchor", () => {
@@ -207,26 +199,5 @@ describe("compute alerts (promtool)", function () {
       );
     }
     assert.throws(() => renderComputeRules({ ...INPUT, extraLabels: { "bad-label": "x" } }), /bad-label/);
-  });
-
-  it("promtool test rules: each alert fires when it should and not otherwise", () => {
-    const groups = testGroups();
-    // Coverage of the test file itself: every alert is seen firing and quiet somewhere.
-    const alerts = renderComputeRules(INPUT)
-      .groups.flatMap((g) => g.rules)
-      .filter((r) => r.alert)
-      .map((r) => r.alert as string);
-    assertEveryAlertTested(alerts, groups);
-    assertRuleTestsPass(rulesFile, "compute.test.yaml", groups);
-  });
-
-  it("promtool test rules fails when an expectation is wrong (the harness can fail)", () => {
-    const wrong: TestGroup = {
-      name: "healthy, but expecting SparkOperatorDown",
-      interval: "1m",
-      input_series: [{ series: AVAILABLE("spark-operator-controller"), values: "1x30" }],
-      alert_rule_test: [firing("SparkOperatorDown", "20m", "critical")],
-    };
-    assertWrongExpectationFails(rulesFile, wrong, "SparkOperatorDown");
   });
 });

@@ -5,16 +5,8 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import {
-  assertEveryAlertTested,
-  assertRuleTestsPass,
-  assertWrongExpectationFails,
-  runPromtool,
-  type AlertCase,
-  type TestGroup,
-} from "./promtool";
+import { promtoolRuleSuite, type AlertCase, type TestGroup } from "./promtool";
 import {
   BURN_RATE_ALERTS,
   renderFoundationRuleFile,
@@ -254,21 +246,20 @@ function testGroups(): TestGroup[] {
 
 describe("foundation alerts (promtool)", function () {
   this.timeout(120_000);
-  let dir: string;
-  let rulesFile: string;
-
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-alerts-"));
-    rulesFile = path.join(dir, "foundation.rules.yaml");
-    fs.writeFileSync(rulesFile, renderFoundationRuleFile(INPUT));
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  it("the rendered rule file passes promtool check rules", () => {
-    const r = runPromtool(["check", "rules", rulesFile]);
-    assert.equal(r.status, 0, r.out);
-    const rules = renderFoundationRules(INPUT).groups.flatMap((g) => g.rules);
-    assert.match(r.out, new RegExp(`SUCCESS: ${rules.length} rules found`));
+  promtoolRuleSuite({
+    phase: "foundation",
+    ruleFile: () => renderFoundationRuleFile(INPUT),
+    rules: () => renderFoundationRules(INPUT),
+    groups: testGroups,
+    wrong: {
+      alert: "MetastoreDown",
+      group: {
+        name: "healthy, but expecting MetastoreDown",
+        interval: "1m",
+        input_series: [{ series: UP("a"), values: "1x30" }],
+        alert_rule_test: [firing("MetastoreDown", "20m", "critical")],
+      },
+    },
   });
 
   it("has the recording rules and every alert the runbook documents", () => {
@@ -313,26 +304,5 @@ describe("foundation alerts (promtool)", function () {
       () => renderFoundationRules({ ...INPUT, availabilityObjective: 100 }),
       /availabilityObjective/,
     );
-  });
-
-  it("promtool test rules: each alert fires when it should and not otherwise", () => {
-    const groups = testGroups();
-    // Coverage of the test file itself: every alert is seen firing and quiet somewhere.
-    const alerts = renderFoundationRules(INPUT)
-      .groups.flatMap((g) => g.rules)
-      .filter((r) => r.alert)
-      .map((r) => r.alert as string);
-    assertEveryAlertTested(alerts, groups);
-    assertRuleTestsPass(rulesFile, "foundation.test.yaml", groups);
-  });
-
-  it("promtool test rules fails when an expectation is wrong (the harness can fail)", () => {
-    const wrong: TestGroup = {
-      name: "healthy, but expecting MetastoreDown",
-      interval: "1m",
-      input_series: [{ series: UP("a"), values: "1x30" }],
-      alert_rule_test: [firing("MetastoreDown", "20m", "critical")],
-    };
-    assertWrongExpectationFails(rulesFile, wrong, "MetastoreDown");
   });
 });

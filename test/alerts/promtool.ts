@@ -1,11 +1,13 @@
 /**
  * What the three alert suites (foundation, compute, analytics) share: promtool itself, the shape of its rule
- * unit tests, and the two checks every suite makes: each alert is seen both firing and quiet, and a wrong
- * expectation makes `promtool test rules` fail (the harness can fail).
+ * unit tests, and the cases every suite has (`promtoolRuleSuite`): `promtool check rules` on the rendered file,
+ * each alert seen both firing and quiet in `promtool test rules`, and a wrong expectation that makes it fail
+ * (the harness can fail).
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 
@@ -87,4 +89,56 @@ export function assertWrongExpectationFails(rulesFile: string, wrong: TestGroup,
   const r = promtoolTestRules(rulesFile, "wrong.test.yaml", [wrong]);
   assert.notEqual(r.status, 0, r.out);
   assert.match(r.out, new RegExp(alertname));
+}
+
+/** What one phase's alert suite gives the shared cases. */
+export interface RuleSuite {
+  /** The phase, for the temp dir and file names: `analytics` -> analytics.rules.yaml, analytics.test.yaml. */
+  phase: string;
+  /** The rendered rule file (the product's render<Phase>RuleFile). */
+  ruleFile: () => string;
+  /** The rendered rules (the product's render<Phase>Rules), to count them and list the alerts. */
+  rules: () => { groups: readonly { rules: readonly { alert?: string }[] }[] };
+  /** The suite's promtool unit tests. */
+  groups: () => TestGroup[];
+  /** A group where `alert` cannot fire, but expects it to. */
+  wrong: { group: TestGroup; alert: string };
+}
+
+/**
+ * Registers, in the calling `describe`, what every alert suite does: the rule file written to a temp dir (removed
+ * after), `promtool check rules` finding every rendered rule, `promtool test rules` passing with each alert seen
+ * firing and quiet, and a wrong expectation failing. Returns the rule file's path, for the suite's own cases.
+ */
+export function promtoolRuleSuite(s: RuleSuite): () => string {
+  let dir = "";
+  let rulesFile = "";
+  const all = () => s.rules().groups.flatMap((g) => g.rules);
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), `lakehouse-${s.phase}-alerts-`));
+    rulesFile = path.join(dir, `${s.phase}.rules.yaml`);
+    fs.writeFileSync(rulesFile, s.ruleFile());
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("the rendered rule file passes promtool check rules", () => {
+    const r = runPromtool(["check", "rules", rulesFile]);
+    assert.equal(r.status, 0, r.out);
+    assert.match(r.out, new RegExp(`SUCCESS: ${all().length} rules found`));
+  });
+
+  it("promtool test rules: each alert fires when it should and not otherwise", () => {
+    const groups = s.groups();
+    // Coverage of the test file itself: every alert is seen firing and quiet somewhere.
+    assertEveryAlertTested(
+      all().flatMap((r) => (r.alert ? [r.alert] : [])),
+      groups,
+    );
+    assertRuleTestsPass(rulesFile, `${s.phase}.test.yaml`, groups);
+  });
+
+  it("promtool test rules fails when an expectation is wrong (the harness can fail)", () => {
+    assertWrongExpectationFails(rulesFile, s.wrong.group, s.wrong.alert);
+  });
+  return () => rulesFile;
 }
