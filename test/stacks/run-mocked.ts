@@ -16,7 +16,13 @@ export interface Recorded {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- mock inputs are untyped JSON
   inputs: Record<string, any>;
   dependencies: string[];
-  /** Paths of the inputs Pulumi sends as secrets. */
+  retainOnDelete: boolean;
+  protect: boolean;
+  /** The `ignoreChanges` option. */
+  ignoreChanges: string[];
+  /** The `import` option ("" when not set). */
+  importId: string;
+  /** Paths of the inputs Pulumi sends as secrets (its secret signature on the wire). */
   secretPaths: string[];
 }
 
@@ -39,6 +45,10 @@ interface RegisterRequest {
   getName(): string;
   getParent(): string;
   getDependenciesList(): string[];
+  getProtect(): boolean;
+  getRetainondelete(): boolean;
+  getIgnorechangesList(): string[];
+  getImportid(): string;
   getObject(): { toJavaScript(): unknown } | undefined;
 }
 type Callback = (err: unknown, resp?: { getUrn(): string }) => void;
@@ -64,7 +74,8 @@ export function runMocked(scenario: string, input: unknown, preview = true): Pro
       },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`run-mocked failed: ${err.message}\n${stderr}`));
-        resolve(JSON.parse(stdout) as MockedRun);
+        // The last line is the record (pulumi.log lines may come before it: under mocks they go to stdout).
+        resolve(JSON.parse(stdout.trim().split("\n").pop() ?? "") as MockedRun);
       },
     );
   });
@@ -102,6 +113,11 @@ async function main(): Promise<void> {
           urn: resp.getUrn(),
           inputs: inputs.get(`${req.getType()}::${req.getName()}`) ?? {},
           dependencies: req.getDependenciesList(),
+          retainOnDelete: req.getRetainondelete(),
+          protect: req.getProtect(),
+          ignoreChanges: req.getIgnorechangesList(),
+          importId: req.getImportid(),
+          // The wire form still carries Pulumi's secret signature (the mock's `inputs` are unwrapped).
           secretPaths: secretPaths(req.getObject()?.toJavaScript()),
         });
       }
@@ -116,7 +132,8 @@ async function main(): Promise<void> {
     error = (e as Error).message;
   }
   await pulumi.runtime.disconnect();
-  process.stdout.write(JSON.stringify({ resources: recorded, error }));
+  // On a line of its own: pulumi.log under mocks prints to stdout too.
+  process.stdout.write(`\n${JSON.stringify({ resources: recorded, error })}\n`);
 }
 
 if (require.main === module) {

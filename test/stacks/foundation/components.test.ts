@@ -1,5 +1,5 @@
 /**
- * The foundation components under Pulumi mocks (one child process per run, see run-foundation.ts): the exact
+ * The foundation components under Pulumi mocks (one child process per run: test/stacks/run-mocked.ts on scenario.ts): the exact
  * inputs of every child (images, env, probes, resources from sizing, priority classes, anti-affinity, PDB,
  * rendered config), that secrets only travel through Secrets, the dependsOn order, and the config variants.
  * The whole program's plan with the foundation phase is checked against the real policy pack (plan/main.ts).
@@ -19,7 +19,7 @@ import {
 } from "../../../stacks/foundation/artifacts";
 import { renderMetastoreSite } from "../../../stacks/foundation/metastoreSite";
 import { renderFoundationRules } from "../../../stacks/foundation/rules";
-import type { Recorded } from "./run-foundation";
+import { runMocked, type Recorded } from "../run-mocked";
 
 const ROOT = path.resolve(__dirname, "../../..");
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -30,33 +30,14 @@ interface Run {
   error?: string;
 }
 
+const SCENARIO = path.join(__dirname, "scenario.ts");
+
 function runFoundation(
   config: Record<string, unknown>,
   preview = true,
   report?: Record<string, unknown>,
 ): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [
-        "-r",
-        "ts-node/register/transpile-only",
-        path.join(__dirname, "run-foundation.ts"),
-        JSON.stringify({ config, preview, report }),
-      ],
-      {
-        cwd: ROOT,
-        timeout: 180_000,
-        maxBuffer: 64 * 1024 * 1024,
-        env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") },
-      },
-      (err, stdout, stderr) => {
-        if (err) return reject(new Error(`run-foundation failed: ${err.message}\n${stderr}`));
-        // The last line is the record (pulumi.log lines may come before it).
-        resolve(JSON.parse(stdout.trim().split("\n").pop() ?? "") as Run);
-      },
-    );
-  });
+  return runMocked(SCENARIO, { config, report }, preview) as Promise<Run>;
 }
 
 function one(run: Run, type: string, name: string): Rec {
