@@ -2,8 +2,8 @@
  * `lakehouse:analytics:AnalyticsAlerts`: the phase's PrometheusRule (coordinator down, fewer workers than
  * configured, failed-query rate), rendered by rules.ts.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { prometheusRule } from "../delivery/prometheusRule";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { platformLabels, type PlatformBase } from "../types";
 import { ANALYTICS_NAMES, chartNames } from "./names";
@@ -44,24 +44,14 @@ export class AnalyticsAlerts extends pulumi.ComponentResource {
       ...analyticsRulesInput(config, base.namespace),
       extraLabels: args.alertLabels,
     });
-    const rule = new k8s.apiextensions.CustomResource(
-      `${name}-rules`,
-      {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PrometheusRule",
-        metadata: {
-          name: ANALYTICS_NAMES.rules,
-          namespace: base.namespace,
-          labels: { ...platformLabels("analytics", "alerts"), ...config.foundation.monitoringLabels },
-        },
-        spec: rules,
-      },
-      { parent: this },
-    );
-    this.ruleName = rule.metadata.name;
-    this.alerts = pulumi.output(
-      rules.groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : []))),
-    );
+    const { ruleName, alerts } = prometheusRule(this, name, {
+      ruleName: ANALYTICS_NAMES.rules,
+      namespace: base.namespace,
+      labels: { ...platformLabels("analytics", "alerts"), ...config.foundation.monitoringLabels },
+      rules,
+    });
+    this.ruleName = ruleName;
+    this.alerts = alerts;
     this.registerOutputs({ ruleName: this.ruleName, alerts: this.alerts });
   }
 }

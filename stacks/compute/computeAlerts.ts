@@ -2,8 +2,8 @@
  * `lakehouse:compute:ComputeAlerts`: the phase's PrometheusRule (operator and webhook down, SparkApplication
  * failures, executors OOM-killed), rendered by rules.ts.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { prometheusRule } from "../delivery/prometheusRule";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import type { PlatformBase } from "../types";
 import { computeLabels } from "./common";
@@ -34,24 +34,14 @@ export class ComputeAlerts extends pulumi.ComponentResource {
     super("lakehouse:compute:ComputeAlerts", name, {}, opts);
     const { config, base } = args;
     const rules = renderComputeRules(computeRulesInput(config, base.namespace));
-    const rule = new k8s.apiextensions.CustomResource(
-      `${name}-rules`,
-      {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PrometheusRule",
-        metadata: {
-          name: COMPUTE_NAMES.rules,
-          namespace: base.namespace,
-          labels: { ...computeLabels("alerts", COMPUTE_NAMES.rules), ...config.foundation.monitoringLabels },
-        },
-        spec: rules,
-      },
-      { parent: this },
-    );
-    this.ruleName = rule.metadata.name;
-    this.alerts = pulumi.output(
-      rules.groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : []))),
-    );
+    const { ruleName, alerts } = prometheusRule(this, name, {
+      ruleName: COMPUTE_NAMES.rules,
+      namespace: base.namespace,
+      labels: { ...computeLabels("alerts", COMPUTE_NAMES.rules), ...config.foundation.monitoringLabels },
+      rules,
+    });
+    this.ruleName = ruleName;
+    this.alerts = alerts;
     this.registerOutputs({ ruleName: this.ruleName, alerts: this.alerts });
   }
 }

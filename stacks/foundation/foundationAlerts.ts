@@ -2,8 +2,8 @@
  * `lakehouse:foundation:FoundationAlerts`: the phase's PrometheusRule (metastore/database down, backup failed or
  * stale, the availability SLO's recording rules and burn-rate alerts), rendered by rules.ts.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { prometheusRule } from "../delivery/prometheusRule";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import type { PlatformBase } from "../types";
 import { foundationLabels } from "./common";
@@ -47,27 +47,17 @@ export class FoundationAlerts extends pulumi.ComponentResource {
       ...foundationRulesInput(config, base.namespace),
       extraLabels: args.alertLabels,
     });
-    const rule = new k8s.apiextensions.CustomResource(
-      `${name}-rules`,
-      {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PrometheusRule",
-        metadata: {
-          name: FOUNDATION_NAMES.rules,
-          namespace: base.namespace,
-          labels: {
-            ...foundationLabels("alerts", FOUNDATION_NAMES.rules),
-            ...config.foundation.monitoringLabels,
-          },
-        },
-        spec: rules,
+    const { ruleName, alerts } = prometheusRule(this, name, {
+      ruleName: FOUNDATION_NAMES.rules,
+      namespace: base.namespace,
+      labels: {
+        ...foundationLabels("alerts", FOUNDATION_NAMES.rules),
+        ...config.foundation.monitoringLabels,
       },
-      { parent: this },
-    );
-    this.ruleName = rule.metadata.name;
-    this.alerts = pulumi.output(
-      rules.groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : []))),
-    );
+      rules,
+    });
+    this.ruleName = ruleName;
+    this.alerts = alerts;
     this.registerOutputs({ ruleName: this.ruleName, alerts: this.alerts });
   }
 }
