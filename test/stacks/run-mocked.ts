@@ -7,6 +7,9 @@
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { configSchema } from "../../preflight/config/schema";
+import type { Report } from "../../preflight/model";
+import type { PhaseContext } from "../../stacks/types";
 
 export interface Recorded {
   type: string;
@@ -52,6 +55,25 @@ interface RegisterRequest {
   getObject(): { toJavaScript(): unknown } | undefined;
 }
 type Callback = (err: unknown, resp?: { getUrn(): string }) => void;
+
+/**
+ * For a phase scenario: the context the registry would hand the phase, for the `lakehouse:` values alone (parsed
+ * by the one schema), a report, no base resources and nothing before it.
+ */
+export function phaseContext(rawConfig: unknown, report: Partial<Report> = {}): PhaseContext {
+  const config = Object.freeze(configSchema.parse(rawConfig));
+  return {
+    config,
+    report: report as Report,
+    base: {
+      namespace: config.platform.namespace,
+      priorityClassCritical: config.platform.priorityClasses.critical,
+      priorityClassBatch: config.platform.priorityClasses.batch,
+      resources: [],
+    },
+    dependsOn: [],
+  };
+}
 
 const ROOT = path.resolve(__dirname, "../..");
 
