@@ -152,24 +152,27 @@ export async function runAnalyticsBench(opts: AnalyticsBenchOptions): Promise<An
   // times them. Not interleaved: measured at SF10, a 90 s connector query (rows generated on the CPU) right
   // before an Iceberg join made the join 2x slower (JIT profiles and garbage of another workload), which is
   // the bench's artefact, not the lakehouse's cost (docs/performance.md, "How the bench measures").
+  type Rows = readonly (readonly unknown[])[];
   const figures = new Map<
     TpchQuery["id"],
-    { ice: number[]; tpch: number[]; bytes: number[]; same: boolean }
+    { ice: number[]; iceRows: Rows[]; tpch: number[]; bytes: number[]; same: boolean }
   >();
-  type Rows = readonly (readonly unknown[])[];
-  const iceAnswers = new Map<TpchQuery["id"], Rows[]>();
   for (const query of TPCH_QUERIES) {
-    const f = { ice: [] as number[], tpch: [] as number[], bytes: [] as number[], same: true };
+    const f = {
+      ice: [] as number[],
+      iceRows: [] as Rows[],
+      tpch: [] as number[],
+      bytes: [] as number[],
+      same: true,
+    };
     figures.set(query.id, f);
-    const got: Rows[] = [];
     for (let run = 1; run <= runs; run++) {
       const onIce = await q(renderQuery(query, ice, query.id === "TT" ? loadSnapshot : undefined));
       f.ice.push(onIce.wallMs);
+      f.iceRows.push(onIce.rows);
       f.bytes.push(await physicalInputBytes(opts.trinoUrl, onIce.queryId));
-      got.push(onIce.rows);
       log(`iceberg ${query.id} run ${run}/${runs}: ${onIce.wallMs} ms`);
     }
-    iceAnswers.set(query.id, got);
   }
   const answers = new Map<TpchQuery["id"], Rows>();
   for (const query of TPCH_QUERIES) {
@@ -181,7 +184,7 @@ export async function runAnalyticsBench(opts: AnalyticsBenchOptions): Promise<An
       log(`tpch ${query.id} run ${run}/${runs}: ${onTpch.wallMs} ms`);
     }
     // Every Iceberg run must give the connector's answer.
-    f.same = (iceAnswers.get(query.id) ?? []).every((rows) => sameAnswer(rows, answers.get(query.id) ?? []));
+    f.same = f.iceRows.every((rows) => sameAnswer(rows, answers.get(query.id) ?? []));
     if (!f.same) log(`${query.id}: the Iceberg answer DIFFERS from the connector's`);
   }
   const queries: QueryFigures[] = TPCH_QUERIES.map((query) => {
