@@ -149,10 +149,20 @@ async function startServer(): Promise<{
   child: ChildProcess;
 }> {
   const child = fork(__filename, ["--serve"], { execArgv: ["-r", "ts-node/register/transpile-only"] });
+  // One reply per request; whichever comes first (the reply or the child's exit) settles it and removes the
+  // other listener, so no listener piles up per request and the exit at stop rejects nothing already answered.
   const next = () =>
     new Promise<FromServer>((resolve, reject) => {
-      child.once("message", (m: FromServer) => resolve(m));
-      child.once("exit", (code) => reject(new Error(`the stand-in process exited (code ${code})`)));
+      const onMessage = (m: FromServer): void => {
+        child.off("exit", onExit);
+        resolve(m);
+      };
+      const onExit = (code: number | null): void => {
+        child.off("message", onMessage);
+        reject(new Error(`the stand-in process exited (code ${code})`));
+      };
+      child.once("message", onMessage);
+      child.once("exit", onExit);
     });
   const ready = await next();
   if (ready.op !== "ready") throw new Error("the stand-in process did not start");
@@ -236,8 +246,12 @@ async function main(): Promise<void> {
         `max ${sorted[sorted.length - 1].toFixed(0)} ms. Targets ${failed ? "MISSED in at least one run" : "met in every run"}.`,
     );
   } finally {
+    // The child exits once it has stopped its server: that exit is the expected one (unless it is gone already).
+    const exited = new Promise((resolve) =>
+      server.child.exitCode !== null ? resolve(undefined) : server.child.once("exit", resolve),
+    );
     server.child.send({ op: "stop" });
-    await new Promise((resolve) => server.child.once("exit", resolve));
+    await exited;
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   if (failed) process.exitCode = 1;

@@ -175,6 +175,57 @@ export async function spawnDaemon(
   }
 }
 
+/**
+ * Waits for a line of the child's stdout that matches `pattern` and settles exactly once, on the first of:
+ * the match (resolves it), the child exiting or failing to start before it (rejects with its output), or
+ * `timeoutMs` (rejects). Every listener is removed when it settles, so the exit that the caller's own stop
+ * causes afterwards is the expected one and can never reject a wait that already succeeded.
+ */
+export function waitForOutput(
+  child: ChildProcess,
+  pattern: RegExp,
+  what: string,
+  timeoutMs: number,
+): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    let err = "";
+    const onOut = (d: Buffer): void => {
+      out += d.toString();
+      const m = pattern.exec(out);
+      if (m) settle(() => resolve(m));
+    };
+    const onErr = (d: Buffer): void => {
+      err += d.toString();
+    };
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
+      settle(() =>
+        reject(new Error(`${what}: the process exited (${signal ?? code}) before it:\n${err || out}`)),
+      );
+    const onError = (e: Error): void =>
+      settle(() => reject(new Error(`${what}: ${e.message}`, { cause: e })));
+    const timer = setTimeout(
+      () => settle(() => reject(new Error(`${what}: not seen within ${timeoutMs} ms:\n${out}\n${err}`))),
+      timeoutMs,
+    );
+    let settled = false;
+    function settle(then: () => void): void {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.stdout?.off("data", onOut);
+      child.stderr?.off("data", onErr);
+      child.off("exit", onExit);
+      child.off("error", onError);
+      then();
+    }
+    child.stdout?.on("data", onOut);
+    child.stderr?.on("data", onErr);
+    child.once("exit", onExit);
+    child.once("error", onError);
+  });
+}
+
 /** Polls `probe` every `intervalMs` until it resolves true, or rejects with `what` after `timeoutMs`. */
 export async function waitFor(
   what: string,

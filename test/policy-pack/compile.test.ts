@@ -11,40 +11,29 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as assert from "node:assert/strict";
-import { stopPid } from "../harness/proc";
+import { stopPid, waitForOutput } from "../harness/proc";
 
 const PACK = path.resolve(__dirname, "../../policy-pack");
 
-/** Starts the engine's policy-pack runner on the pack; resolves its gRPC port, or rejects with its output. */
-function loadLikeTheEngine(timeoutMs: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
-    // The engine passes its own address; the pack only dials it to log, so an unused one is fine here.
-    const child = spawn(process.execPath, [runner, "127.0.0.1:1", "."], {
-      cwd: PACK,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, TS_NODE_PROJECT: "", TS_NODE_TRANSPILE_ONLY: "" },
-    });
-    let out = "";
-    let err = "";
-    const timer = setTimeout(() => {
-      void stopPid(child.pid ?? 0);
-      reject(new Error(`the pack printed no port within ${timeoutMs} ms:\n${out}\n${err}`));
-    }, timeoutMs);
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /^(\d+)\s*$/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        void stopPid(child.pid ?? 0).then(() => resolve(Number(m[1])));
-      }
-    });
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the pack's runner exited (${code}) before serving:\n${err || out}`));
-    });
+/**
+ * Starts the engine's policy-pack runner on the pack and resolves its gRPC port, or rejects with its output
+ * when it exits (a TypeScript error ends it) or prints no port in time. Once the port is seen the runner is
+ * stopped: that exit is the expected one (waitForOutput has settled and listens no more).
+ */
+async function loadLikeTheEngine(timeoutMs: number): Promise<number> {
+  const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
+  // The engine passes its own address; the pack only dials it to log, so an unused one is fine here.
+  const child = spawn(process.execPath, [runner, "127.0.0.1:1", "."], {
+    cwd: PACK,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, TS_NODE_PROJECT: "", TS_NODE_TRANSPILE_ONLY: "" },
   });
+  try {
+    const m = await waitForOutput(child, /^(\d+)\s*$/m, "the pack's runner printing its port", timeoutMs);
+    return Number(m[1]);
+  } finally {
+    await stopPid(child.pid ?? 0);
+  }
 }
 
 describe("policy pack compiles the way the Pulumi engine compiles it", function () {

@@ -13,6 +13,7 @@ import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import type { PlannedResource } from "../../policy-pack/types";
+import { stopPid, waitForOutput } from "../harness/proc";
 import { validPlan, withChange } from "./fixtures";
 
 const PACK = path.resolve(__dirname, "../../policy-pack");
@@ -75,39 +76,20 @@ describe("policy pack under the real CrossGuard analyzer (gRPC)", function () {
   this.timeout(90_000);
   let child: ChildProcess | undefined;
   let client: analyzerGrpc.AnalyzerClient;
-  let stderr = "";
 
   before(async () => {
     child = spawn(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), "index.ts"], {
       cwd: PACK,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    child.stderr?.on("data", (b: Buffer) => (stderr += b.toString()));
-    const port = await new Promise<number>((ok, fail) => {
-      let out = "";
-      const timer = setTimeout(
-        () => fail(new Error(`the pack printed no port in 60 s; stderr: ${stderr}`)),
-        60_000,
-      );
-      child?.stdout?.on("data", (b: Buffer) => {
-        out += b.toString();
-        const m = /^(\d+)\s*$/m.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          ok(Number(m[1]));
-        }
-      });
-      child?.on("exit", (code) => {
-        clearTimeout(timer);
-        fail(new Error(`the pack exited with ${code} before serving; stderr: ${stderr}`));
-      });
-    });
+    const m = await waitForOutput(child, /^(\d+)\s*$/m, "the pack printing its port", 80_000);
+    const port = Number(m[1]);
     client = new analyzerGrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   });
 
-  after(() => {
+  after(async () => {
     client?.close();
-    if (child?.pid && child.exitCode === null) process.kill(child.pid, "SIGTERM");
+    await stopPid(child?.pid ?? 0);
   });
 
   it("serves the thirteen policies with their default levels and config schemas (waivers included)", async () => {

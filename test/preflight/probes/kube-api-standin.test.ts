@@ -6,6 +6,7 @@ import { strict as assert } from "assert";
 import * as http from "http";
 import { ApiException, BatchV1Api, CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { compareKubeVersions, flatten, refusedUrl, startKubeApi, type KubeApi } from "../../harness/kube-api";
+import { waitFor } from "../../harness/proc";
 
 const pod = (ns: string, name: string, labels: Record<string, string> = {}) => ({
   apiVersion: "v1",
@@ -233,7 +234,8 @@ describe("Kubernetes API stand-in", () => {
       () => "answered",
       () => "failed",
     );
-    await new Promise((r) => setTimeout(r, 100));
+    // Wait for the request to arrive (a condition, not a fixed pause that only holds on an idle machine).
+    await waitFor("the request to reach the stand-in", () => api.requests.length > 0, 30_000, 10);
     assert.equal(api.requests.length, 1);
     assert.equal(api.requests[0].status, undefined, "still hanging");
     await api.stop();

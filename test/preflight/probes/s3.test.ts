@@ -170,10 +170,11 @@ describe("preflight/probes/s3: probeS3 against unreachable endpoints", function 
     const obs = done(
       await probeS3(
         { ...keys, endpoint: `http://127.0.0.1:${port}` },
-        { scratchBucket: "x-scratch", timeoutMs: 2_000 },
+        { scratchBucket: "x-scratch", timeoutMs: 20_000 },
       ),
     );
-    assert.ok(Date.now() - t0 < 2_500, `took ${Date.now() - t0} ms`);
+    // Far below the timeout: the refusal ends the probe, not the clock (a bound that holds on a busy machine).
+    assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms`);
     assert.deepEqual(
       obs.steps.map((s) => [s.name, s.ok]),
       [["list-buckets", false]],
