@@ -177,8 +177,9 @@ export async function spawnDaemon(
 
 /**
  * Waits for a line of the child's stdout that matches `pattern` and settles exactly once, on the first of:
- * the match (resolves it), the child exiting or failing to start before it (rejects with its output), or
- * `timeoutMs` (rejects). Every listener is removed when it settles, so the exit that the caller's own stop
+ * the match (resolves it), the child ending or failing to start before it (rejects with its output), or
+ * `timeoutMs` (rejects). "Ending" is `close`, not `exit`: `exit` can arrive before the last stdout chunk, so
+ * a child that prints its line and exits at once could read as a failure. Every listener is removed when it settles, so the exit that the caller's own stop
  * causes afterwards is the expected one and can never reject a wait that already succeeded.
  */
 export function waitForOutput(
@@ -215,13 +216,13 @@ export function waitForOutput(
       clearTimeout(timer);
       child.stdout?.off("data", onOut);
       child.stderr?.off("data", onErr);
-      child.off("exit", onExit);
+      child.off("close", onExit);
       child.off("error", onError);
       then();
     }
     child.stdout?.on("data", onOut);
     child.stderr?.on("data", onErr);
-    child.once("exit", onExit);
+    child.once("close", onExit);
     child.once("error", onError);
   });
 }
