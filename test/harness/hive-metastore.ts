@@ -14,7 +14,17 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Postgres } from "./postgres";
-import { freePort, isAlive, requireBinaries, run, spawnDaemon, stopPid, tail, waitFor } from "./proc";
+import {
+  freePort,
+  isAlive,
+  requireBinaries,
+  run,
+  spawnDaemon,
+  stopPid,
+  StopWaiting,
+  tail,
+  waitFor,
+} from "./proc";
 import type { Radosgw } from "./radosgw";
 import { thriftCall } from "./thrift";
 
@@ -238,7 +248,7 @@ export async function startHiveMetastore(opts: HiveMetastoreOptions): Promise<Hi
     await waitFor(
       `the Hive Metastore to answer get_all_databases on 127.0.0.1:${port}`,
       async () => {
-        if (started.exitCode !== null || started.signalCode !== null) throw new Error("exited");
+        if (started.exitCode !== null || started.signalCode !== null) throw new StopWaiting("it exited");
         const r = await thriftCall("127.0.0.1", port, "get_all_databases", [], 5_000);
         return Array.isArray(r.get(0));
       },

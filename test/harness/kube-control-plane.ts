@@ -24,7 +24,7 @@ import * as fs from "node:fs";
 import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
-import { freePort, isAlive, run, spawnDaemon, stopPid, tail, waitFor } from "./proc";
+import { freePort, isAlive, run, spawnDaemon, stopPid, StopWaiting, tail, waitFor } from "./proc";
 
 /** The cache folder the setup scripts build into. */
 export const CACHE_DIR = process.env.LAKEHOUSE_CACHE || path.join(os.homedir(), ".cache", "lakehouse");
@@ -356,7 +356,8 @@ export async function startControlPlane(): Promise<ControlPlane> {
     await waitFor(
       "kube-apiserver /readyz",
       async () => {
-        if (!children.every((c) => c.child.pid && isAlive(c.child.pid))) throw new Error("a daemon exited");
+        if (!children.every((c) => c.child.pid && isAlive(c.child.pid)))
+          throw new StopWaiting("a daemon exited");
         await request("GET", "/readyz");
         return true;
       },
@@ -418,6 +419,8 @@ export async function startControlPlane(): Promise<ControlPlane> {
     await waitFor(
       "the controller-manager (ServiceAccount default/default)",
       async () => {
+        if (!children.every((c) => c.child.pid && isAlive(c.child.pid)))
+          throw new StopWaiting("a daemon exited");
         await request("GET", "/api/v1/namespaces/default/serviceaccounts/default");
         return true;
       },

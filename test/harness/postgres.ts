@@ -10,7 +10,17 @@ import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { freePort, isAlive, requireBinaries, run, spawnDaemon, stopPid, tail, waitFor } from "./proc";
+import {
+  freePort,
+  isAlive,
+  requireBinaries,
+  run,
+  spawnDaemon,
+  stopPid,
+  StopWaiting,
+  tail,
+  waitFor,
+} from "./proc";
 
 /** Where Debian's postgresql-15 package puts the server binaries. */
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
@@ -121,7 +131,8 @@ async function startPostgresOnce(opts: { user?: string } = {}): Promise<Postgres
     await waitFor(
       `PostgreSQL to accept connections on 127.0.0.1:${port}`,
       async () => {
-        if (started.exitCode !== null || started.signalCode !== null) throw new Error("postgres exited");
+        if (started.exitCode !== null || started.signalCode !== null)
+          throw new StopWaiting("postgres exited");
         await run(`${PG_BIN}/pg_isready`, ["-q", "-h", "127.0.0.1", "-p", String(port), "-U", user], {
           timeoutMs: 5_000,
         });

@@ -3,7 +3,7 @@
  */
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
-import { isAlive, stopPid, waitForOutput } from "./proc";
+import { isAlive, stopPid, StopWaiting, waitFor, waitForOutput } from "./proc";
 
 const node = (script: string) =>
   spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"] });
@@ -45,5 +45,40 @@ describe("test harness: waitForOutput settles once", () => {
     const child = node("setInterval(() => {}, 1000)");
     await assert.rejects(waitForOutput(child, /^\d+$/m, "the port", 300), /the port: not seen within 300 ms/);
     assert.equal(await stopPid(child.pid ?? 0), true);
+  });
+});
+
+describe("test harness: waitFor waits on the condition, and gives up when it can no longer come true", () => {
+  it("retries a probe that throws an ordinary error (not ready yet) until it passes", async () => {
+    let calls = 0;
+    await waitFor(
+      "the third call",
+      () => {
+        calls++;
+        if (calls < 3) throw new Error("connection refused");
+        return true;
+      },
+      30_000,
+      1,
+    );
+    assert.equal(calls, 3);
+  });
+
+  it("a probe throwing StopWaiting (the daemon exited) ends the wait at once, with the reason and the log", async () => {
+    let calls = 0;
+    await assert.rejects(
+      waitFor(
+        "the metastore",
+        () => {
+          calls++;
+          throw new StopWaiting("it exited");
+        },
+        600_000,
+        1,
+        () => "Log: boom",
+      ),
+      /^Error: Gave up waiting for the metastore: it exited\. Log: boom$/,
+    );
+    assert.equal(calls, 1, "no retry after StopWaiting");
   });
 });

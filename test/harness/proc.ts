@@ -227,7 +227,16 @@ export function waitForOutput(
   });
 }
 
-/** Polls `probe` every `intervalMs` until it resolves true, or rejects with `what` after `timeoutMs`. */
+/**
+ * Thrown by a {@link waitFor} probe to end the wait at once: the condition can no longer come true (the daemon
+ * being waited for has exited). Any other error from a probe means "not ready yet".
+ */
+export class StopWaiting extends Error {}
+
+/**
+ * Polls `probe` every `intervalMs` until it resolves true, or rejects with `what` after `timeoutMs`, or at once
+ * when the probe throws {@link StopWaiting} (with its message and the `onTimeout` detail).
+ */
 export async function waitFor(
   what: string,
   probe: () => Promise<boolean> | boolean,
@@ -239,7 +248,12 @@ export async function waitFor(
   for (;;) {
     try {
       if (await probe()) return;
-    } catch {
+    } catch (e) {
+      if (e instanceof StopWaiting) {
+        throw new Error(`Gave up waiting for ${what}: ${e.message}.${onTimeout ? ` ${onTimeout()}` : ""}`, {
+          cause: e,
+        });
+      }
       // not ready yet
     }
     if (Date.now() > until) {

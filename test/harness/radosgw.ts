@@ -12,7 +12,17 @@ import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { freePort, isAlive, requireBinaries, run, spawnDaemon, stopPid, tail, waitFor } from "./proc";
+import {
+  freePort,
+  isAlive,
+  requireBinaries,
+  run,
+  spawnDaemon,
+  stopPid,
+  StopWaiting,
+  tail,
+  waitFor,
+} from "./proc";
 
 export interface RadosgwUser {
   accessKeyId: string;
@@ -206,7 +216,7 @@ async function startRadosgwOnce(opts: RadosgwOptions = {}): Promise<Radosgw> {
       async () => {
         for (const c of children) {
           if (c.exitCode !== null || c.signalCode !== null) {
-            throw new Error(`${c.spawnfile} exited early`);
+            throw new StopWaiting(`${c.spawnfile} exited early`);
           }
         }
         const res = await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(1_000) });
