@@ -322,7 +322,8 @@ describe("live Kubernetes probe (client-node against the API stand-in)", functio
     assert.equal(facts.kinds.nodes.state, "ok");
   });
 
-  it("a hang never keeps the process alive: a child process collecting against a hung API exits by itself", async () => {
+  it("a hang never keeps the process alive: a child process collecting against a hung API exits by itself", async function () {
+    this.timeout(180_000);
     const { kubeconfig } = await start({ objects, faults: { "/api": "hang", "/apis": "hang" } });
     const script = `
       const { collectLiveFacts } = require("./preflight/probes");
@@ -337,12 +338,14 @@ describe("live Kubernetes probe (client-node against the API stand-in)", functio
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    // The bound only catches a process that never exits: ts-node's start alone took 19 s at load 20, so it is
+    // far above that; exiting by itself is the assertion, not how fast.
     const code = await new Promise<number | null>((resolve) => {
       const killer = setTimeout(() => {
         child.kill("SIGKILL");
         resolve(null);
-      }, 30_000);
-      child.on("exit", (c) => {
+      }, 150_000);
+      child.once("close", (c) => {
         clearTimeout(killer);
         resolve(c);
       });
