@@ -249,7 +249,7 @@ export async function startHiveMetastore(opts: HiveMetastoreOptions): Promise<Hi
       `the Hive Metastore to answer get_all_databases on 127.0.0.1:${port}`,
       async () => {
         if (started.exitCode !== null || started.signalCode !== null) throw new StopWaiting("it exited");
-        const r = await thriftCall("127.0.0.1", port, "get_all_databases", [], 5_000);
+        const r = await thriftCall("127.0.0.1", port, "get_all_databases", [], 20_000);
         return Array.isArray(r.get(0));
       },
       timeoutMs,

@@ -186,14 +186,15 @@ const VERSION_1 = 0x80010000 | 0;
 /**
  * Calls `method` with the given argument fields on host:port and resolves the reply's result struct
  * (field 0 = return value, 1.. = declared exceptions). Rejects on a TApplicationException, a socket error, or
- * no complete reply within `timeoutMs`.
+ * no complete reply within `timeoutMs`. The default bounds a hung metastore, not a slow one: a first
+ * create_database (cold JIT, S3A creating the location on radosgw) took over 10 s at load 20.
  */
 export function thriftCall(
   host: string,
   port: number,
   method: string,
   args: TField[],
-  timeoutMs = 10_000,
+  timeoutMs = 60_000,
 ): Promise<TStruct> {
   const w = new Writer();
   w.i32(VERSION_1 | 1); // CALL
