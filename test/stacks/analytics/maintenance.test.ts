@@ -7,6 +7,7 @@
  * the backup retention (an error naming both keys), and the sizing that the quota counts.
  */
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseConfig } from "../../../preflight/config/load";
@@ -177,6 +178,25 @@ describe("table maintenance components (mocks)", function () {
       ),
       [],
     );
+  });
+
+  it("the runbook's dry-run filter turns the CronJob's Job into the same pod with --dry-run", () => {
+    const runbook = fs.readFileSync(path.join(__dirname, "../../../docs/runbooks/maintenance.md"), "utf8");
+    const m = /--dry-run=client -o json \|\n\s*jq '([^']+)'/.exec(runbook);
+    assert.ok(m, "docs/runbooks/maintenance.md has the dry-run jq filter");
+    // `kubectl create job --from=cronjob/...` copies the CronJob's jobTemplate into the Job.
+    const cron = one(run0, "kubernetes:batch/v1:CronJob", "table-maintenance-cronjob");
+    const job = { apiVersion: "batch/v1", kind: "Job", spec: cron.inputs.spec.jobTemplate.spec };
+    const r = spawnSync("jq", ["-c", m[1]], {
+      input: JSON.stringify(job),
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    if (r.error) throw new Error(`jq is needed (bash .ci/setup.d/20-jq.sh): ${r.error.message}`);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout).spec.template.spec.containers[0];
+    assert.deepEqual(out.command, ["python3", "/scripts/table_maintenance.py", "--dry-run"]);
+    assert.deepEqual(out.env, job.spec.template.spec.containers[0].env);
   });
 
   it("refuses a Pushgateway of more than one replica, naming the key", async () => {
