@@ -175,23 +175,25 @@ class Trino:
         raise TrinoError(f"Trino kept answering 'busy' to {method} {url}")
 
     def query(self, sql):
+        """(column names, rows) of one statement; raises TrinoError with Trino's message and error name."""
         deadline = time.monotonic() + self.timeout
         res = self._call("POST", f"{self.url}/v1/statement", sql.encode())
-        columns, rows = None, []
+        columns, rows = [], []
         while True:
             if res.get("error"):
                 err = res["error"]
                 raise TrinoError(err.get("message", "query failed"), err.get("errorName", ""))
-            columns = columns or [c["name"] for c in res.get("columns") or []] or None
+            columns = columns or [c["name"] for c in res.get("columns") or []]
             rows.extend(res.get("data") or [])
             nxt = res.get("nextUri")
             if not nxt:
-                return columns or [], rows
+                return columns, rows
             if time.monotonic() > deadline:
                 try:
                     self._call("DELETE", nxt)
-                finally:
-                    raise TrinoError(f"statement exceeded QUERY_TIMEOUT_SECONDS ({self.timeout} s) and was cancelled: {sql[:120]}", "TIMEOUT")
+                except TrinoError:
+                    pass  # abandoned either way; Trino also drops a query nobody polls
+                raise TrinoError(f"statement exceeded QUERY_TIMEOUT_SECONDS ({self.timeout} s) and was cancelled: {sql[:120]}", "TIMEOUT")
             res = self._call("GET", nxt)
 
 
@@ -387,8 +389,8 @@ def step(trino, sql):
     """Runs one ALTER TABLE ... EXECUTE; a lost commit race (a writer committed meanwhile) is retried once."""
     for attempt in (1, 2):
         try:
-            _, rows = trino.query(sql)
-            return rows
+            trino.query(sql)
+            return
         except TrinoError as e:
             if attempt == 1 and e.name in ("ICEBERG_COMMIT_ERROR",):
                 say(f"commit conflict, retrying once: {e}")
@@ -440,7 +442,7 @@ def maintain(trino, s3, cfg, schema, table, skips, orphans_refused, dry):
             continue
         t0 = time.monotonic()
         try:
-            rows = step(trino, sql)
+            step(trino, sql)
         except TrinoError as e:
             benign = classify(e)
             out["steps"][key] = "failed"
@@ -448,9 +450,6 @@ def maintain(trino, s3, cfg, schema, table, skips, orphans_refused, dry):
             return out
         out["steps"][key] = "done"
         out.setdefault("seconds", {})[key] = round(time.monotonic() - t0, 1)
-        if rows and rows[0] and key != "optimize":
-            # Trino reports what the procedure did as (metric_name, metric_value) rows.
-            out.setdefault("metrics", {})[key] = {str(r[0]): r[1] for r in rows if len(r) == 2}
     try:
         out["after"] = measure(trino, cfg["catalog"], schema, table)
     except TrinoError as e:

@@ -136,6 +136,22 @@ describe("table_maintenance.py (no engines)", function () {
     }
   });
 
+  it("looks for the record where backup.sh writes: <prefix, slashes trimmed>/reconcile/latest.json", () => {
+    const prefixOf = (prefix: string) =>
+      py(
+        `print(json.dumps(tm.load_env(${JSON.stringify(baseEnv({ BACKUP_PREFIX: prefix }))})["backup_prefix"]))`,
+      );
+    assert.equal(prefixOf("/dumps/"), "dumps");
+    assert.equal(prefixOf("metastore"), "metastore");
+    assert.equal(prefixOf(""), "");
+    // With no S3 reachable the key is still named in the refusal (fail closed).
+    const [state, , why] = py(
+      `print(json.dumps(tm.read_record(tm.load_env(${JSON.stringify(baseEnv({ BACKUP_PREFIX: "/dumps/" }))}))))`,
+    ) as [string, unknown, string];
+    assert.equal(state, "unreadable");
+    assert.match(why, /^s3:\/\/lakehouse-metastore-backup\/dumps\/reconcile\/latest\.json could not be read/);
+  });
+
   it("pushes valid Prometheus text with exactly the documented metric names, every refusal reason always present", () => {
     const text = py(`
 result = {"ok": False, "_end": 1765000000.5, "seconds": 12.5, "orphanRemoval": {"reasons": ["divergent-tables"]}}
