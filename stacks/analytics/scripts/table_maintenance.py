@@ -13,8 +13,8 @@ For every Iceberg table of the catalog (or of SCHEMAS), in this order:
      refused (below);
   6. measure again (after).
 Orphan removal is refused for every table while the reconcile record the restore writes to the backup bucket
-(<BACKUP_PREFIX>/reconcile/latest.json) is younger than the retention, names a divergent table (`left`), says
-the reconcile failed (`ok: false`), or cannot be read (fail closed). The outcome is one JSON line on stdout and
+(<BACKUP_PREFIX>/reconcile/latest.json, stacks/foundation/scripts/reconcile.sh) is younger than the retention,
+names a divergent table (`left`), says the reconcile did not finish (`error`), or cannot be read (fail closed). The outcome is one JSON line on stdout and
 a set of gauges pushed to a Prometheus Pushgateway (PUT, so each run replaces the previous one).
 
 Standard library only (any python:3 image): no pip install, nothing downloaded at start.
@@ -324,9 +324,11 @@ def orphan_policy(state, rec, where, now, days):
     if left:
         reasons.append("divergent-tables")
         why.append("the last reconcile left divergent tables: " + ", ".join(sorted(left)))
-    if rec.get("ok") is False:
+    # `ok` is also false when tables were left or are missing (reconcile.sh); only a reconcile that did not run
+    # through (an error, or ok:false with nothing to show for it) says nothing about the other tables.
+    if rec.get("error") or (rec.get("ok") is False and not left and not record_tables(rec, "missing")):
         reasons.append("reconcile-failed")
-        why.append("the last reconcile did not finish (ok: false)")
+        why.append(f"the last reconcile did not finish: {rec.get('error') or 'ok is false'}")
     return reasons, "; ".join(why) or f"the last reconcile ({iso(t)}) is older than the retention and left no divergent table"
 
 
