@@ -7,7 +7,7 @@
  * Tables in one scratch schema:
  * - `events`: five appends written by pyiceberg 30 days ago (its clock shifted: snapshot and metadata times are
  *   what the retention compares; S3 object times cannot be shifted), then two INSERTs by Trino now;
- * - `daily`: a CTAS and two INSERTs by Trino;
+ * - `daily`: a CTAS and two INSERTs by Trino; `single`: a CTAS (one file);
  * - `rolled`: a CTAS and two INSERTs, then re-registered at its previous metadata file, as a metastore restore
  *   that was not reconciled leaves it (the catalog is behind its files).
  * What must hold: file and snapshot counts fall, every row is still there (count and checksum before and after),
@@ -197,6 +197,7 @@ print(json.dumps({"location": tbl.metadata.location, "snapshots": len(tbl.metada
       new PutObjectCommand({ Bucket: lh.bucket, Key: orphanKey, Body: "not referenced by any snapshot" }),
     );
 
+    await q(`CREATE TABLE ${t("single")} AS SELECT BIGINT '1' AS id, 'a' AS name, DOUBLE '1.5' AS amount`);
     for (const name of ["daily", "rolled"]) {
       await q(`CREATE TABLE ${t(name)} AS SELECT BIGINT '1' AS id, 'a' AS name, DOUBLE '1.5' AS amount`);
       await q(`INSERT INTO ${t(name)} VALUES (2, 'b', 3.0)`);
@@ -277,6 +278,11 @@ print(json.dumps({"location": tbl.metadata.location, "snapshots": len(tbl.metada
       "nothing is older than 14 days",
     );
 
+    // A table that is one file already gets no new snapshot: nothing is rewritten or committed night after night.
+    const single = byTable(out, "single");
+    assert.deepEqual([single.before?.files, single.after?.files], [1, 1]);
+    assert.deepEqual([single.before?.snapshots, single.after?.snapshots], [1, 1]);
+
     // Every row, every value: count and checksums before and after.
     for (const name of ["events", "daily"]) assert.deepEqual(await fp(name), fingerprint[name], name);
     assert.deepEqual((await fp("events"))[0], 70);
@@ -334,7 +340,7 @@ print(json.dumps({"location": tbl.metadata.location, "snapshots": len(tbl.metada
         r,
       );
     process.stderr.write(
-      `      [maintenance] run over 3 tables: ${secs.toFixed(1)} s; events: ${JSON.stringify(events.seconds)}\n`,
+      `      [maintenance] run over 4 tables: ${secs.toFixed(1)} s; events: ${JSON.stringify(events.seconds)}\n`,
     );
   });
 
