@@ -24,10 +24,8 @@ function py(code: string): unknown {
       "-c",
       `import json, sys\nsys.path.insert(0, ${JSON.stringify(DIR)})\nimport table_maintenance as tm\n${code}`,
     ],
-    {
-      encoding: "utf8",
-      timeout: 30_000,
-    },
+    // Importing the script must not leave a __pycache__ beside it in the repository.
+    { encoding: "utf8", timeout: 30_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } },
   );
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);
