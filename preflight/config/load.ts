@@ -89,6 +89,8 @@ export function formatIssues(
           : Object.keys((valueAt(raw, issue.path) as object) ?? {}).join(", ");
       return `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}${where}; known keys: ${head === undefined ? known : "see docs/configuration.md"}. Fix: correct the spelling or remove the key.`;
     }
+    // A cross-key rule (configSchema's superRefine) says what it saw and how to fix it itself.
+    if (issue.code === "custom" && issue.message.includes("Fix: ")) return `${key} ${issue.message}`;
     const seen = describe(valueAt(raw, issue.path));
     return `${key}: ${issue.message}; saw ${seen}. Fix: set a valid value with \`pulumi config set --path ${key} <value>\` (see docs/configuration.md) or remove it to use the default.`;
   });

@@ -193,6 +193,10 @@ export const sizingSchema = z
     // analytics
     trinoCoordinator: size(1, "500m", "6Gi"),
     trinoWorker: size(2, "750m", "16Gi"),
+    /** The table maintenance CronJob's pod (a stdlib Python client; the work runs in Trino). */
+    tableMaintenance: size(1, "100m", "128Mi"),
+    /** The Prometheus Pushgateway the maintenance Job reports its outcome to. */
+    pushgateway: size(1, "50m", "64Mi"),
   })
   .strict();
 
@@ -296,6 +300,30 @@ export const computeSchema = z
   })
   .strict();
 
+/**
+ * Scheduled Iceberg table maintenance through Trino (docs/runbooks/maintenance.md): compaction, snapshot expiry and
+ * orphan-file removal. `retentionDays` may not be below `foundation.backupRetentionDays` (checked in configSchema).
+ */
+export const maintenanceSchema = z
+  .object({
+    /** `false`: no maintenance CronJob, Pushgateway, alerts or dashboard. */
+    enabled: bool.default(true),
+    /** CronJob schedule (UTC): daily, away from the sample ingest DAG's midnight run. */
+    schedule: z.string().min(9).default("30 3 * * *"),
+    /**
+     * Snapshots and orphan files older than this many days are removed; time travel reaches back this far.
+     * At least `foundation.backupRetentionDays`, at most 3650.
+     */
+    retentionDays: int(1, 3650).default(14),
+    /** `TableMaintenanceStale` fires when the last run is older than this many hours. */
+    maxAgeHours: int(1, 8760).default(48),
+    /** Schemas of the Iceberg catalog to maintain; empty = every schema. */
+    schemas: z
+      .array(z.string().regex(/^[a-z_][a-z0-9_]*$/, "expected a lower-case schema name (a-z, 0-9, _)"))
+      .default([]),
+  })
+  .strict();
+
 /** Phase 3 (Trino and the platform's Grafana dashboards). */
 export const analyticsSchema = z
   .object({
@@ -332,6 +360,8 @@ export const analyticsSchema = z
       .string()
       .regex(/^[a-z][a-z0-9_]*$/, "expected a lower-case Trino schema name (a-z, 0-9, _)")
       .default("lakehouse_verify"),
+    /** Scheduled table maintenance (compaction, snapshot expiry, orphan removal) through Trino. */
+    maintenance: maintenanceSchema.default(maintenanceSchema.parse({})),
   })
   .strict();
 
@@ -358,6 +388,10 @@ export const imagesSchema = z
      * appVersion (480 for 1.42.2) is newer and untested here.
      */
     trino: image.default("trinodb/trino:476"),
+    /** The table maintenance CronJob: Python 3 standard library only (the verification Jobs' Python image). */
+    maintenance: image.default("python:3.11.10-slim-bookworm"),
+    /** Prometheus Pushgateway, where the maintenance Job reports its outcome (the homelab runs none). */
+    pushgateway: image.default("prom/pushgateway:v1.11.5"),
   })
   .strict();
 
@@ -402,7 +436,26 @@ export const configSchema = z
     /** Offline mode for the Pulumi program: kubectl JSON/YAML files to assess instead of the live cluster. */
     snapshotFiles: z.array(z.string().min(1)).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // Expired snapshots and removed orphans are gone for good: a backup still kept must find every file the
+    // catalog it restores points to, and what the reconcile after a restore moves forward to.
+    const m = c.analytics.maintenance;
+    if (m.enabled && m.retentionDays < c.foundation.backupRetentionDays) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["analytics", "maintenance", "retentionDays"],
+        // A cross-key rule: the message carries the value seen (a default is not in the file) and its own fix.
+        message:
+          `is ${m.retentionDays} (default 14), below ` +
+          `lakehouse:foundation.backupRetentionDays (${c.foundation.backupRetentionDays}): table maintenance may ` +
+          "not expire snapshots or remove files that a kept metastore backup still needs. Fix: run " +
+          `\`pulumi config set --path lakehouse:analytics.maintenance.retentionDays ${c.foundation.backupRetentionDays}\`` +
+          " (or more), or lower lakehouse:foundation.backupRetentionDays (docs/configuration.md).",
+        input: m.retentionDays,
+      });
+    }
+  });
 
 export type LakehouseConfig = z.infer<typeof configSchema>;
 export type Thresholds = LakehouseConfig["thresholds"];

@@ -18,7 +18,17 @@ export const COMPONENT_PHASE: Record<ComponentName, Phase> = {
   sparkExecutor: "compute",
   trinoCoordinator: "analytics",
   trinoWorker: "analytics",
+  tableMaintenance: "analytics",
+  pushgateway: "analytics",
 };
+
+/** Components a phase runs only when a feature of it is on (the table maintenance and its Pushgateway). */
+export function componentEnabled(config: LakehouseConfig, component: ComponentName): boolean {
+  if (component === "tableMaintenance" || component === "pushgateway") {
+    return config.analytics.maintenance.enabled;
+  }
+  return true;
+}
 
 export interface PlannedPod {
   phase: Phase;
@@ -45,6 +55,7 @@ export function plannedPods(config: LakehouseConfig, phases?: readonly Phase[]):
   const out: PlannedPod[] = [];
   for (const [component, phase] of Object.entries(COMPONENT_PHASE) as [ComponentName, Phase][]) {
     if (phases ? !phases.includes(phase) : !config.phases[phase]) continue;
+    if (!componentEnabled(config, component)) continue;
     const s = config.sizing[component];
     for (let replica = 0; replica < s.replicas; replica++) {
       out.push({

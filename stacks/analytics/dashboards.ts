@@ -6,7 +6,7 @@
  *
  * Expressions use fixed windows (no Grafana `$__rate_interval`), so each one is valid PromQL as written.
  */
-import { chartNames } from "./names";
+import { chartNames, MAINTENANCE_PUSH_JOB } from "./names";
 
 export interface PanelTarget {
   readonly expr: string;
@@ -24,7 +24,7 @@ export interface PanelSpec {
 
 export interface DashboardSpec {
   /** Stable id: the ConfigMap is `lakehouse-dashboard-<id>`, the Grafana uid `lakehouse-<id>`. */
-  readonly id: "metastore" | "spark" | "trino";
+  readonly id: "metastore" | "spark" | "trino" | "tables";
   readonly title: string;
   readonly panels: readonly PanelSpec[];
 }
@@ -36,11 +36,16 @@ export interface DashboardInput {
   readonly metastoreJob: string;
   /** Trino Helm release name. */
   readonly trinoRelease: string;
+  /**
+   * The `job` label the table maintenance pushes its gauges under.
+   * @default MAINTENANCE_PUSH_JOB
+   */
+  readonly maintenanceJob?: string;
 }
 
 const q = (v: string) => JSON.stringify(v);
 
-/** The three dashboards' panels. Pure. */
+/** The dashboards' panels (metastore, Spark jobs, Trino, Iceberg tables). Pure. */
 export function dashboardSpecs(input: DashboardInput): DashboardSpec[] {
   const ns = `namespace=${q(input.namespace)}`;
   const hms = `${ns},job=${q(input.metastoreJob)}`;
@@ -291,7 +296,98 @@ export function dashboardSpecs(input: DashboardInput): DashboardSpec[] {
       },
     ],
   };
-  return [metastore, spark, trino];
+  const tm = `${ns},job=${q(input.maintenanceJob ?? MAINTENANCE_PUSH_JOB)}`;
+  const perTable = (metric: string) => `max by (schema, table) (${metric}{${tm},point="after"})`;
+  const tables: DashboardSpec = {
+    id: "tables",
+    title: "Lakehouse / Iceberg tables",
+    panels: [
+      {
+        title: "Since the last maintenance run",
+        type: "stat",
+        unit: "s",
+        description:
+          "Time since the table maintenance last reported (TableMaintenanceStale fires past maxAgeHours).",
+        targets: [
+          {
+            expr: `time() - max(lakehouse_table_maintenance_last_run_timestamp_seconds{${tm}})`,
+            legendFormat: "age",
+          },
+        ],
+      },
+      {
+        title: "Last run succeeded",
+        type: "stat",
+        unit: "short",
+        description:
+          "1 when every table was maintained or deliberately skipped (TableMaintenanceFailed fires at 0).",
+        targets: [{ expr: `max(lakehouse_table_maintenance_success{${tm}})`, legendFormat: "ok" }],
+      },
+      {
+        title: "Orphan removal refused",
+        type: "stat",
+        unit: "short",
+        description:
+          "1 per reason the last run refused orphan removal for: restore-reconciled ends by itself after the retention; the others need an operator (runbook).",
+        targets: [
+          {
+            expr: `max by (reason) (lakehouse_table_maintenance_orphan_removal_refused{${tm}})`,
+            legendFormat: "{{reason}}",
+          },
+        ],
+      },
+      {
+        title: "Tables by outcome",
+        type: "stat",
+        unit: "short",
+        description: "Tables the last run maintained, skipped (with a reason) or failed on.",
+        targets: [
+          { expr: `max by (status) (lakehouse_table_maintenance_tables{${tm}})`, legendFormat: "{{status}}" },
+        ],
+      },
+      {
+        title: "Files per table",
+        type: "timeseries",
+        unit: "short",
+        description:
+          "Data and delete files of each table's current snapshot after the last run: daily MERGEs add small files, compaction folds them.",
+        targets: [{ expr: perTable("lakehouse_iceberg_table_files"), legendFormat: "{{schema}}.{{table}}" }],
+      },
+      {
+        title: "Snapshots per table",
+        type: "timeseries",
+        unit: "short",
+        description:
+          "Snapshots each table keeps after the last run: every commit adds one, expiry drops those past the retention.",
+        targets: [
+          { expr: perTable("lakehouse_iceberg_table_snapshots"), legendFormat: "{{schema}}.{{table}}" },
+        ],
+      },
+      {
+        title: "Size per table",
+        type: "timeseries",
+        unit: "bytes",
+        description:
+          "Bytes of the files of each table's current snapshot (older snapshots' files are on top of this).",
+        targets: [{ expr: perTable("lakehouse_iceberg_table_bytes"), legendFormat: "{{schema}}.{{table}}" }],
+      },
+      {
+        title: "Files folded by the last compaction",
+        type: "timeseries",
+        unit: "short",
+        description: "Files of each table before minus after the last run.",
+        targets: [
+          {
+            expr:
+              `max by (schema, table) (lakehouse_iceberg_table_files{${tm},point="before"})` +
+              ` - max by (schema, table) (lakehouse_iceberg_table_files{${tm},point="after"})`,
+            legendFormat: "{{schema}}.{{table}}",
+          },
+        ],
+      },
+    ],
+  };
+  return [metastore, spark, trino, tables];
 }
 
 /** Grafana dashboard JSON (schemaVersion 39) for a spec: a Prometheus datasource variable, panels in a grid. Pure. */

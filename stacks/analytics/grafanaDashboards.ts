@@ -33,10 +33,17 @@ export function plannedDashboards(
     metastoreJob: FOUNDATION_NAMES.metastore,
     trinoRelease: config.analytics.releaseName,
   });
-  const phaseOf = { metastore: "foundation", spark: "compute", trino: "analytics" } as const;
+  const phaseOf = {
+    metastore: "foundation",
+    spark: "compute",
+    trino: "analytics",
+    tables: "analytics",
+  } as const;
   return {
     namespace: config.analytics.dashboardNamespace || config.cluster.monitoringNamespace,
-    dashboards: specs.filter((s) => config.phases[phaseOf[s.id]]),
+    dashboards: specs.filter(
+      (s) => config.phases[phaseOf[s.id]] && (s.id !== "tables" || config.analytics.maintenance.enabled),
+    ),
   };
 }
 

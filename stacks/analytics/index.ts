@@ -1,6 +1,6 @@
 /**
- * Phase 3, Analytics: Trino on the foundation's Iceberg catalog (delivered by Flux), its alerts, and the Grafana
- * dashboards of all phases. Ordering is by dependsOn (the program makes the phase come after compute, and so
+ * Phase 3, Analytics: Trino on the foundation's Iceberg catalog (delivered by Flux), its alerts, the scheduled
+ * Iceberg table maintenance (it runs in Trino, so it lives here) and the Grafana dashboards of all phases. Ordering is by dependsOn (the program makes the phase come after compute, and so
  * after the metastore and the warehouse), never by nesting.
  *
  * The post-deploy verification (verify.trino-available, ...) is attached by the phase registry, not here.
@@ -11,11 +11,15 @@ import { FOUNDATION_NAMES, METASTORE_PORT } from "../foundation/names";
 import type { PhaseContext, PhaseDefinition } from "../types";
 import { AnalyticsAlerts } from "./analyticsAlerts";
 import { Dashboards } from "./grafanaDashboards";
+import { Pushgateway } from "./pushgateway";
+import { TableMaintenance } from "./tableMaintenance";
 import { Trino } from "./trino";
 
 export { AnalyticsAlerts } from "./analyticsAlerts";
 export { Dashboards } from "./grafanaDashboards";
 export { ANALYTICS_NAMES, chartNames } from "./names";
+export { Pushgateway } from "./pushgateway";
+export { TableMaintenance } from "./tableMaintenance";
 export { Trino } from "./trino";
 
 /** The analytics phase's top-level components, for callers that need them by role. */
@@ -23,6 +27,8 @@ export interface AnalyticsComponents {
   trino: Trino;
   alerts: AnalyticsAlerts;
   dashboards: Dashboards;
+  /** Absent when `analytics.maintenance.enabled` is false. */
+  maintenance?: { pushgateway: Pushgateway; tables: TableMaintenance };
 }
 
 /** The foundation's metastore as Trino reaches it (the HiveMetastore Service in the platform namespace). */
@@ -50,14 +56,32 @@ export function deployAnalytics(ctx: PhaseContext): AnalyticsComponents {
   );
   const alerts = new AnalyticsAlerts("analytics-alerts", { config, base }, opts);
   const dashboards = new Dashboards("dashboards", { config, base }, opts);
-  return { trino, alerts, dashboards };
+  if (!config.analytics.maintenance.enabled) return { trino, alerts, dashboards };
+  const pushgateway = new Pushgateway("pushgateway", { config, base }, opts);
+  // After Trino: the CronJob's statements run there (a run before its first start would only fail).
+  const tables = new TableMaintenance(
+    "table-maintenance",
+    {
+      config,
+      base,
+      trinoUrl: trino.coordinatorUrl,
+      pushgatewayUrl: pushgateway.url,
+      s3Endpoint: inClusterS3Endpoint(config),
+      backupCredentials: bucketCredentials(config, FOUNDATION_NAMES.backupClaim),
+      warehouseCredentials: bucketCredentials(config, FOUNDATION_NAMES.warehouseClaim),
+    },
+    { ...opts, dependsOn: [...ctx.dependsOn, trino, pushgateway] },
+  );
+  return { trino, alerts, dashboards, maintenance: { pushgateway, tables } };
 }
 
 export const analyticsPhase: PhaseDefinition = {
   phase: "analytics",
-  title: "Analytics: Trino on the Iceberg catalog, its alerts, the platform's Grafana dashboards",
+  title:
+    "Analytics: Trino on the Iceberg catalog, its alerts, scheduled table maintenance, the platform's Grafana dashboards",
   deploy(ctx) {
     const c = deployAnalytics(ctx);
-    return [c.trino, c.alerts, c.dashboards];
+    const maintenance = c.maintenance ? [c.maintenance.pushgateway, c.maintenance.tables] : [];
+    return [c.trino, c.alerts, c.dashboards, ...maintenance];
   },
 };

@@ -19,6 +19,10 @@
  *   JvmMemoryMetrics (`jvm_memory_used_bytes`, `jvm_memory_max_bytes`, label `area`), which the agent registers.
  * - Spark Operator 2.5 (kubeflow/spark-operator, pkg/common/metrics.go, internal/metrics/*): its controller's
  *   /metrics on port 8080, scraped by the compute phase's PodMonitor. Counters without `_total` (Go client).
+ * - The table maintenance (stacks/analytics/scripts/table_maintenance.py): gauges it pushes to the Pushgateway
+ *   at the end of every run (PUT: a run replaces the previous one), scraped by this phase's ServiceMonitor with
+ *   honorLabels. test/analytics/maintenance.test.ts scrapes a real Pushgateway after a real run and checks
+ *   every name and type below.
  */
 
 export interface MetricSource {
@@ -154,6 +158,50 @@ export const SPARK_METRICS: readonly MetricSource[] = [
   { name: "spark_executor_failure_count", type: "counter", source: `${SO} MetricSparkExecutorFailureCount` },
 ];
 
+const TM = "table_maintenance.py, pushed to the Pushgateway";
+export const MAINTENANCE_METRICS: readonly MetricSource[] = [
+  {
+    name: "lakehouse_table_maintenance_last_run_timestamp_seconds",
+    type: "gauge",
+    source: `${TM}: end of the last run`,
+  },
+  { name: "lakehouse_table_maintenance_success", type: "gauge", source: `${TM}: 1 or 0` },
+  { name: "lakehouse_table_maintenance_duration_seconds", type: "gauge", source: TM },
+  {
+    name: "lakehouse_table_maintenance_orphan_removal_refused",
+    type: "gauge",
+    source: `${TM}: one series per reason (REFUSAL_REASONS), 1 when refused for it`,
+  },
+  { name: "lakehouse_table_maintenance_tables", type: "gauge", source: `${TM}: label status` },
+  {
+    name: "lakehouse_table_maintenance_table_status",
+    type: "gauge",
+    source: `${TM}: 1 per table, labels schema, table, status, reason`,
+  },
+  {
+    name: "lakehouse_iceberg_table_files",
+    type: "gauge",
+    source: `${TM}: files of the current snapshot (Trino "t$files"), labels schema, table, point=before|after`,
+  },
+  { name: "lakehouse_iceberg_table_bytes", type: "gauge", source: `${TM}: bytes of those files` },
+  {
+    name: "lakehouse_iceberg_table_snapshots",
+    type: "gauge",
+    source: `${TM}: snapshots kept (Trino "t$snapshots")`,
+  },
+];
+
+/** Why orphan removal can be refused (the `reason` label; the script pushes every one, 0 or 1). */
+export const REFUSAL_REASONS = [
+  "restore-reconciled",
+  "divergent-tables",
+  "reconcile-failed",
+  "record-unreadable",
+] as const;
+
+/** Skips that need no operator (the table was dropped meanwhile, or is not an Iceberg table). */
+export const BENIGN_SKIP_REASONS = ["dropped", "not-iceberg"] as const;
+
 /** Series every scrape produces (Prometheus), usable for any component. */
 export const SCRAPE_METRICS: readonly MetricSource[] = [
   { name: "up", type: "gauge", source: "Prometheus: 1 when the last scrape of the target succeeded" },
@@ -168,4 +216,5 @@ export const METRICS_BY_COMPONENT = {
   trino: TRINO_METRICS,
   metastore: METASTORE_METRICS,
   spark: SPARK_METRICS,
+  maintenance: MAINTENANCE_METRICS,
 } as const;

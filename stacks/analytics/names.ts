@@ -22,7 +22,19 @@ export const ANALYTICS_NAMES = {
   rules: "lakehouse-analytics",
   /** Dashboard ConfigMaps are `lakehouse-dashboard-<id>`. */
   dashboardPrefix: "lakehouse-dashboard-",
+  /** CronJob of the table maintenance (its Jobs are `<name>-<minutes since epoch>`), and its script ConfigMap. */
+  maintenance: "lakehouse-table-maintenance",
+  maintenanceScripts: "lakehouse-table-maintenance-scripts",
+  /** PrometheusRule of the table maintenance. */
+  maintenanceRules: "lakehouse-table-maintenance",
+  /** Pushgateway Deployment, Service and ServiceMonitor. */
+  pushgateway: "lakehouse-pushgateway",
 } as const;
+
+/** The `job` label the maintenance Job pushes its metrics under (what its alerts and dashboard select). */
+export const MAINTENANCE_PUSH_JOB = "lakehouse-table-maintenance";
+/** Pushgateway's HTTP port (its default `--web.listen-address=:9091`). */
+export const PUSHGATEWAY_PORT = 9091;
 
 /**
  * What the chart names for release `release`: its fullname is the release name when that starts with "trino",

@@ -59,11 +59,13 @@ describe("analytics components (mocks)", function () {
     release = one(run0, HELM_RELEASE, "trino-chart-release");
   });
 
-  it("registers Trino, AnalyticsAlerts and Dashboards with exactly their children", () => {
+  it("registers Trino, AnalyticsAlerts and Dashboards with exactly their children (+ the table maintenance)", () => {
     const comps = run0.resources.filter((r) => r.type.startsWith("lakehouse:"));
     assert.deepEqual(comps.map((c) => `${c.type} ${c.name}`).sort(), [
       "lakehouse:analytics:AnalyticsAlerts analytics-alerts",
       "lakehouse:analytics:Dashboards dashboards",
+      "lakehouse:analytics:Pushgateway pushgateway",
+      "lakehouse:analytics:TableMaintenance table-maintenance",
       "lakehouse:analytics:Trino trino",
       "lakehouse:delivery:FluxHelmRelease trino-chart",
     ]);
@@ -91,6 +93,7 @@ describe("analytics components (mocks)", function () {
     assert.deepEqual(children("dashboards"), [
       "core/v1:ConfigMap dashboards-metastore",
       "core/v1:ConfigMap dashboards-spark",
+      "core/v1:ConfigMap dashboards-tables",
       "core/v1:ConfigMap dashboards-trino",
     ]);
   });

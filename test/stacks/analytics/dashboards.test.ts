@@ -14,12 +14,14 @@ import { configSchema } from "../../../preflight/config/schema";
 import { dashboardSpecs, grafanaDashboard, type DashboardInput } from "../../../stacks/analytics/dashboards";
 import { plannedDashboards } from "../../../stacks/analytics/grafanaDashboards";
 import {
+  MAINTENANCE_METRICS,
   METRICS_BY_COMPONENT,
   SCRAPE_METRICS,
   seriesNames,
   TRINO_METRICS,
   type MetricSource,
 } from "../../../stacks/analytics/metrics";
+import { renderMaintenanceRules } from "../../../stacks/analytics/maintenanceRules";
 import { renderAnalyticsRules } from "../../../stacks/analytics/rules";
 
 const PROMTOOL = fs.existsSync("/usr/bin/promtool") ? "/usr/bin/promtool" : "promtool";
@@ -73,10 +75,10 @@ describe("Grafana dashboards", function () {
   before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-dashboards-"))));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it("has a metastore, a Spark jobs and a Trino dashboard, each with panels", () => {
+  it("has a metastore, a Spark jobs, a Trino and an Iceberg tables dashboard, each with panels", () => {
     assert.deepEqual(
       specs.map((d) => d.id),
-      ["metastore", "spark", "trino"],
+      ["metastore", "spark", "trino", "tables"],
     );
     for (const d of specs) assert.ok(d.panels.length >= 5, `${d.id} has ${d.panels.length} panels`);
   });
@@ -115,13 +117,49 @@ describe("Grafana dashboards", function () {
   });
 
   it("every metric a panel uses is one its component exports (the documented list)", () => {
-    const componentOf = { metastore: "metastore", spark: "spark", trino: "trino" } as const;
+    const componentOf = {
+      metastore: "metastore",
+      spark: "spark",
+      trino: "trino",
+      tables: "maintenance",
+    } as const;
     const unknown: string[] = [];
     for (const e of exprs) {
       const ok = allowed(METRICS_BY_COMPONENT[componentOf[e.dashboard]]);
       for (const n of metricNames(e.expr)) if (!ok.has(n)) unknown.push(`${e.dashboard} / ${e.panel}: ${n}`);
     }
     assert.deepEqual(unknown, []);
+  });
+
+  it("the Iceberg tables dashboard shows file and snapshot counts per table, from the maintenance's job", () => {
+    const tables = specs.find((d) => d.id === "tables")!;
+    const perTable = (metric: string) =>
+      tables.panels.find((p) =>
+        p.targets.some((t) => t.expr.includes(metric) && /by \(schema, table\)/.test(t.expr)),
+      );
+    assert.ok(perTable("lakehouse_iceberg_table_files"), "a files-per-table panel");
+    assert.ok(perTable("lakehouse_iceberg_table_snapshots"), "a snapshots-per-table panel");
+    for (const p of tables.panels)
+      for (const t of p.targets)
+        assert.match(t.expr, /namespace="lakehouse",job="lakehouse-table-maintenance"/, p.title);
+  });
+
+  it("every metric a maintenance alert uses is one the maintenance pushes", () => {
+    const rules = renderMaintenanceRules({
+      namespace: "lakehouse",
+      pushJob: "lakehouse-table-maintenance",
+      maxAgeHours: 48,
+      retentionDays: 14,
+    }).groups.flatMap((g) => g.rules);
+    const ok = allowed(MAINTENANCE_METRICS);
+    assert.deepEqual(
+      rules.flatMap((r) =>
+        metricNames(r.expr)
+          .filter((n) => !ok.has(n))
+          .map((n) => `${r.alert}: ${n}`),
+      ),
+      [],
+    );
   });
 
   it("every metric an analytics alert uses is one Trino exports", () => {
@@ -197,7 +235,7 @@ describe("Grafana dashboards", function () {
     assert.equal(all.namespace, "monitoring");
     assert.deepEqual(
       all.dashboards.map((d) => d.id),
-      ["metastore", "spark", "trino"],
+      ["metastore", "spark", "trino", "tables"],
     );
     const noCompute = plannedDashboards(
       configSchema.parse({ phases: { compute: false }, analytics: { dashboardNamespace: "grafana" } }),
@@ -206,7 +244,15 @@ describe("Grafana dashboards", function () {
     assert.equal(noCompute.namespace, "grafana");
     assert.deepEqual(
       noCompute.dashboards.map((d) => d.id),
-      ["metastore", "trino"],
+      ["metastore", "trino", "tables"],
+    );
+    const noMaintenance = plannedDashboards(
+      configSchema.parse({ analytics: { maintenance: { enabled: false } } }),
+      "lakehouse",
+    );
+    assert.deepEqual(
+      noMaintenance.dashboards.map((d) => d.id),
+      ["metastore", "spark", "trino"],
     );
   });
 });

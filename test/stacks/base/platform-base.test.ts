@@ -13,12 +13,13 @@ const defaults = (): LakehouseConfig => parseConfig({}, "test");
 describe("stacks/base quotaHard", () => {
   it("sums the default sizing of all three phases plus 25 % headroom", () => {
     // requests: metastore 2x250m/1Gi, db 250m/1Gi, backup 100m/256Mi, operator 200m/512Mi, webhook 100m/256Mi,
-    // driver 500m/2Gi, executors 2x1/6Gi, coordinator 500m/6Gi, workers 2x750m/16Gi = 5650m, 56Gi, 12 pods.
+    // driver 500m/2Gi, executors 2x1/6Gi, coordinator 500m/6Gi, workers 2x750m/16Gi, table maintenance
+    // 100m/128Mi, pushgateway 50m/64Mi = 5800m, 56Gi + 192Mi, 14 pods.
     assert.deepStrictEqual(quotaHard(defaults()), {
-      "requests.cpu": "7063m", // 5650 * 1.25 = 7062.5, rounded up
-      "requests.memory": "71680Mi", // 56 GiB * 1.25 = 70 GiB
-      "limits.memory": "71680Mi", // memory limit defaults to the request
-      pods: "15", // 12 * 1.25
+      "requests.cpu": "7250m", // 5800 * 1.25
+      "requests.memory": "71920Mi", // 57536 MiB * 1.25
+      "limits.memory": "71920Mi", // memory limit defaults to the request
+      pods: "18", // 14 * 1.25 = 17.5, rounded up
     });
   });
 
@@ -189,10 +190,10 @@ describe("stacks/base PlatformBase under mocks", () => {
     const q = get("kubernetes:core/v1:ResourceQuota", "lakehouse-quota");
     assert.strictEqual(q.metadata.namespace, "lake");
     assert.deepStrictEqual(q.spec.hard, {
-      "requests.cpu": "7063m",
-      "requests.memory": "71680Mi",
-      "limits.memory": "71680Mi",
-      pods: "15",
+      "requests.cpu": "7250m",
+      "requests.memory": "71920Mi",
+      "limits.memory": "71920Mi",
+      pods: "18",
     });
   });
 
