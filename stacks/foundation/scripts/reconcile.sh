@@ -148,14 +148,28 @@ version_of() {
     printf '%d' "$((10#${BASH_REMATCH[1]}))"
   fi
 }
+# bucket_exists B: 0 when the warehouse bucket B exists, 1 when it does not (404); dies on any other answer
+# (403: wrong keys). Asked once per bucket: a missing bucket means its tables' files are gone.
+declare -A buckets=()
+bucket_exists() {
+  if [ -z "${buckets[$1]:-}" ]; then
+    if wh s3api head-bucket --bucket "$1" >/dev/null 2>"$work/head.err"; then
+      buckets[$1]=yes
+    elif grep -qE '404|Not Found|NoSuchBucket' "$work/head.err"; then
+      buckets[$1]=no
+    else
+      cat "$work/head.err" >&2
+      die 9 "reading the warehouse bucket '$1' at ${WAREHOUSE_S3_ENDPOINT:-$S3_ENDPOINT} failed (see above); check the warehouse keys (WAREHOUSE_AWS_ACCESS_KEY_ID) and the endpoint. Nothing was changed."
+    fi
+  fi
+  [ "${buckets[$1]}" = yes ]
+}
 # Lists the metadata files under `bucket/prefix/` into files.tsv as `owner<TAB>bucket/key<TAB>version`.
 list_metadata() {
   local owner="$1" dir="$2" bucket="${2%%/*}" prefix="${2#*/}" out
-  out="$(wh s3api list-objects-v2 --bucket "$bucket" --prefix "$prefix/" --query 'Contents[].Key' --output text 2>"$work/list.err")" || {
-    if grep -q 'NoSuchBucket' "$work/list.err"; then return 0; fi
-    cat "$work/list.err" >&2
+  bucket_exists "$bucket" || return 0
+  out="$(wh s3api list-objects-v2 --bucket "$bucket" --prefix "$prefix/" --query 'Contents[].Key' --output text)" ||
     die 9 "listing s3://$dir/ at ${WAREHOUSE_S3_ENDPOINT:-$S3_ENDPOINT} failed (see above); check the warehouse keys (WAREHOUSE_AWS_ACCESS_KEY_ID) and the endpoint. Nothing was changed."
-  }
   local k v
   for k in $out; do
     [ "$k" != "None" ] || continue
@@ -185,11 +199,9 @@ while IFS=$'\t' read -r dbname dloc; do
   bucket="${base%%/*}"
   prefix=""
   [ "$base" = "$bucket" ] || prefix="${base#*/}/"
-  children="$(wh s3api list-objects-v2 --bucket "$bucket" --prefix "$prefix" --delimiter / --query 'CommonPrefixes[].Prefix' --output text 2>"$work/list.err")" || {
-    if grep -q 'NoSuchBucket' "$work/list.err"; then continue; fi
-    cat "$work/list.err" >&2
+  bucket_exists "$bucket" || continue
+  children="$(wh s3api list-objects-v2 --bucket "$bucket" --prefix "$prefix" --delimiter / --query 'CommonPrefixes[].Prefix' --output text)" ||
     die 9 "listing s3://$base/ at ${WAREHOUSE_S3_ENDPOINT:-$S3_ENDPOINT} failed (see above); check the warehouse keys and the endpoint. Nothing was changed."
-  }
   for c in $children; do
     [ "$c" != "None" ] || continue
     dir="$bucket/${c%/}"

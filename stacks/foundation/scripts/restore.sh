@@ -298,7 +298,7 @@ PGDATABASE="$live_db" psqlq -At -F $'\t' -c "$ptr_sql" >"$work/live-ptr.tsv" ||
   die 5 "reading the Iceberg tables' metadata pointers of the live database '$live_db' failed (see above)."
 PGDATABASE="$target" psqlq -At -F $'\t' -c "$ptr_sql" >"$work/restored-ptr.tsv" ||
   die 5 "reading the Iceberg tables' metadata pointers of the restored database '$target' failed (see above)."
-declare -A live_ptr restored_ptr
+declare -A live_ptr=() restored_ptr=()
 while IFS=$'\t' read -r t p; do [ -n "$t" ] && live_ptr["$t"]="$p"; done <"$work/live-ptr.tsv"
 while IFS=$'\t' read -r t p; do [ -n "$t" ] && restored_ptr["$t"]="$p"; done <"$work/restored-ptr.tsv"
 # Writers spell the same object s3:// or s3a://: pointers are compared without the scheme.
