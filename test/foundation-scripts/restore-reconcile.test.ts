@@ -35,7 +35,7 @@ import type { FoundationObservations, JobObservation } from "../../verify/types"
 import { TrinoClient } from "../../verify/trino";
 import { sparkInstall, submitJob } from "../compute-engines/spark";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
-import { runScript, s3Client, scriptEnv, SCRIPTS, type ScriptRun } from "./helpers";
+import { asJob, runScript, s3Client, scriptEnv, SCRIPTS, type ScriptRun } from "./helpers";
 
 const RESTORE = path.join(SCRIPTS, "restore.sh");
 const BACKUP = path.join(SCRIPTS, "backup.sh");
@@ -59,16 +59,6 @@ interface Reconcile {
   time: string;
   record: string | null;
 }
-
-const asJob = (r: ScriptRun): JobObservation => ({
-  state: "completed",
-  job: "local",
-  succeeded: r.code === 0,
-  exitCode: r.code,
-  result: r.json ?? null,
-  logTail: r.stderr.slice(-2000),
-  durationMs: 0,
-});
 
 /** verify.metadata-backup-restore on a real `restore.sh --verify` line. */
 function backupCheck(r: ScriptRun) {
