@@ -105,6 +105,8 @@ export AWS_RESPONSE_CHECKSUM_VALIDATION="${AWS_RESPONSE_CHECKSUM_VALIDATION:-whe
 export AWS_DEFAULT_REGION="$AWS_REGION"
 export AWS_PAGER=""
 export PGDATABASE="$db"
+# Nothing waits forever: a database that does not answer, or a metastore transaction holding a row we move.
+export PGCONNECT_TIMEOUT="${PGCONNECT_TIMEOUT:-10}"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/metastore-reconcile.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -260,6 +262,7 @@ say "$(wc -l <"$work/files.tsv" | tr -d ' ') metadata files listed, $m read, $(w
 run_sql() {
   {
     printf 'BEGIN;\n'
+    printf "SET LOCAL lock_timeout = '30s';\nSET LOCAL statement_timeout = '10min';\n"
     printf 'CREATE TEMP TABLE rc_tables (tbl_id bigint, db text, name text, location text, cur text) ON COMMIT DROP;\n'
     printf 'CREATE TEMP TABLE rc_files (owner text, path text, version bigint) ON COMMIT DROP;\n'
     printf 'CREATE TEMP TABLE rc_docs (path text PRIMARY KEY, doc jsonb) ON COMMIT DROP;\n'
