@@ -73,14 +73,15 @@ while [ $# -gt 0 ]; do
     *) usage "unknown argument '$1'." ;;
   esac
 done
-$verify || [ -n "$target" ] || usage "give --verify (restore into a scratch database and compare) or --target-db NAME."
 if $reconcile_only; then
   [ -n "$target" ] && ! $verify || usage "--reconcile-only needs --target-db NAME (and no --verify)."
   $reconcile || usage "--reconcile-only and --no-reconcile contradict each other."
 else
+  $reconcile || ! $verify || usage "--verify always reconciles the scratch copy (that is what it verifies); drop --no-reconcile."
   ! $dry_run || usage "--dry-run goes with --reconcile-only (a restore always changes the target database)."
   [ -z "$since" ] || usage "--since goes with --reconcile-only (a restore takes the time from the dump's name)."
 fi
+$verify || [ -n "$target" ] || usage "give --verify (restore into a scratch database and compare) or --target-db NAME."
 [ -z "$target" ] || [[ "$target" =~ ^[A-Za-z_][A-Za-z0-9_]{0,62}$ ]] ||
   usage "--target-db '$target' is not a plain database name (letters, digits, '_')."
 
