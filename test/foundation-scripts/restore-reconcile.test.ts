@@ -56,6 +56,7 @@ interface Reconcile {
   left: { table: string; reason: string }[];
   missing: string[];
   unchanged: number;
+  tables: number;
   time: string;
   record: string | null;
 }
@@ -367,7 +368,7 @@ describe("restore.sh reconciles the restored catalog with the warehouse (real Po
       rec.left.map((l) => l.table),
       [q("d")],
     );
-    assert.equal(rec.unchanged, (rec as unknown as { tables: number }).tables - 1, JSON.stringify(rec));
+    assert.equal(rec.unchanged, rec.tables - 1, JSON.stringify(rec));
     assert.equal((await read("t")).rows, 5);
 
     await ops("append", q("t"), "6", "1");
