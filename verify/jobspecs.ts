@@ -23,7 +23,13 @@ import { platformLabels } from "../stacks/types";
 import { PYTHON_PACKAGES, type BucketTarget, type FoundationTargets } from "./targets";
 
 /** Scripts shipped to the Jobs (file names in stacks/foundation/scripts). */
-export const SCRIPT_FILES = ["metastore_ping.py", "iceberg_roundtrip.py", "restore.sh"] as const;
+export const SCRIPT_FILES = [
+  "metastore_ping.py",
+  "iceberg_roundtrip.py",
+  "restore.sh",
+  "reconcile.sh",
+  "reconcile.sql",
+] as const;
 
 export const SCRIPTS_DIR = path.resolve(__dirname, "..", "stacks", "foundation", "scripts");
 
@@ -279,6 +285,10 @@ export function foundationManifests(
             ...dbEnv,
             ...bucketEnv(t.backup, t.region),
             { name: "S3_PREFIX", value: t.backup.prefix },
+            // The reconcile of the scratch copy reads (lists, gets) the warehouse with its own keys.
+            { name: "WAREHOUSE_S3_ENDPOINT", value: t.warehouse.endpoint },
+            secretEnv("WAREHOUSE_AWS_ACCESS_KEY_ID", t.warehouse.secret, t.warehouse.accessKeyKey),
+            secretEnv("WAREHOUSE_AWS_SECRET_ACCESS_KEY", t.warehouse.secret, t.warehouse.secretKeyKey),
           ],
           {
             initContainers: [aws.initContainer as V1Container],

@@ -74,6 +74,7 @@ export function deployFoundation(ctx: PhaseContext): FoundationComponents {
       bucket: bucket.backupBucket,
       s3Endpoint: bucket.endpoint,
       bucketCredentials: bucketCredentials(config, FOUNDATION_NAMES.backupClaim),
+      warehouseCredentials: bucketCredentials(config, FOUNDATION_NAMES.warehouseClaim),
     },
     opts([bucket, database]),
   );

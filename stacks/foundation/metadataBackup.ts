@@ -15,8 +15,11 @@ import { POSTGRES_UID } from "./metastoreDatabase";
 import { FOUNDATION_NAMES } from "./names";
 import type { BucketCredentials } from "./warehouseBucket";
 
-/** The scripts the ConfigMap carries (engineer H8's backup/restore, tested on real PostgreSQL + radosgw). */
-export const BACKUP_SCRIPTS = ["backup.sh", "restore.sh"] as const;
+/**
+ * The scripts the ConfigMap carries (engineer H8's backup/restore, tested on real PostgreSQL + radosgw; the
+ * reconcile restore.sh runs after a restore, tested on a real Hive Metastore 4.0.0).
+ */
+export const BACKUP_SCRIPTS = ["backup.sh", "restore.sh", "reconcile.sh", "reconcile.sql"] as const;
 /** Default scripts folder. */
 export const SCRIPTS_DIR = path.join(__dirname, "scripts");
 
@@ -40,6 +43,12 @@ export interface MetadataBackupArgs {
   readonly s3Endpoint: pulumi.Input<string>;
   /** Where the backup bucket's keys are. */
   readonly bucketCredentials: BucketCredentials;
+  /**
+   * Where the warehouse bucket's keys are: a restore Job made from this CronJob (the runbook's) reconciles the
+   * restored catalog with the warehouse and reads it with them (WAREHOUSE_AWS_*; backup.sh ignores them).
+   * @default none: the reconcile then reads the warehouse with the backup bucket's keys
+   */
+  readonly warehouseCredentials?: BucketCredentials;
   /**
    * Folder with backup.sh and restore.sh, read when the component is constructed (not at import).
    * @default stacks/foundation/scripts
@@ -85,6 +94,7 @@ export class MetadataBackup extends pulumi.ComponentResource {
     const scripts = readBackupScripts(args.scriptsDir ?? SCRIPTS_DIR);
     const aws = awsCliBundle(config.images.awsCli);
     const creds = args.bucketCredentials;
+    const wh = args.warehouseCredentials;
     const secretEnv = (envName: string, secret: string, key: string) => ({
       name: envName,
       valueFrom: { secretKeyRef: { name: secret, key } },
@@ -146,6 +156,12 @@ export class MetadataBackup extends pulumi.ComponentResource {
                         { name: "AWS_REQUEST_CHECKSUM_CALCULATION", value: "when_required" },
                         { name: "AWS_RESPONSE_CHECKSUM_VALIDATION", value: "when_required" },
                         { name: "TMPDIR", value: "/tmp" },
+                        ...(wh
+                          ? [
+                              secretEnv("WAREHOUSE_AWS_ACCESS_KEY_ID", wh.secret, wh.accessKeyIdKey),
+                              secretEnv("WAREHOUSE_AWS_SECRET_ACCESS_KEY", wh.secret, wh.secretAccessKeyKey),
+                            ]
+                          : []),
                       ],
                       resources: containerResources(config.sizing.metadataBackup),
                       securityContext: containerSecurity(true),

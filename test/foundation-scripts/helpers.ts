@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { Radosgw } from "../harness/radosgw";
 import type { Postgres } from "../harness/postgres";
+import type { JobObservation } from "../../verify/types";
 
 export const SCRIPTS = path.resolve(__dirname, "../../stacks/foundation/scripts");
 
@@ -51,6 +52,19 @@ export function runScript(
       },
     );
   });
+}
+
+/** A script run as the verification's Job observation (what the checks judge). */
+export function asJob(r: ScriptRun): JobObservation {
+  return {
+    state: "completed",
+    job: "local",
+    succeeded: r.code === 0,
+    exitCode: r.code,
+    result: r.json ?? null,
+    logTail: r.stderr.slice(-2000),
+    durationMs: 0,
+  };
 }
 
 export function s3Client(rgw: Radosgw): S3Client {

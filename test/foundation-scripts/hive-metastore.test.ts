@@ -15,17 +15,7 @@ import type { FoundationObservations, JobObservation } from "../../verify/types"
 import { startHiveMetastore, type HiveMetastore } from "../harness/hive-metastore";
 import { startPostgres, type Postgres } from "../harness/postgres";
 import { startRadosgw, type Radosgw } from "../harness/radosgw";
-import { runScript, s3Client, scriptEnv, SCRIPTS, type ScriptRun } from "./helpers";
-
-const asJob = (r: ScriptRun): JobObservation => ({
-  state: "completed",
-  job: "local",
-  succeeded: r.code === 0,
-  exitCode: r.code,
-  result: r.json ?? null,
-  logTail: r.stderr.slice(-2000),
-  durationMs: 0,
-});
+import { asJob, runScript, s3Client, scriptEnv, SCRIPTS } from "./helpers";
 
 describe("foundation scripts against a real Hive Metastore 4.0.0", function () {
   this.timeout(300_000);

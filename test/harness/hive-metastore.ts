@@ -55,6 +55,11 @@ export interface HiveMetastore {
   logFile: string;
   /** Stops the JVM by pid, waits until it is gone, removes the temp dir. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * The restore runbook's order: stops the JVM, runs `whileDown` (e.g. restore.sh on the database), starts the
+   * metastore again on the same port and database and waits until it answers. `pid` is the new JVM's after.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 export interface HiveMetastoreOptions {
@@ -236,47 +241,57 @@ export async function startHiveMetastore(opts: HiveMetastoreOptions): Promise<Hi
       });
     });
 
-    const started = (child = await spawnDaemon(
-      "java",
-      [...jvm, "-cp", classpath, "org.apache.hadoop.hive.metastore.HiveMetaStore"],
-      logFile,
-      {
-        env: { ...process.env, METASTORE_HOME: home },
-        cwd: dir,
-      },
-    ));
-    await waitFor(
-      `the Hive Metastore to answer get_all_databases on 127.0.0.1:${port}`,
-      async () => {
-        if (started.exitCode !== null || started.signalCode !== null) throw new StopWaiting("it exited");
-        const r = await thriftCall("127.0.0.1", port, "get_all_databases", [], 20_000);
-        return Array.isArray(r.get(0));
-      },
-      timeoutMs,
-      250,
-      () => `Log:\n${tail(logFile, 30)}`,
-    );
-    if (started.exitCode !== null || started.signalCode !== null) {
-      throw new Error(`The Hive Metastore exited during start-up:\n${tail(logFile, 30)}`);
-    }
-    const pid = started.pid ?? -1;
+    const launch = async (): Promise<number> => {
+      const started = (child = await spawnDaemon(
+        "java",
+        [...jvm, "-cp", classpath, "org.apache.hadoop.hive.metastore.HiveMetaStore"],
+        logFile,
+        {
+          env: { ...process.env, METASTORE_HOME: home },
+          cwd: dir,
+        },
+      ));
+      await waitFor(
+        `the Hive Metastore to answer get_all_databases on 127.0.0.1:${port}`,
+        async () => {
+          if (started.exitCode !== null || started.signalCode !== null) throw new StopWaiting("it exited");
+          const r = await thriftCall("127.0.0.1", port, "get_all_databases", [], 20_000);
+          return Array.isArray(r.get(0));
+        },
+        timeoutMs,
+        250,
+        () => `Log:\n${tail(logFile, 30)}`,
+      );
+      if (started.exitCode !== null || started.signalCode !== null) {
+        throw new Error(`The Hive Metastore exited during start-up:\n${tail(logFile, 30)}`);
+      }
+      return started.pid ?? -1;
+    };
     let stopped = false;
-    return {
+    const hms: HiveMetastore = {
       uri: `thrift://127.0.0.1:${port}`,
       host: "127.0.0.1",
       port,
       warehouse,
       bucket,
       database,
-      pid,
+      pid: await launch(),
       logFile,
       stop: async () => {
         if (stopped) return;
         stopped = true;
         await stopAll();
-        if (isAlive(pid)) throw new Error(`Hive Metastore harness: pid ${pid} survived SIGKILL.`);
+        if (isAlive(hms.pid)) throw new Error(`Hive Metastore harness: pid ${hms.pid} survived SIGKILL.`);
+      },
+      restart: async (whileDown) => {
+        if (stopped) throw new Error("Hive Metastore harness: restart() after stop().");
+        await stopPid(hms.pid, 10_000);
+        if (isAlive(hms.pid)) throw new Error(`Hive Metastore harness: pid ${hms.pid} survived SIGKILL.`);
+        await whileDown?.();
+        hms.pid = await launch();
       },
     };
+    return hms;
   } catch (e) {
     await stopAll();
     throw e;

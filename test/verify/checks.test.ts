@@ -13,6 +13,7 @@ import {
   RESTORE_CORRUPT,
   RESTORE_NONE,
   restoreOk,
+  restoreReconciled,
   ROUNDTRIP_FAIL,
   ROUNDTRIP_OK,
 } from "./fixtures";
@@ -210,6 +211,45 @@ describe("verify checks (foundation)", () => {
       status: "warn",
       observed:
         /row counts differ from the live database in 1: public\.NOTIFICATION_LOG \(changes since the backup\)/,
+    },
+    {
+      name: "reconciled scratch copy: every Iceberg pointer matches the live catalog (row counts moved: still a pass)",
+      over: {
+        backupRestore: completed(restoreReconciled("2026-11-25T12:00:00Z", [], ["public.TABLE_PARAMS"]), 6),
+      },
+      id: "verify.metadata-backup-restore",
+      status: "pass",
+      observed:
+        /\(1 table moved forward, 1 registered\), all 4 live Iceberg tables point at the live catalog's metadata files; metastore row counts differ in 1 tables/,
+    },
+    {
+      name: "a table whose pointer the dump cannot reach fails, named with the reconcile's reason",
+      over: { backupRestore: completed(restoreReconciled("2026-11-25T12:00:00Z", ["rr.d"]), 7) },
+      id: "verify.metadata-backup-restore",
+      status: "fail",
+      observed:
+        /1 of 4 Iceberg tables still point elsewhere than the live catalog: rr\.d \(diverged: the newest metadata file/,
+      remediation: /Run a backup now \(`kubectl -n lakehouse create job --from=cronjob\/metastore-backup/,
+    },
+    {
+      name: "the reconcile could not read the warehouse",
+      over: {
+        backupRestore: completed(
+          {
+            ...restoreReconciled("2026-11-25T12:00:00Z", ["rr.t"]),
+            reconcile: {
+              event: "reconcile",
+              ok: false,
+              error: "listing s3://w/warehouse/rr.db/t/metadata/ failed",
+            },
+          },
+          7,
+        ),
+      },
+      id: "verify.metadata-backup-restore",
+      status: "fail",
+      observed: /rr\.t \(restored .*00001-a.*\)\. The reconcile could not run: listing s3:\/\/w/,
+      remediation: /WAREHOUSE_AWS_ACCESS_KEY_ID/,
     },
     {
       name: "tables missing from the restore",

@@ -93,6 +93,40 @@ export const restoreOk = (backupTime: string, diffs: string[] = []) => ({
   tables: { "public.TBLS": { live: 5, restored: 5 } },
 });
 
+/**
+ * A `restore.sh --verify` line with the reconcile and pointer comparison (issue 14): `diffs` tables whose
+ * pointer still differs after the scratch copy's reconcile (rr.d diverged, left alone).
+ */
+export const restoreReconciled = (
+  backupTime: string,
+  pointerDiffs: string[] = [],
+  rowDiffs: string[] = [],
+) => ({
+  ...restoreOk(backupTime, rowDiffs),
+  icebergTables: { live: 4, restored: 4, same: 4 - pointerDiffs.length },
+  pointersMatch: pointerDiffs.length === 0,
+  pointerDiffs: pointerDiffs.map((table) => ({
+    table,
+    live: `s3://w/warehouse/${table}/metadata/00003-b.metadata.json`,
+    restored: `s3://w/warehouse/${table}/metadata/00001-a.metadata.json`,
+  })),
+  onlyRestored: [],
+  reconcile: {
+    event: "reconcile",
+    ok: pointerDiffs.length === 0,
+    dryRun: false,
+    moved: ["rr.t"],
+    registered: ["rr.u"],
+    left: pointerDiffs.map((table) => ({
+      table,
+      reason: `diverged: the newest metadata file ${table}/00003-b does not descend from the catalog's 00001-a: the table was rolled back or re-created after the dump`,
+    })),
+    missing: [],
+    record: null,
+    scratch: true,
+  },
+});
+
 export const RESTORE_CORRUPT = {
   event: "restore",
   ok: false,

@@ -89,6 +89,11 @@ describe("verify Job manifests", () => {
     });
     assert.equal(e.S3_BUCKET.value, "lakehouse-metastore-backup");
     assert.equal(e.S3_PREFIX.value, "metastore");
+    // The scratch copy's reconcile reads the warehouse with the warehouse bucket's own keys.
+    assert.equal(e.WAREHOUSE_S3_ENDPOINT.value, e.S3_ENDPOINT.value);
+    assert.deepEqual(e.WAREHOUSE_AWS_ACCESS_KEY_ID.valueFrom, {
+      secretKeyRef: { name: "lakehouse-warehouse", key: "AWS_ACCESS_KEY_ID" },
+    });
     for (const [name, v] of Object.entries(e)) {
       if (/PASSWORD|SECRET|ACCESS_KEY/.test(name))
         assert.equal(v.value, undefined, `${name} must come from a Secret`);
@@ -107,7 +112,13 @@ describe("verify Job manifests", () => {
     const mm = foundationManifests(
       t,
       "r2",
-      { "restore.sh": "", "metastore_ping.py": "", "iceberg_roundtrip.py": "" },
+      {
+        "restore.sh": "",
+        "reconcile.sh": "",
+        "reconcile.sql": "",
+        "metastore_ping.py": "",
+        "iceberg_roundtrip.py": "",
+      },
       { timeoutSeconds: 60 },
     );
     const restore = mm.jobs.find((j) => j.key === "backupRestore")!.job;

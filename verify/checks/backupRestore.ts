@@ -1,7 +1,12 @@
 /**
  * `verify.metadata-backup-restore`: the newest metastore backup exists, is younger than the schedule allows
- * (`foundation.backupMaxAgeHours`), passes its checksum and restores into a scratch database with the same
- * tables and row counts as the live one. Decided from the JSON line of `restore.sh --verify`. Pure.
+ * (`foundation.backupMaxAgeHours`), passes its checksum, restores into a scratch database with the metastore's
+ * tables, and, once that scratch copy is reconciled with the warehouse (restore.sh runs reconcile.sh on it),
+ * every Iceberg table points at the same metadata file as in the live catalog: a restore of this backup now
+ * would lose no committed data. A table whose pointer the dump cannot reach (rolled back or re-created after
+ * the dump, files gone) fails the check, named with the reconcile's reason. Decided from the JSON line of
+ * `restore.sh --verify`; a line without pointer fields (a restore.sh before the reconcile) is judged on the
+ * row counts as before. Pure.
  */
 import type { CheckOutcome } from "../../preflight/checks/types";
 import type { FoundationObservations, VerifyCheckDefinition } from "../types";
@@ -18,16 +23,48 @@ export function backupAgeHours(backupTime: unknown, now: Date): number | null {
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 
+interface PointerDiff {
+  table: string;
+  live: string | null;
+  restored: string | null;
+}
+
+/** The reconcile's own words for a table it did not bring forward (left alone, missing, or skipped). */
+export function reconcileReason(reconcile: unknown, table: string): string | undefined {
+  if (typeof reconcile !== "object" || reconcile === null) return undefined;
+  const r = reconcile as Record<string, unknown>;
+  for (const key of ["left", "missingDetail", "skipped"]) {
+    const entries = Array.isArray(r[key]) ? (r[key] as Record<string, unknown>[]) : [];
+    const hit = entries.find((e) => e && e.table === table);
+    if (hit && typeof hit.reason === "string") return hit.reason;
+  }
+  return undefined;
+}
+
+/** `db.t (reason)` for each differing table, at most `max`, reasons shortened. */
+function describeDiffs(diffs: PointerDiff[], reconcile: unknown, max = 5): string {
+  const shown = diffs.slice(0, max).map((d) => {
+    const why =
+      reconcileReason(reconcile, d.table) ??
+      (d.restored === null
+        ? "not in the restored catalog and not registered by the reconcile"
+        : `restored ${d.restored}, live ${d.live ?? "none"}`);
+    return `${d.table} (${why.length > 240 ? `${why.slice(0, 239)}…` : why})`;
+  });
+  return `${shown.join("; ")}${diffs.length > max ? `; and ${diffs.length - max} more` : ""}`;
+}
+
 export const backupRestore: VerifyCheckDefinition<FoundationObservations> = {
   id: "verify.metadata-backup-restore",
-  title: "The newest metastore backup is fresh and restores with the same tables and row counts",
+  title:
+    "The newest metastore backup is fresh, restores, and once reconciled points every Iceberg table where the live catalog does",
   severity: "critical",
   critical: true,
   phase: "foundation",
   evaluate(obs, ctx): CheckOutcome {
     const maxAge = ctx.config.foundation.backupMaxAgeHours;
     const ns = ctx.config.platform.namespace;
-    const expected = `a backup younger than ${maxAge} h whose sha256 matches and that restores with the live database's tables and row counts`;
+    const expected = `a backup younger than ${maxAge} h whose sha256 matches, that restores with the metastore's tables and, reconciled with the warehouse, gives every Iceberg table the live catalog's metadata pointer`;
     const problem = jobProblem(obs.backupRestore, expected, ns);
     if (problem) return problem;
     const job = obs.backupRestore as Extract<typeof obs.backupRestore, { state: "completed" }>;
@@ -96,23 +133,86 @@ export const backupRestore: VerifyCheckDefinition<FoundationObservations> = {
         data,
       };
     }
-    if (diffs.length > 0) {
-      // A live metastore keeps writing (tables created or dropped, notification log): counts that moved since
-      // the backup are expected, so they warn and are listed instead of failing a backup that restored whole.
+    const reconcile = r.reconcile as Record<string, unknown> | null | undefined;
+    const pointerDiffs = Array.isArray(r.pointerDiffs) ? (r.pointerDiffs as PointerDiff[]) : undefined;
+    if (pointerDiffs === undefined) return rowCountOutcome(r, diffs, ageText, expected, data);
+    const iceberg = (r.icebergTables ?? {}) as Record<string, unknown>;
+    data.pointerDiffs = pointerDiffs.map((d) => d.table);
+    data.icebergTables = iceberg;
+    data.onlyRestored = list(r.onlyRestored);
+    if (reconcile && typeof reconcile === "object") {
+      data.reconcile = {
+        ok: reconcile.ok,
+        moved: list(reconcile.moved),
+        registered: list(reconcile.registered),
+        left: list((reconcile.left as { table: string }[] | undefined)?.map((l) => l.table)),
+        missing: list(reconcile.missing),
+        error: reconcile.error,
+      };
+    }
+    const reconcileError = reconcile && typeof reconcile.error === "string" ? reconcile.error : undefined;
+    const runNowFix = `Restoring this backup now would leave these tables behind the live catalog. Run a backup now (${runNow}) so the newest dump holds their current pointers and verify again; then find out why the dump could not reach them (docs/runbooks/foundation.md, "Restore the metastore from a backup").`;
+    if (pointerDiffs.length > 0) {
       return {
-        status: "warn",
-        observed: `Backup ${String(r.key)} (${ageText} old, sha256 ok) restored all ${String(r.restoredTables)} tables; row counts differ from the live database in ${diffs.length}: ${diffs.slice(0, 5).join(", ")}${diffs.length > 5 ? ", ..." : ""} (changes since the backup).`,
+        status: "fail",
+        observed: `After restoring backup ${String(r.key)} (${ageText} old) into a scratch database and reconciling it with the warehouse, ${pointerDiffs.length} of ${String(iceberg.live ?? "?")} Iceberg tables still point elsewhere than the live catalog: ${describeDiffs(pointerDiffs, reconcile)}.${reconcileError ? ` The reconcile could not run: ${reconcileError}` : ""}`,
         expected,
-        remediation: `If the metastore was idle since the backup, these differences mean data is missing from it: run the backup now and verify again.`,
+        remediation: reconcileError
+          ? `Give the restore Job read access to the warehouse (WAREHOUSE_AWS_ACCESS_KEY_ID/WAREHOUSE_AWS_SECRET_ACCESS_KEY from the warehouse bucket's Secret) and verify again. ${runNowFix}`
+          : runNowFix,
         data,
       };
     }
+    if (reconcileError) {
+      return {
+        status: "fail",
+        observed: `Backup ${String(r.key)} restored, but the reconcile with the warehouse could not run: ${reconcileError}`,
+        expected,
+        remediation: `Give the restore Job read access to the warehouse (WAREHOUSE_AWS_ACCESS_KEY_ID/WAREHOUSE_AWS_SECRET_ACCESS_KEY from the warehouse bucket's Secret) and verify again.`,
+        data,
+      };
+    }
+    const moved = list(reconcile?.moved).length;
+    const registered = list(reconcile?.registered).length;
+    const back = list(r.onlyRestored);
     return {
       status: "pass",
-      observed: `Backup ${String(r.key)} (${ageText} old, sha256 ok) restored ${String(r.restoredTables)} tables with the live row counts into a scratch database, which was dropped.`,
+      observed:
+        `Backup ${String(r.key)} (${ageText} old, sha256 ok) restored ${String(r.restoredTables)} tables into a scratch database; reconciled with the warehouse ` +
+        `(${moved} table${moved === 1 ? "" : "s"} moved forward, ${registered} registered), all ${String(iceberg.live ?? 0)} live Iceberg tables point at the live catalog's metadata files` +
+        `${back.length > 0 ? `; a restore would bring back ${back.length} table(s) dropped since the dump: ${back.slice(0, 5).join(", ")}` : ""}` +
+        `${diffs.length > 0 ? `; metastore row counts differ in ${diffs.length} tables (changes since the backup)` : ""}. The scratch database was dropped.`,
       expected,
       remediation: "",
       data,
     };
   },
 };
+
+/** The judgement of a restore.sh line without pointer fields: tables and row counts only. */
+function rowCountOutcome(
+  r: Record<string, unknown>,
+  diffs: string[],
+  ageText: string,
+  expected: string,
+  data: Record<string, unknown>,
+): CheckOutcome {
+  if (diffs.length > 0) {
+    // A live metastore keeps writing (tables created or dropped, notification log): counts that moved since
+    // the backup are expected, so they warn and are listed instead of failing a backup that restored whole.
+    return {
+      status: "warn",
+      observed: `Backup ${String(r.key)} (${ageText} old, sha256 ok) restored all ${String(r.restoredTables)} tables; row counts differ from the live database in ${diffs.length}: ${diffs.slice(0, 5).join(", ")}${diffs.length > 5 ? ", ..." : ""} (changes since the backup).`,
+      expected,
+      remediation: `If the metastore was idle since the backup, these differences mean data is missing from it: run the backup now and verify again.`,
+      data,
+    };
+  }
+  return {
+    status: "pass",
+    observed: `Backup ${String(r.key)} (${ageText} old, sha256 ok) restored ${String(r.restoredTables)} tables with the live row counts into a scratch database, which was dropped.`,
+    expected,
+    remediation: "",
+    data,
+  };
+}

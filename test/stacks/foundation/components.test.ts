@@ -434,6 +434,8 @@ describe("foundation components (mocks)", function () {
         ["AWS_REQUEST_CHECKSUM_CALCULATION", "when_required"],
         ["AWS_RESPONSE_CHECKSUM_VALIDATION", "when_required"],
         ["TMPDIR", "/tmp"],
+        ["WAREHOUSE_AWS_ACCESS_KEY_ID", secretRef("lakehouse-warehouse", "AWS_ACCESS_KEY_ID")],
+        ["WAREHOUSE_AWS_SECRET_ACCESS_KEY", secretRef("lakehouse-warehouse", "AWS_SECRET_ACCESS_KEY")],
       ]);
       assert.deepEqual(
         pod.initContainers.map((i: Obj) => [i.name, i.image]),
@@ -445,12 +447,14 @@ describe("foundation components (mocks)", function () {
       );
     });
 
-    it("mounts H8's backup.sh and restore.sh from a ConfigMap with the files' exact contents", () => {
+    it("mounts backup.sh, restore.sh and the reconcile from a ConfigMap with the files' exact contents", () => {
       const cm = one(run0, "kubernetes:core/v1:ConfigMap", "metadata-backup-scripts");
       const dir = path.join(ROOT, "stacks/foundation/scripts");
       assert.deepEqual(cm.inputs.data, {
         "backup.sh": fs.readFileSync(path.join(dir, "backup.sh"), "utf8"),
         "restore.sh": fs.readFileSync(path.join(dir, "restore.sh"), "utf8"),
+        "reconcile.sh": fs.readFileSync(path.join(dir, "reconcile.sh"), "utf8"),
+        "reconcile.sql": fs.readFileSync(path.join(dir, "reconcile.sql"), "utf8"),
       });
       const pod = podSpec(one(run0, "kubernetes:batch/v1:CronJob", "metadata-backup-cronjob"));
       assert.deepEqual(
