@@ -7,6 +7,10 @@ export const FOUNDATION_NAMES = {
   warehouseClaim: "lakehouse-warehouse",
   /** ObjectBucketClaim of the metadata backup bucket. */
   backupClaim: "lakehouse-metastore-backup",
+  /** ObjectBucketClaim of the artifact cache's bucket (jars and wheels the pods copy at start). */
+  artifactsClaim: "lakehouse-artifacts",
+  /** The artifact cache's staging Job (`<name>-<hash of what it stages>`) and its ConfigMap. */
+  artifactStage: "artifact-cache-stage",
   /** CephObjectStoreUser (bucketMode s3-user). */
   objectUser: "lakehouse",
   /** PostgreSQL StatefulSet, Service and PVC prefix. */
