@@ -265,7 +265,7 @@ export function renderArtifactScript(
     "EMPTY=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "n=0; kept=0; got=0; staged=0; restaged=0; src_bytes=0; cache_bytes=0; missing=''; corrupt=''",
     'say() { echo "artifact-cache: $*"; }',
-    'die() { echo "artifact-cache: $*" >&2; printf \'{"ok":false,"mode":"%s","error":"%s"}\\n\' "$MODE" "$(printf %s "$*" | tr \'"\\\\\' "\'/")"; exit 1; }',
+    'die() { echo "artifact-cache: $*" >&2; printf \'{"event":"artifact-cache","ok":false,"mode":"%s","error":"%s"}\\n\' "$MODE" "$(printf %s "$*" | tr \'"\\\\\' "\'/")"; exit 1; }',
     'sum() { sha256sum "$1" | cut -d " " -f 1; }',
     'size() { wc -c <"$1" | tr -d " "; }',
     "# The last curl error, on one line (it goes into messages and the JSON line).",
@@ -327,11 +327,11 @@ export function renderArtifactScript(
   }
   lines.push(
     'case "$MODE" in',
-    '  stage) printf \'{"ok":true,"mode":"stage","artifacts":%s,"cached":%s,"staged":%s,"restaged":%s,"bytesFromSource":%s,"bytesFromCache":%s}\\n\' "$n" "$kept" "$staged" "$restaged" "$src_bytes" "$cache_bytes" ;;',
-    '  fetch) printf \'{"ok":true,"mode":"fetch","artifacts":%s,"present":%s,"fetched":%s,"bytesFromCache":%s}\\n\' "$n" "$kept" "$got" "$cache_bytes" ;;',
+    '  stage) printf \'{"event":"artifact-cache","ok":true,"mode":"stage","artifacts":%s,"cached":%s,"staged":%s,"restaged":%s,"bytesFromSource":%s,"bytesFromCache":%s}\\n\' "$n" "$kept" "$staged" "$restaged" "$src_bytes" "$cache_bytes" ;;',
+    '  fetch) printf \'{"event":"artifact-cache","ok":true,"mode":"fetch","artifacts":%s,"present":%s,"fetched":%s,"bytesFromCache":%s}\\n\' "$n" "$kept" "$got" "$cache_bytes" ;;',
     "  check)",
     '    ok=true; [ -z "$missing$corrupt" ] || ok=false',
-    '    printf \'{"ok":%s,"mode":"check","artifacts":%s,"verified":%s,"missing":[%s],"corrupt":[%s],"bytes":%s,"bucket":"%s"}\\n\' "$ok" "$n" "$kept" "$missing" "$corrupt" "$cache_bytes" "$CACHE_BUCKET"',
+    '    printf \'{"event":"artifact-cache","ok":%s,"mode":"check","artifacts":%s,"verified":%s,"missing":[%s],"corrupt":[%s],"bytes":%s,"bucket":"%s"}\\n\' "$ok" "$n" "$kept" "$missing" "$corrupt" "$cache_bytes" "$CACHE_BUCKET"',
     '    [ "$ok" = true ] ;;',
     "esac",
     "",
