@@ -28,12 +28,12 @@ import {
   HELPER_RESOURCES,
   podSecurity,
 } from "./common";
-import { FOUNDATION_NAMES } from "./names";
+import { ARTIFACT_STAGER_LABEL, FOUNDATION_NAMES } from "./names";
 
 /** uid of the curl image's user (curlimages/curl runs as 100). */
 export const TOOLS_UID = 100;
 /** Label of the staging Job's pod: the only pod the `allow-artifact-source` NetworkPolicy lets out. */
-export const STAGER_LABEL = { "lakehouse.dev/artifact-stager": "true" } as const;
+export const STAGER_LABEL = ARTIFACT_STAGER_LABEL;
 
 export interface ArtifactCacheArgs {
   /** Parsed config: `artifacts.bucket/source`, `foundation.bucketMode`, `images.tools`, `platform.*`. */

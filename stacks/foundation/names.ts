@@ -27,6 +27,9 @@ export const FOUNDATION_NAMES = {
   rules: "lakehouse-foundation",
 } as const;
 
+/** Label of the artifact cache's staging Job pod: the only pod allowed out to `lakehouse:artifacts.source`. */
+export const ARTIFACT_STAGER_LABEL = { "lakehouse.dev/artifact-stager": "true" } as const;
+
 /** Thrift port of the metastore. */
 export const METASTORE_PORT = 9083;
 /** Port of the Prometheus JMX exporter agent inside the metastore JVM. */

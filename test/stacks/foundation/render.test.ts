@@ -144,7 +144,7 @@ describe("foundation renderers", () => {
         assert.ok(a.bytes > 0, a.coordinates);
         assert.ok(a.path.endsWith(`/${a.file}`), a.coordinates);
         assert.equal(cacheKey(a), `${a.source}/${a.path}`);
-        if (a.source === "maven") assert.match(a.coordinates, /^[\w.]+:[\w.-]+:\d[\w.-]*$/, a.coordinates);
+        if (a.source === "maven") assert.match(a.coordinates, /^[\w.-]+:[\w.-]+:\d[\w.-]*$/, a.coordinates);
         else assert.match(a.coordinates, /^[\w.-]+==[\w.]+$/, a.coordinates);
       }
       const keys = platformArtifacts().map(cacheKey);
