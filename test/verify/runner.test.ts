@@ -127,6 +127,33 @@ describe("verify runner against the Kubernetes API stand-in", function () {
     assert.match(ping.observed, /cannot start: ImagePullBackOff: Back-off pulling image/);
   });
 
+  it("a wheel missing from the artifact cache: the Job's init container line is shown, not taken for a result", async () => {
+    const missing =
+      "artifact-cache: pyarrow-21.0.0-cp311-cp311-manylinux_2_28_x86_64.whl (pyarrow==21.0.0) is not in the " +
+      "artifact cache (s3://lakehouse-artifacts/pypi/packages/x/pyarrow.whl at http://rgw.svc:80); stage it with " +
+      "the Job artifact-cache-stage (pulumi up), see docs/runbooks/foundation.md#artifact-cache.";
+    const a = await start({
+      ...PASS,
+      "verify.iceberg-roundtrip": {
+        polls: 1,
+        exitCode: 1,
+        log: "",
+        initFailure: {
+          name: "fetch-wheels",
+          log: `{"event":"artifact-cache","ok":false,"mode":"fetch","error":"..."}\n${missing}\n`,
+        },
+      },
+    });
+    const r = await verify(a);
+    const rt = r.results.find((x) => x.id === "verify.iceberg-roundtrip")!;
+    assert.equal(rt.status, "unknown");
+    assert.match(
+      rt.observed,
+      /without printing its result line; last log line: artifact-cache: pyarrow-21\.0\.0-.* is not in the artifact cache/,
+    );
+    assert.equal(r.status, "fail");
+  });
+
   it("Prometheus answering 503 through the proxy makes availability a warning, not a failure", async () => {
     const a = await start(PASS, { status: 503, body: "no endpoints available for service" });
     const r = await verify(a);
