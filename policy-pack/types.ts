@@ -51,5 +51,6 @@ export const POLICY_IDS = [
   "pod-disruption-budget",
   "non-root",
   "pinned-charts",
+  "no-runtime-downloads",
 ] as const;
 export type PolicyId = (typeof POLICY_IDS)[number];

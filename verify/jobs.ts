@@ -8,6 +8,7 @@ import {
   CoreV1Api,
   type KubeConfig,
   type V1ConfigMap,
+  type V1ContainerStatus,
   type V1Job,
   type V1Pod,
 } from "@kubernetes/client-node";
@@ -196,13 +197,16 @@ export class JobRunner {
         message: `reading the log of Job ${this.namespace}/${name}: ${apiError(e)}`,
       };
     }
-    const term = pod?.status?.containerStatuses?.[0]?.state?.terminated;
+    // An init container that failed (a wheel missing from the artifact cache) ran instead of the script: its
+    // one-line reason is the log to show, and nothing it printed is the script's result.
+    const init = failedInit(pod);
+    const term = init?.state?.terminated ?? pod?.status?.containerStatuses?.[0]?.state?.terminated;
     return {
       state: "completed",
       job: name,
       succeeded,
       exitCode: typeof term?.exitCode === "number" ? term.exitCode : null,
-      result: parseResultLine(log),
+      result: init ? null : parseResultLine(log),
       logTail: logTail(log),
       durationMs: Date.now() - started,
     };
@@ -224,7 +228,7 @@ export class JobRunner {
       this.core.readNamespacedPodLog({
         name: pod.metadata?.name ?? "",
         namespace: this.namespace,
-        container: "verify",
+        container: failedInit(pod)?.name ?? "verify",
         tailLines: 200,
       }),
       `reading the log of pod ${pod.metadata?.name}`,
@@ -258,4 +262,9 @@ export class JobRunner {
     ]);
     return left;
   }
+}
+
+/** The init container of a pod that exited non-zero, if any (its main container then never ran). */
+function failedInit(pod: V1Pod | undefined): V1ContainerStatus | undefined {
+  return (pod?.status?.initContainerStatuses ?? []).find((s) => (s.state?.terminated?.exitCode ?? 0) !== 0);
 }

@@ -18,6 +18,15 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from "@kubernetes/client-node";
+import {
+  artifactVolumeSize,
+  cacheEnv,
+  cacheFetchContainer,
+  platformArtifacts,
+  PYTHON_WHEELS,
+  renderArtifactScript,
+  type CacheReader,
+} from "../stacks/foundation/artifacts";
 import { awsCliBundle, withAwsCliOnPath } from "../stacks/foundation/awsCli";
 import { platformLabels } from "../stacks/types";
 import { PYTHON_PACKAGES, type BucketTarget, type FoundationTargets } from "./targets";
@@ -43,7 +52,7 @@ export function readScripts(dir = SCRIPTS_DIR): Record<string, string> {
 /** Label that marks every object of one verification run (for cleanup with a selector). */
 export const RUN_LABEL = "lakehouse.dev/verify-run";
 
-export type FoundationJobKey = "metastorePing" | "icebergRoundtrip" | "backupRestore";
+export type FoundationJobKey = "metastorePing" | "icebergRoundtrip" | "backupRestore" | "artifactCache";
 
 export interface JobPlan {
   key: FoundationJobKey;
@@ -75,11 +84,24 @@ export function bucketEnv(b: BucketTarget, region: string): V1EnvVar[] {
   ];
 }
 
+/** Where a Python Job's init container puts the wheels from the artifact cache. */
+export const WHEELS_DIR = "/wheels";
+
 /**
- * A shell line that runs a Python script, pip-installing the pinned packages first unless the image has them.
- * The ping needs only the Thrift bindings inside pyiceberg; the round trip also needs pyarrow (~150 MB).
+ * A shell line that runs a Python script, pip-installing the pinned packages first unless the image has them:
+ * from the wheels in `wheelsDir` only (`--no-index`), which the Job's init container copied out of the
+ * in-cluster artifact cache; pip never reaches PyPI. The ping needs only the Thrift bindings inside pyiceberg;
+ * the round trip also needs pyarrow (~150 MB installed).
  */
-export function pythonCommand(script: string, withArrow = true): string[] {
+export function pythonCommand(
+  script: string,
+  withArrow = true,
+  dirs: { wheels: string; scripts: string; target: string } = {
+    wheels: WHEELS_DIR,
+    scripts: "/scripts",
+    target: "/tmp/py",
+  },
+): string[] {
   const pins = PYTHON_PACKAGES.filter((p) => withArrow || !p.startsWith("pyarrow"))
     .map((p) => `'${p}'`)
     .join(" ");
@@ -88,9 +110,41 @@ export function pythonCommand(script: string, withArrow = true): string[] {
     "sh",
     "-c",
     `set -e; if ! python -c 'import ${imports}' 2>/dev/null; then ` +
-      `pip install --no-cache-dir --quiet --disable-pip-version-check --target /tmp/py ${pins} >&2; fi; ` +
-      `PYTHONPATH=/tmp/py exec python /scripts/${script}`,
+      `python -m pip install --no-cache-dir --quiet --disable-pip-version-check --no-index --find-links ${dirs.wheels} ` +
+      `--target ${dirs.target} ${pins} >&2; fi; ` +
+      `PYTHONPATH=${dirs.target} exec python ${dirs.scripts}/${script}`,
   ];
+}
+
+/** The wheels a Python Job needs: all of PYTHON_WHEELS, or those without pyarrow. */
+export function jobWheels(withArrow: boolean): typeof PYTHON_WHEELS {
+  return PYTHON_WHEELS.filter((w) => withArrow || !w.forArrow);
+}
+
+/**
+ * The init container, volume and mount that give a Python Job its wheels from the in-cluster artifact cache
+ * (sha256-checked; a missing wheel stops the Job with one line naming it and the fix).
+ */
+export function wheelsFromCache(
+  tools: string,
+  cache: CacheReader,
+  withArrow: boolean,
+): { initContainers: V1Container[]; volumes: V1Volume[]; volumeMounts: V1VolumeMount[] } {
+  const wheels = jobWheels(withArrow);
+  return {
+    initContainers: [
+      cacheFetchContainer({
+        name: "fetch-wheels",
+        image: tools,
+        artifacts: wheels,
+        volume: "wheels",
+        dir: WHEELS_DIR,
+        reader: cache,
+      }) as V1Container,
+    ],
+    volumes: [{ name: "wheels", emptyDir: { sizeLimit: artifactVolumeSize(wheels) } }],
+    volumeMounts: [{ name: "wheels", mountPath: WHEELS_DIR, readOnly: true }],
+  };
 }
 
 /** Kubernetes name for a run's object: `lakehouse-verify-<what>-<runId>`, at most 63 characters. */
@@ -190,7 +244,7 @@ export function verificationJob(spec: VerificationJobSpec): V1Job {
   };
 }
 
-/** The ConfigMap and the three Jobs of a foundation verification run. */
+/** The ConfigMap and the four Jobs of a foundation verification run. */
 export function foundationManifests(
   t: FoundationTargets,
   runId: string,
@@ -254,6 +308,7 @@ export function foundationManifests(
             { name: "PING_ATTEMPTS", value: "3" },
             { name: "PING_TIMEOUT_MS", value: "10000" },
           ],
+          wheelsFromCache(t.images.tools, t.cache, false),
         ),
       },
       {
@@ -270,6 +325,7 @@ export function foundationManifests(
             ...warehouseEnv,
             { name: "ICEBERG_WAREHOUSE", value: warehouseUri },
           ],
+          wheelsFromCache(t.images.tools, t.cache, true),
         ),
       },
       {
@@ -295,6 +351,25 @@ export function foundationManifests(
             volumes: [aws.volume],
             volumeMounts: [aws.volumeMount],
           },
+        ),
+      },
+      {
+        key: "artifactCache",
+        checkId: "verify.artifact-cache",
+        // Reads every cached artifact through the in-cluster endpoint and checks its sha256 (the pods' own
+        // script in check mode: no public source in it).
+        job: job(
+          "artifacts",
+          "verify.artifact-cache",
+          t.images.tools,
+          [
+            "sh",
+            "-c",
+            renderArtifactScript(platformArtifacts(), { stage: false }),
+            "artifact-cache",
+            "check",
+          ],
+          [...(cacheEnv(t.cache) as V1EnvVar[]), { name: "TMPDIR", value: "/tmp" }],
         ),
       },
     ],

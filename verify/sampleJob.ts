@@ -27,7 +27,14 @@ import { platformLabels } from "../stacks/types";
 import { generateEvents } from "./analytics/events";
 import type { IngestDriver } from "./analytics/observe";
 import { JobRunner } from "./jobs";
-import { bucketEnv, objectName, pythonCommand, RUN_LABEL, verificationJob } from "./jobspecs";
+import {
+  bucketEnv,
+  objectName,
+  pythonCommand,
+  RUN_LABEL,
+  verificationJob,
+  wheelsFromCache,
+} from "./jobspecs";
 import { describeRun, SAMPLE_JOB_CHECK } from "./checks/sampleJob";
 import { SparkApplicationRunner } from "./sparkApplication";
 import { foundationTargets, VERIFY_IMAGES } from "./targets";
@@ -145,6 +152,7 @@ export function sampleIoManifests(
         timeoutSeconds: opts.timeoutSeconds,
         priorityClassName: t.priorityClass,
         scripts: { configMap: cmName, defaultMode: 0o555 },
+        ...wheelsFromCache(t.images.tools, t.cache, true),
       }),
   };
 }

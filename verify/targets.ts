@@ -6,21 +6,26 @@
  * Secrets are referenced (secretKeyRef), never read: the verification never sees a password or an S3 key.
  */
 import type { LakehouseConfig } from "../preflight/config/schema";
-import { bucketCredentials, inClusterS3Endpoint } from "../stacks/foundation/common";
+import { PYTHON_REQUIREMENTS, type CacheReader } from "../stacks/foundation/artifacts";
+import { artifactCacheLocation, bucketCredentials, inClusterS3Endpoint } from "../stacks/foundation/common";
 import { FOUNDATION_NAMES, METASTORE_PORT, POSTGRES_PORT } from "../stacks/foundation/names";
 
 /** Pinned images of the verification Jobs. */
 export const VERIFY_IMAGES = {
   /**
    * Python for metastore_ping.py and iceberg_roundtrip.py. pyiceberg is not in any official image, so the Job
-   * pip-installs the pins below into /tmp unless the image already has them (pass --python-image with a
-   * prebuilt image for clusters without PyPI egress).
+   * pip-installs the pins below into /tmp from the wheels its init container copied out of the in-cluster
+   * artifact cache (`pip --no-index`: never PyPI), unless the image already has them. The cached wheels are
+   * CPython 3.11 ones: another --python-image must be 3.11 or bring the packages itself.
    */
   python: "python:3.11.10-slim-bookworm",
 } as const;
 
-/** The Python packages the Python Jobs need; the same pins as .ci/setup.d/30-python.sh. */
-export const PYTHON_PACKAGES = ["pyiceberg[hive]==0.11.0", "pyarrow==21.0.0"] as const;
+/**
+ * The Python packages the Python Jobs need (stacks/foundation/python-wheels.json, whose wheels the artifact
+ * cache holds); the same pins as .ci/setup.d/30-python.sh.
+ */
+export const PYTHON_PACKAGES: readonly string[] = PYTHON_REQUIREMENTS;
 
 /** An S3 bucket and the Secret holding its keys. */
 export interface BucketTarget {
@@ -38,7 +43,9 @@ export interface FoundationTargets {
   warehouse: BucketTarget & { path: string };
   backup: BucketTarget & { prefix: string };
   region: string;
-  images: { python: string; restore: string; awsCli: string };
+  images: { python: string; restore: string; awsCli: string; tools: string };
+  /** The in-cluster artifact cache the Jobs' init containers copy wheels (and the check reads) from. */
+  cache: CacheReader;
   priorityClass: string;
 }
 
@@ -94,7 +101,9 @@ export function foundationTargets(config: LakehouseConfig, over: TargetOverrides
       python: over.pythonImage ?? VERIFY_IMAGES.python,
       restore: over.restoreImage ?? config.images.backup,
       awsCli: config.images.awsCli,
+      tools: config.images.tools,
     },
+    cache: artifactCacheLocation(config),
     priorityClass: config.platform.priorityClasses.batch,
   };
 }

@@ -37,6 +37,8 @@ export interface FoundationObservations {
   prometheus: PrometheusObservation;
   icebergRoundtrip: JobObservation;
   backupRestore: JobObservation;
+  /** The artifact cache's check Job (every pinned artifact read back, sha256 compared). */
+  artifactCache: JobObservation;
 }
 
 export interface VerifyContext {

@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # Hive Metastore 4.0.0 (standalone) for the tests, from Maven Central: the metastore server and its
-# dependencies, Hadoop 3.3.6 (what Hive 4.0.0 is built against: common, HDFS client, MapReduce core, S3A),
-# the AWS SDK v1 pieces S3A 3.3.6 uses, and the PostgreSQL JDBC driver, copied flat into one lib dir.
+# dependencies and Hadoop 3.3.6 (what Hive 4.0.0 is built against: common, HDFS client, MapReduce core), copied
+# flat into one lib dir: the stand-in for what the apache/hive:4.0.0 image brings. What the image lacks (the
+# PostgreSQL JDBC driver, hadoop-aws and the AWS SDK modules S3A needs) is NOT here: the harness
+# (test/harness/hive-metastore.ts) stages the program's pinned METASTORE_JARS (stacks/foundation/metastore-jars.json,
+# mirrored by 45-artifacts.sh) into the artifact cache on radosgw and fetches them back with the pods' script,
+# so the metastore the tests run starts from exactly the cached set the product's init container copies.
 # Idempotent: skips the download when the lib dir was completed for this exact dependency list.
 # 4.0.0, not 4.0.1+: 4.0.1 removed the get_table Thrift call Spark's Hive client uses (HIVE-26537).
 set -euo pipefail
-HMS_HOME=${LAKEHOUSE_HMS_HOME:-${LAKEHOUSE_CACHE:-$HOME/.cache/lakehouse}/hive-metastore-4.0.0}
+HMS_HOME=${LAKEHOUSE_HMS_HOME:-${LAKEHOUSE_CACHE:-$HOME/.cache/lakehouse}/hive-metastore-4.0.0-base}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 ex() { for ga in "$@"; do printf '<exclusion><groupId>%s</groupId><artifactId>%s</artifactId></exclusion>' "${ga%%:*}" "${ga##*:}"; done; }
 # Log4j 1 bindings would fight Hive's log4j2 binding; jdk.tools does not exist on Java 9+;
-# the 260 MB aws-java-sdk-bundle is replaced by the S3 and STS modules that S3A actually loads.
+# nothing of the AWS SDK may come in transitively (the pinned set must prove itself alone).
 # hadoop-client-api (shaded, 3.3.5, via ORC) would duplicate hadoop-common's classes at another version.
 common_ex=$(ex jdk.tools:jdk.tools org.slf4j:slf4j-log4j12 org.slf4j:slf4j-reload4j ch.qos.reload4j:reload4j log4j:log4j \
-  org.apache.hadoop:hadoop-client-api)
+  org.apache.hadoop:hadoop-client-api 'com.amazonaws:*' software.amazon.ion:ion-java org.apache.hadoop:hadoop-aws \
+  org.postgresql:postgresql)
 dep() { printf '<dependency><groupId>%s</groupId><artifactId>%s</artifactId><version>%s</version><exclusions>%s%s</exclusions></dependency>\n' "$1" "$2" "$3" "$common_ex" "${4:-}"; }
 {
   echo '<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>'
@@ -24,11 +29,6 @@ dep() { printf '<dependency><groupId>%s</groupId><artifactId>%s</artifactId><ver
   # Only the jar: Warehouse.mkdirs catches hdfs's SnapshotException, whatever the file system.
   dep org.apache.hadoop hadoop-hdfs 3.3.6 "$(ex '*:*')"
   dep org.apache.hadoop hadoop-mapreduce-client-core 3.3.6
-  dep org.apache.hadoop hadoop-aws 3.3.6 "$(ex com.amazonaws:aws-java-sdk-bundle)"
-  dep com.amazonaws aws-java-sdk-s3 1.12.367
-  dep com.amazonaws aws-java-sdk-sts 1.12.367
-  dep com.amazonaws aws-java-sdk-dynamodb 1.12.367
-  dep org.postgresql postgresql 42.7.4
   echo '</dependencies></project>'
 } >"$work/pom.xml"
 sum=$(sha256sum "$work/pom.xml" | cut -c1-16)

@@ -2,10 +2,11 @@
 # PySpark for the sample job's real test (stacks/compute/jobs/lakehouse_ingest.py): a venv with pyspark 3.5.8
 # (the 3.5 line the pinned apache/spark image runs; it bundles Hadoop 3.3.4 and the Hive 2.3.9 client) and
 # pyiceberg/pyarrow at the foundation's pins (the test reads the table back through pyiceberg too), plus the
-# three jars of SPARK_JARS from Maven Central, each checked against the sha256 in
-# stacks/compute/spark-jars.json (the file stacks/compute/sparkConf.ts exports as SPARK_JARS).
+# jars of SPARK_JARS (Iceberg's Spark runtime, hadoop-aws and the AWS SDK modules S3A needs, not the SDK bundle)
+# from Maven Central, each checked against the sha256 in stacks/compute/spark-jars.json (the file
+# stacks/compute/sparkConf.ts exports as SPARK_JARS and the artifact cache stages).
 # Idempotent: the venv is kept while its packages are at their pins, a jar while its sha256 matches.
-# Cold: ~430 MB venv (pyspark alone is ~320 MB) + 330 MB of jars.
+# Cold: ~430 MB venv (pyspark alone is ~320 MB) + 53 MB of jars.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CACHE=${LAKEHOUSE_CACHE:-$HOME/.cache/lakehouse}
@@ -46,7 +47,7 @@ for j in json.load(open("stacks/compute/spark-jars.json")):
     print(j["coordinate"], j["file"].rsplit("/", 1)[1], j["sha256"])
 ')
 mkdir -p "$JARS"
-# Hashing 330 MB takes ~5-20 s on a busy 2-core machine: a jar whose sha256 was checked is recorded in
+# Hashing the jars takes a few seconds on a busy 2-core machine: a jar whose sha256 was checked is recorded in
 # .verified with its size and mtime, and re-hashed only when either changed.
 stamp() { printf '%s %s %s\n' "$1" "$2" "$(stat -c '%s %Y' "$JARS/$1")"; }
 need=()

@@ -9,6 +9,7 @@ import { capacityBudget } from "./capacity-budget";
 import { containerResources } from "./container-resources";
 import { namespaceGuardrails } from "./namespace-guardrails";
 import { noPlaintextSecrets } from "./no-plaintext-secrets";
+import { noRuntimeDownloads } from "./no-runtime-downloads";
 import { nonRoot } from "./non-root";
 import { phaseOrder } from "./phase-order";
 import { pinnedCharts } from "./pinned-charts";
@@ -34,6 +35,7 @@ export const RAW_POLICIES: readonly LakehousePolicy[] = [
   podDisruptionBudget,
   nonRoot,
   pinnedCharts,
+  noRuntimeDownloads,
 ];
 
 /** What the pack runs. */

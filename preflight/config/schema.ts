@@ -365,6 +365,27 @@ export const analyticsSchema = z
   })
   .strict();
 
+/**
+ * The in-cluster artifact cache (stacks/foundation/artifactCache.ts): the bucket every pinned jar and wheel is
+ * staged into once, and the public sources (or a mirror, for an air-gapped homelab) the staging Job reads.
+ */
+export const artifactsSchema = z
+  .object({
+    /** Bucket of the cache (its own ObjectBucketClaim `lakehouse-artifacts` with bucketMode obc). */
+    bucket: k8sName.default("lakehouse-artifacts"),
+    /** Where the staging Job fetches from: a Maven repository and a PyPI file host (http or https base URLs). */
+    source: z
+      .object({
+        /** Maven repository layout (`<group path>/<artifact>/<version>/<file>`), e.g. a Nexus/Artifactory proxy. */
+        maven: z.url({ protocol: /^https?$/ }).default("https://repo1.maven.org/maven2"),
+        /** PyPI file host layout (`packages/<..>/<file>` below it, as files.pythonhosted.org serves them). */
+        pypi: z.url({ protocol: /^https?$/ }).default("https://files.pythonhosted.org"),
+      })
+      .strict()
+      .default({ maven: "https://repo1.maven.org/maven2", pypi: "https://files.pythonhosted.org" }),
+  })
+  .strict();
+
 export const imagesSchema = z
   .object({
     /** Pinned at 4.0.0: 4.0.1+ removed the Thrift get_table call Spark's Hive client uses (HIVE-26537). */
@@ -372,7 +393,10 @@ export const imagesSchema = z
     postgres: image.default("postgres:16.4"),
     /** pg_dump + S3 upload for the metadata backup CronJob. */
     backup: image.default("postgres:16.4"),
-    /** Used by init containers that fetch and verify jars. */
+    /**
+     * sh, curl (>= 7.75, for S3 SigV4) and sha256sum: the artifact cache's staging Job and the init containers
+     * that copy jars and wheels from the cache, verifying each sha256.
+     */
     tools: image.default("curlimages/curl:8.10.1"),
     /** The AWS CLI the backup CronJob copies next to pg_dump (its self-contained v2 bundle). */
     awsCli: image.default("amazon/aws-cli:2.17.0"),
@@ -431,6 +455,7 @@ export const configSchema = z
     compute: computeSchema.default(computeSchema.parse({})),
     analytics: analyticsSchema.default(analyticsSchema.parse({})),
     images: imagesSchema.default(imagesSchema.parse({})),
+    artifacts: artifactsSchema.default(artifactsSchema.parse({})),
     phases: phasesSchema.default(phasesSchema.parse({})),
     verification: verificationSchema.default(verificationSchema.parse({})),
     /** Offline mode for the Pulumi program: kubectl JSON/YAML files to assess instead of the live cluster. */

@@ -3,6 +3,7 @@
  * platform needs. Pure, so tests assert every rule.
  */
 import type { LakehouseConfig } from "../../preflight/config/schema";
+import { ARTIFACT_STAGER_LABEL } from "../foundation/names";
 
 /** Namespaces are selected by the label the API server sets on every namespace (Kubernetes >= 1.21). */
 const NS_LABEL = "kubernetes.io/metadata.name";
@@ -13,7 +14,8 @@ interface Peer {
   podSelector?: { matchLabels: Record<string, string> };
 }
 export interface NetworkPolicySpec {
-  podSelector: Record<string, never>;
+  /** `{}` = every pod of the namespace. */
+  podSelector: { matchLabels?: Record<string, string> };
   policyTypes: ("Ingress" | "Egress")[];
   ingress?: { from?: Peer[]; ports?: Port[] }[];
   egress?: { to?: Peer[]; ports?: Port[] }[];
@@ -87,6 +89,13 @@ export function networkPolicies(config: LakehouseConfig): Record<string, Network
         },
       ],
     },
+    // The artifact cache's staging Job, and only it, fetches from lakehouse:artifacts.source (Maven Central and
+    // PyPI, or a mirror on any port). Every other pod reads the cache through allow-object-store.
+    "allow-artifact-source": {
+      podSelector: { matchLabels: { ...ARTIFACT_STAGER_LABEL } },
+      policyTypes: ["Egress"],
+      egress: [{ ports: sourcePorts(config) }],
+    },
     // Prometheus scrapes the platform's metrics endpoints (ports differ per component).
     "allow-monitoring": {
       podSelector: all,
@@ -100,4 +109,14 @@ export function networkPolicies(config: LakehouseConfig): Record<string, Network
       ingress: [{ from: [{ namespaceSelector: ns(c.airflowNamespace) }] }],
     },
   };
+}
+
+/** The TCP ports of the artifact sources' URLs (explicit, else 443 for https and 80 for http), each once. */
+export function sourcePorts(config: LakehouseConfig): Port[] {
+  const ports = new Set<number>();
+  for (const u of Object.values(config.artifacts.source)) {
+    const url = new URL(u);
+    ports.add(url.port ? Number(url.port) : url.protocol === "http:" ? 80 : 443);
+  }
+  return [...ports].sort((a, b) => a - b).map((port) => ({ protocol: "TCP" as const, port }));
 }

@@ -6,19 +6,26 @@
  * What is in it, and why:
  * - the pinned `apache/spark` image (Spark 3.5.8, Java 17, Python 3) and the job file from a ConfigMap;
  * - the Spark conf from `renderSparkConf` (Iceberg catalog on the metastore, S3A on Ceph, sizing), plus the
- *   jars it needs, downloaded by an init container that refuses any file whose sha256 differs from SPARK_JARS;
+ *   jars it needs, copied from the in-cluster artifact cache by an init container that refuses any file whose
+ *   sha256 differs from SPARK_JARS (no driver or executor reaches the internet at start);
  * - driver and executor sized from `lakehouse:sizing` so that heap + overhead is exactly the pod request the
  *   quota and the capacity-budget policy counted; the batch PriorityClass (never preempts the catalog);
  * - S3 keys only as `secretKeyRef` env from the warehouse Secret (the operator's webhook injects them).
  */
 import { stringify } from "yaml";
 import type { LakehouseConfig } from "../../preflight/config/schema";
-import { renderFetchJarsScript, type PinnedJar } from "../foundation/artifacts";
-import { bucketCredentials, HELPER_RESOURCES, inClusterS3Endpoint } from "../foundation/common";
+import {
+  artifactVolumeSize,
+  cacheFetchContainer,
+  SPARK_ARTIFACTS,
+  type CacheReader,
+  type PinnedJar,
+} from "../foundation/artifacts";
+import { artifactCacheLocation, bucketCredentials, inClusterS3Endpoint } from "../foundation/common";
 import { FOUNDATION_NAMES, METASTORE_PORT } from "../foundation/names";
 import { computeLabels } from "./common";
 import { COMPUTE_NAMES, JARS_MOUNT, JOB_FILE, JOB_MOUNT, SPARK_API_GROUP, SPARK_API_VERSION } from "./names";
-import { jarFileName, renderSparkConf, sparkMemory, SPARK_JARS, type SparkConfArgs } from "./sparkConf";
+import { renderSparkConf, sparkMemory, type SparkConfArgs } from "./sparkConf";
 
 /** uid/gid of the `spark` user in apache/spark images. */
 export const SPARK_UID = 185;
@@ -33,8 +40,10 @@ export interface SampleJobArgs {
   readonly namespace: string;
   /** Pinned Spark image (driver and executors). */
   readonly image: string;
-  /** Image with sh, curl and sha256sum for the jar download. */
+  /** Image with sh, curl and sha256sum that copies the jars from the artifact cache. */
   readonly toolsImage: string;
+  /** The in-cluster artifact cache the jars are copied from (endpoint, bucket, its keys' Secret). */
+  readonly cache: CacheReader;
   /** ServiceAccount of the driver (SparkJobIdentity). */
   readonly serviceAccount: string;
   readonly priorityClass: string;
@@ -68,14 +77,9 @@ export type SparkApplicationManifest = {
   spec: Record<string, unknown>;
 };
 
-/** SPARK_JARS in the shape the foundation's verified-download script takes. */
+/** SPARK_JARS as the artifact cache pins them (the same spark-jars.json). */
 export function sparkPinnedJars(): PinnedJar[] {
-  return SPARK_JARS.map((j) => ({
-    coordinates: j.coordinate,
-    file: jarFileName(j),
-    sha256: j.sha256,
-    why: "Spark conf (renderSparkConf)",
-  }));
+  return [...SPARK_ARTIFACTS];
 }
 
 /** Everything the sample job needs, derived from the stack config (the names the foundation uses). Pure. */
@@ -92,6 +96,7 @@ export function sampleJobArgs(
     namespace: ns,
     image: config.images.spark,
     toolsImage: config.images.tools,
+    cache: artifactCacheLocation(config),
     serviceAccount: COMPUTE_NAMES.sparkServiceAccount,
     priorityClass: config.platform.priorityClasses.batch,
     jobConfigMap: COMPUTE_NAMES.jobConfigMap,
@@ -140,14 +145,15 @@ export function sampleJobManifest(a: SampleJobArgs): SparkApplicationManifest {
     securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
   };
   const fetchJars = {
-    name: "fetch-jars",
-    image: a.toolsImage,
-    imagePullPolicy: "IfNotPresent",
-    command: ["sh", "-c", renderFetchJarsScript(sparkPinnedJars())],
-    env: [{ name: "JARS_DIR", value: JARS_MOUNT }],
-    resources: HELPER_RESOURCES,
+    ...cacheFetchContainer({
+      name: "fetch-jars",
+      image: a.toolsImage,
+      artifacts: sparkPinnedJars(),
+      volume: "jars",
+      dir: JARS_MOUNT,
+      reader: a.cache,
+    }),
     securityContext: { ...security.securityContext, readOnlyRootFilesystem: true },
-    volumeMounts: [{ name: "jars", mountPath: JARS_MOUNT }],
   };
   const mounts = [
     { name: "job", mountPath: JOB_MOUNT, readOnly: true },
@@ -200,7 +206,7 @@ export function sampleJobManifest(a: SampleJobArgs): SparkApplicationManifest {
       timeToLiveSeconds: a.timeToLiveSeconds ?? 86_400,
       volumes: [
         { name: "job", configMap: { name: a.jobConfigMap } },
-        { name: "jars", emptyDir: { sizeLimit: "1Gi" } },
+        { name: "jars", emptyDir: { sizeLimit: artifactVolumeSize(sparkPinnedJars()) } },
       ],
       driver: { ...pod("driver", a.spark.driver, driverMem), serviceAccount: a.serviceAccount },
       executor: { ...pod("executor", a.spark.executor, execMem), instances: a.spark.executor.replicas },

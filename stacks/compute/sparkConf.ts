@@ -40,7 +40,7 @@ export interface SparkConfArgs {
   /**
    * Absolute folder holding the {@link SPARK_JARS} files by their file names, on every node that runs a driver
    * or executor (baked into the image, or a mounted volume): when set, the driver's and executors'
-   * `extraClassPath` list them, so nothing is copied at start (`spark.jars` would ship 330 MB to every
+   * `extraClassPath` list them, so nothing is copied at start (`spark.jars` would ship 53 MB to every
    * executor). Leave unset when the jars are in the image's `$SPARK_HOME/jars/` already.
    */
   readonly jarsDir?: string;
@@ -58,7 +58,9 @@ export interface SparkJar {
 
 /**
  * Iceberg's Spark runtime, hadoop-aws (S3A) at the Hadoop version PySpark 3.5.8 bundles (3.3.4), and the AWS
- * SDK v1 bundle that hadoop-aws 3.3.4 was built against. The sha256 values were computed from the jars
+ * SDK v1 modules (1.12.262, the version hadoop-aws 3.3.4 was built against) S3A needs: core, s3, kms, sts, dynamodb
+ * (S3Guard's classes load at S3A start in 3.3.4) and jmespath; 5.4 MB instead of the 281 MB SDK bundle
+ * (docs/artifact-cache.md). The sha256 values were computed from the jars
  * downloaded from Maven Central; `.ci/setup.d/50-spark.sh` checks every download against them (it reads the
  * same `spark-jars.json`).
  */

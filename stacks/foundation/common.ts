@@ -60,6 +60,21 @@ export function bucketCredentials(config: LakehouseConfig, claim: string): Bucke
       };
 }
 
+/** Where the pods find the artifact cache: the in-cluster endpoint, `artifacts.bucket` and its keys' Secret. */
+export function artifactCacheLocation(config: LakehouseConfig): {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  credentials: BucketCredentials;
+} {
+  return {
+    endpoint: inClusterS3Endpoint(config),
+    bucket: config.artifacts.bucket,
+    region: config.s3.region,
+    credentials: bucketCredentials(config, FOUNDATION_NAMES.artifactsClaim),
+  };
+}
+
 /**
  * The JVM heap for a container of this size: 75 % of its memory limit (the rest is metaspace, threads, direct
  * buffers), in MiB, at least 256.

@@ -8,8 +8,16 @@ import { createHash } from "node:crypto";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { containerResources } from "../../preflight/config/sizing";
 import type { PlatformBase } from "../types";
-import { JMX_EXPORTER_JAR, METASTORE_JARS, renderFetchJarsScript, type PinnedJar } from "./artifacts";
-import { containerSecurity, foundationLabels, HELPER_RESOURCES, jvmHeapMiB, podSecurity } from "./common";
+import { cacheReader } from "./artifactCache";
+import {
+  artifactVolumeSize,
+  cacheFetchContainer,
+  JMX_EXPORTER_JAR,
+  METASTORE_JARS,
+  renderArtifactScript,
+  type PinnedJar,
+} from "./artifacts";
+import { containerSecurity, foundationLabels, jvmHeapMiB, podSecurity } from "./common";
 import { renderJmxExporterConfig, renderMetastoreSite } from "./metastoreSite";
 import { FOUNDATION_NAMES, METASTORE_METRICS_PORT, METASTORE_PORT, selectorLabels } from "./names";
 import type { BucketCredentials } from "./warehouseBucket";
@@ -41,9 +49,9 @@ export interface HiveMetastoreArgs {
   /** Where the warehouse bucket's keys are. */
   readonly bucketCredentials: BucketCredentials;
   /**
-   * Download the JDBC driver, hadoop-aws, the AWS SDK bundle and the JMX exporter (sha256-verified) in an init
-   * container. Set false only with an image that already has the jars in /opt/hive/lib and the agent at
-   * /opt/jmx/jmx_prometheus_javaagent.jar (see artifacts.ts).
+   * Copy the JDBC driver, hadoop-aws, the AWS SDK modules S3A needs and the JMX exporter from the in-cluster
+   * artifact cache (sha256-verified) in an init container. Set false only with an image that already has the
+   * jars in /opt/hive/lib and the agent at /opt/jmx/jmx_prometheus_javaagent.jar (see artifacts.ts).
    * @default true
    */
   readonly fetchJars?: boolean;
@@ -108,7 +116,8 @@ export class HiveMetastore extends pulumi.ComponentResource {
         data: {
           "metastore-site.xml": siteXml,
           "jmx-exporter.yaml": renderJmxExporterConfig(),
-          "fetch-jars.sh": renderFetchJarsScript(jars),
+          // Fetch mode only: the pods' copy of the script holds no public source at all.
+          "artifact-cache.sh": renderArtifactScript(jars, { stage: false }),
         },
       },
       { parent: this },
@@ -134,20 +143,20 @@ export class HiveMetastore extends pulumi.ComponentResource {
       { name: "AWS_REGION", value: config.s3.region },
     ];
 
+    // The jars come from the in-cluster artifact cache (ArtifactCache, staged before this component), never
+    // from the internet: a metastore restart during an internet outage still finds its classpath.
     const fetchInit: k8s.types.input.core.v1.Container[] = fetchJars
       ? [
-          {
+          cacheFetchContainer({
             name: "fetch-jars",
             image: config.images.tools,
-            command: ["sh", `${CUSTOM_CONF_DIR}/fetch-jars.sh`],
-            env: [{ name: "JARS_DIR", value: "/jars" }],
-            resources: HELPER_RESOURCES,
-            securityContext: containerSecurity(true),
-            volumeMounts: [
-              { name: "conf", mountPath: CUSTOM_CONF_DIR, readOnly: true },
-              { name: "jars", mountPath: "/jars" },
-            ],
-          },
+            artifacts: jars,
+            volume: "jars",
+            dir: "/jars",
+            reader: cacheReader(config),
+            scriptPath: `${CUSTOM_CONF_DIR}/artifact-cache.sh`,
+            extraMounts: [{ name: "conf", mountPath: CUSTOM_CONF_DIR, readOnly: true }],
+          }),
         ]
       : [];
     // Each jar is mounted as a single file into /opt/hive/lib (the classpath schematool and the metastore
@@ -160,8 +169,8 @@ export class HiveMetastore extends pulumi.ComponentResource {
     }));
     const volumes: k8s.types.input.core.v1.Volume[] = [
       { name: "conf", configMap: { name: conf.metadata.name } },
-      // 310 MB of jars; kept across container restarts, fetched again when the pod moves.
-      { name: "jars", emptyDir: { sizeLimit: "1Gi" } },
+      // ~8 MB of jars; kept across container restarts, copied from the cache again when the pod moves.
+      { name: "jars", emptyDir: { sizeLimit: artifactVolumeSize(jars) } },
     ];
     const podBase = {
       priorityClassName: base.priorityClassCritical,

@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { PhaseDefinition, PhaseContext } from "../types";
+import { ArtifactCache } from "./artifactCache";
 import { FoundationAlerts } from "./foundationAlerts";
 import { HiveMetastore } from "./hiveMetastore";
 import { MetadataBackup } from "./metadataBackup";
@@ -13,6 +14,7 @@ import { adoptionWarning, credentialsAdoption } from "./retained";
 import { FOUNDATION_NAMES } from "./names";
 import { bucketCredentials, WarehouseBucket } from "./warehouseBucket";
 
+export { ArtifactCache } from "./artifactCache";
 export { FoundationAlerts } from "./foundationAlerts";
 export { HiveMetastore } from "./hiveMetastore";
 export { MetadataBackup } from "./metadataBackup";
@@ -23,6 +25,8 @@ export { WarehouseBucket } from "./warehouseBucket";
 /** The foundation's top-level components, for callers that need them by role. */
 export interface FoundationComponents {
   bucket: WarehouseBucket;
+  /** The in-cluster artifact cache, staged before anything that reads it. */
+  cache: ArtifactCache;
   database: MetastoreDatabase;
   metastore: HiveMetastore;
   backup: MetadataBackup;
@@ -38,6 +42,8 @@ export function deployFoundation(ctx: PhaseContext): FoundationComponents {
   });
 
   const bucket = new WarehouseBucket("warehouse", { config, base }, opts());
+  // Every pod below copies its jars/wheels from this cache; its staging Job completes before any of them exists.
+  const cache = new ArtifactCache("artifact-cache", { config, base }, opts());
   const adoption = credentialsAdoption(config, ctx.report);
   if (adoption.action === "import") {
     pulumi.log.info(
@@ -60,7 +66,7 @@ export function deployFoundation(ctx: PhaseContext): FoundationComponents {
       s3Endpoint: bucket.endpoint,
       bucketCredentials: bucketCredentials(config, FOUNDATION_NAMES.warehouseClaim),
     },
-    opts([bucket, database]),
+    opts([bucket, database, cache]),
   );
   const backup = new MetadataBackup(
     "metadata-backup",
@@ -79,7 +85,7 @@ export function deployFoundation(ctx: PhaseContext): FoundationComponents {
     opts([bucket, database]),
   );
   const alerts = new FoundationAlerts("foundation-alerts", { config, base }, opts());
-  return { bucket, database, metastore, backup, alerts };
+  return { bucket, cache, database, metastore, backup, alerts };
 }
 
 export const foundationPhase: PhaseDefinition = {
@@ -88,9 +94,10 @@ export const foundationPhase: PhaseDefinition = {
   deploy(ctx) {
     const c = deployFoundation(ctx);
     return {
-      resources: [c.bucket, c.database, c.metastore, c.backup, c.alerts],
-      // The verification (attached by the registry) runs once the metastore, the database and the CronJob are ready.
-      ready: [c.metastore.ready, c.database.ready, c.backup.ready],
+      resources: [c.bucket, c.cache, c.database, c.metastore, c.backup, c.alerts],
+      // The verification (attached by the registry) runs once the cache is staged and the metastore, the
+      // database and the CronJob are ready.
+      ready: [c.cache.ready, c.metastore.ready, c.database.ready, c.backup.ready],
     };
   },
 };

@@ -7,6 +7,10 @@ export const FOUNDATION_NAMES = {
   warehouseClaim: "lakehouse-warehouse",
   /** ObjectBucketClaim of the metadata backup bucket. */
   backupClaim: "lakehouse-metastore-backup",
+  /** ObjectBucketClaim of the artifact cache's bucket (jars and wheels the pods copy at start). */
+  artifactsClaim: "lakehouse-artifacts",
+  /** The artifact cache's staging Job (`<name>-<hash of what it stages>`) and its ConfigMap. */
+  artifactStage: "artifact-cache-stage",
   /** CephObjectStoreUser (bucketMode s3-user). */
   objectUser: "lakehouse",
   /** PostgreSQL StatefulSet, Service and PVC prefix. */
@@ -22,6 +26,9 @@ export const FOUNDATION_NAMES = {
   /** PrometheusRule of the phase. */
   rules: "lakehouse-foundation",
 } as const;
+
+/** Label of the artifact cache's staging Job pod: the only pod allowed out to `lakehouse:artifacts.source`. */
+export const ARTIFACT_STAGER_LABEL = { "lakehouse.dev/artifact-stager": "true" } as const;
 
 /** Thrift port of the metastore. */
 export const METASTORE_PORT = 9083;

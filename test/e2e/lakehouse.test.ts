@@ -112,6 +112,7 @@ describe("e2e: the real Pulumi engine against a real Kubernetes control plane", 
     assert.ok(types.has("lakehouse:base:PlatformBase"));
     for (const t of [
       "WarehouseBucket",
+      "ArtifactCache",
       "MetastoreDatabase",
       "HiveMetastore",
       "MetadataBackup",
@@ -282,6 +283,53 @@ describe("e2e: the real Pulumi engine against a real Kubernetes control plane", 
     );
   });
 
+  it("the artifact cache's staging Job completed before anything that reads the cache was created (engine order)", async () => {
+    // The events of the first up, in the engine's order: a Job's outputs event comes once the provider saw it
+    // complete; the readers' pre-events must all come after it (dependencies, not sleeps).
+    const urnEnds = (
+      e: { resourcePreEvent?: unknown; resOutputsEvent?: unknown },
+      name: string,
+      ev: string,
+    ) =>
+      ((e as Record<string, { metadata?: { urn?: string } } | undefined>)[ev]?.metadata?.urn ?? "").endsWith(
+        `::${name}`,
+      );
+    const staged = s.events.findIndex((e) => urnEnds(e, "artifact-cache-stage", "resOutputsEvent"));
+    assert.ok(staged >= 0, "the staging Job was created in the first up");
+    for (const reader of [
+      "hive-metastore-schema",
+      "hive-metastore-deployment",
+      "sample-job-files",
+      "airflow-integration-dags",
+    ]) {
+      const pre = s.events.findIndex((e) => urnEnds(e, reader, "resourcePreEvent"));
+      assert.ok(pre >= 0, `${reader} was planned`);
+      assert.ok(
+        pre > staged,
+        `${reader} (event ${pre}) starts after the staging Job completed (event ${staged})`,
+      );
+    }
+    // The same, as the API server recorded it: the Job succeeded, and the schema Job and the metastore's
+    // Deployment were created no earlier than its completion.
+    const jobs = await env.cp.list("batch/v1", "Job", NS);
+    const stage = jobs.find((j) =>
+      (j.metadata as { name: string }).name.startsWith(`${FOUNDATION_NAMES.artifactStage}-`),
+    )!;
+    assert.equal((stage.status as { succeeded?: number }).succeeded, 1);
+    const done = Date.parse((stage.status as { completionTime: string }).completionTime);
+    const schema = jobs.find((j) =>
+      (j.metadata as { name: string }).name.startsWith("hive-metastore-schema-"),
+    )!;
+    const deployment = (await get("Deployment", FOUNDATION_NAMES.metastore, NS))!;
+    for (const o of [schema, deployment]) {
+      const created = Date.parse((o.metadata as { creationTimestamp: string }).creationTimestamp);
+      assert.ok(
+        created >= done,
+        `${(o.metadata as { name: string }).name} created at or after the cache was staged`,
+      );
+    }
+  });
+
   it("a second up reports no changes", async () => {
     live();
     const r = await s.stack.up({ policyPacks: [POLICY_PACK], ...recording(s) });
@@ -387,7 +435,11 @@ describe("e2e: the real Pulumi engine against a real Kubernetes control plane", 
     assert.equal((pvc.metadata as { uid: string }).uid, kept.pvc);
     assert.equal((pvc.status as { phase: string }).phase, "Bound");
     assert.equal((pvc.spec as { volumeName: string }).volumeName, env.anton.databaseVolume);
-    for (const c of [FOUNDATION_NAMES.warehouseClaim, FOUNDATION_NAMES.backupClaim]) {
+    for (const c of [
+      FOUNDATION_NAMES.warehouseClaim,
+      FOUNDATION_NAMES.backupClaim,
+      FOUNDATION_NAMES.artifactsClaim,
+    ]) {
       assert.ok(
         await env.cp.get("objectbucket.io/v1alpha1", "ObjectBucketClaim", c, NS),
         `ObjectBucketClaim ${c} kept`,
@@ -398,6 +450,7 @@ describe("e2e: the real Pulumi engine against a real Kubernetes control plane", 
       `PersistentVolumeClaim/${NS}/${DB_CLAIM}`,
       `ObjectBucketClaim/${NS}/${FOUNDATION_NAMES.warehouseClaim}`,
       `ObjectBucketClaim/${NS}/${FOUNDATION_NAMES.backupClaim}`,
+      `ObjectBucketClaim/${NS}/${FOUNDATION_NAMES.artifactsClaim}`,
       `Secret/${NS}/${FOUNDATION_NAMES.databaseCredentials}`,
     ]);
     for (const o of objs) {

@@ -67,6 +67,7 @@ function backupCheck(r: ScriptRun) {
   const obs: FoundationObservations = {
     metastorePing: skipped,
     icebergRoundtrip: skipped,
+    artifactCache: skipped,
     backupRestore: asJob(r),
     prometheus: { state: "skipped", reason: "no Prometheus here" },
   };

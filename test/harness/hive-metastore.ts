@@ -1,6 +1,8 @@
 /**
- * A real Hive Metastore 4.0.0 (standalone) for tests: Maven Central jars (see .ci/setup.d/40-hive-metastore.sh),
- * its schema initialised by Hive's own schematool from the release's PostgreSQL script, backed by a database
+ * A real Hive Metastore 4.0.0 (standalone) for tests: Maven Central jars (see .ci/setup.d/40-hive-metastore.sh)
+ * for what the apache/hive image brings, plus the program's pinned METASTORE_JARS (JDBC driver, hadoop-aws, the
+ * AWS SDK modules S3A needs) staged into the artifact cache on the radosgw harness and copied back out by the
+ * pods' own fetch script (./artifact-cache): the classpath the product's init container gives the metastore. Its schema initialised by Hive's own schematool from the release's PostgreSQL script, backed by a database
  * on the PostgreSQL harness, its warehouse on the radosgw harness through S3A, serving Thrift on 127.0.0.1 on a
  * port the kernel hands out. ~10 s schema + ~10 s start on this 2-core machine, ~200 MB RSS.
  *
@@ -25,6 +27,8 @@ import {
   tail,
   waitFor,
 } from "./proc";
+import { METASTORE_JARS } from "../../stacks/foundation/artifacts";
+import { stageAndFetch } from "./artifact-cache";
 import type { Radosgw } from "./radosgw";
 import { thriftCall } from "./thrift";
 
@@ -32,7 +36,10 @@ import { thriftCall } from "./thrift";
 export function hmsHome(env: NodeJS.ProcessEnv = process.env): string {
   return (
     env.LAKEHOUSE_HMS_HOME ??
-    path.join(env.LAKEHOUSE_CACHE ?? path.join(os.homedir(), ".cache", "lakehouse"), "hive-metastore-4.0.0")
+    path.join(
+      env.LAKEHOUSE_CACHE ?? path.join(os.homedir(), ".cache", "lakehouse"),
+      "hive-metastore-4.0.0-base",
+    )
   );
 }
 
@@ -205,7 +212,10 @@ export async function startHiveMetastore(opts: HiveMetastoreOptions): Promise<Hi
       s3.destroy();
     }
 
-    const classpath = `${confDir}:${lib}/*`;
+    // What the product's init container copies into /opt/hive/lib, from the cache, sha256-checked.
+    const jars = path.join(dir, "jars");
+    await stageAndFetch(rgw, METASTORE_JARS, jars);
+    const classpath = `${confDir}:${lib}/*:${jars}/*`;
     const jvm = [
       "-Xmx512m",
       "-XX:+UseSerialGC",

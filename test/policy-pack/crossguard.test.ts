@@ -92,12 +92,16 @@ describe("policy pack under the real CrossGuard analyzer (gRPC)", function () {
     await stopPid(child?.pid ?? 0);
   });
 
-  it("serves the thirteen policies with their default levels and config schemas (waivers included)", async () => {
+  it("serves the fourteen policies with their default levels and config schemas (waivers included)", async () => {
     const info = await call<Empty, pb.AnalyzerInfo>(client.getAnalyzerInfo, client, new Empty());
     assert.equal(info.getName(), "lakehouse");
     assert.equal(info.getVersion(), "0.1.0");
     const policies = info.getPoliciesList();
-    assert.equal(policies.length, 13);
+    assert.equal(policies.length, 14);
+    assert.equal(
+      policies.find((p) => p.getName() === "no-runtime-downloads")?.getEnforcementlevel(),
+      pb.EnforcementLevel.MANDATORY,
+    );
     const pinned = policies.find((p) => p.getName() === "pinned-images");
     assert.equal(pinned?.getEnforcementlevel(), pb.EnforcementLevel.MANDATORY);
     const schema = pinned?.getConfigschema()?.getProperties()?.toJavaScript() as Record<string, unknown>;

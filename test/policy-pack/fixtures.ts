@@ -7,6 +7,13 @@ import { READINESS_MARKER, type ReadinessState } from "../../preflight/readiness
 import { evaluatePolicies } from "../../policy-pack/evaluate";
 import { POLICIES } from "../../policy-pack/policies";
 import type { PlannedResource, PolicyViolation } from "../../policy-pack/types";
+import { configSchema } from "../../preflight/config/schema";
+import { METASTORE_JARS, platformArtifacts, renderArtifactScript } from "../../stacks/foundation/artifacts";
+import {
+  sampleJobArgs,
+  sampleJobManifest,
+  sampleJobManifestYaml,
+} from "../../stacks/compute/sparkApplication";
 
 const STACK = "urn:pulumi:anton::lakehouse::";
 const GiB = 2 ** 30;
@@ -190,9 +197,13 @@ export function validPlan(): PlannedResource[] {
               {
                 name: "fetch-jars",
                 image: "curlimages/curl:8.10.1",
+                // Copies the jars from the in-cluster artifact cache (the script in the site ConfigMap).
+                command: ["sh", "/opt/hive/custom-conf/artifact-cache.sh", "fetch"],
+                volumeMounts: [{ name: "conf", mountPath: "/opt/hive/custom-conf", readOnly: true }],
                 resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "64Mi" } },
               },
             ],
+            volumes: [{ name: "conf", configMap: { name: "hive-metastore-site" } }],
             containers: [
               goodContainer("metastore", "apache/hive:4.0.0", {
                 env: [
@@ -234,6 +245,7 @@ export function validPlan(): PlannedResource[] {
           "  <property><name>javax.jdo.option.ConnectionPassword</name><value>${env.DB_PASSWORD}</value></property>\n" +
           "</configuration>\n",
         BUCKET_HOST: "rook-ceph-rgw-storage.storage.svc",
+        "artifact-cache.sh": renderArtifactScript(METASTORE_JARS, { stage: false }),
       },
     }),
     child(FOUNDATION, "kubernetes:core/v1:Secret", "metastore-db", {
@@ -371,6 +383,72 @@ export function validPlan(): PlannedResource[] {
             "s3.aws-access-key=${ENV:AWS_ACCESS_KEY_ID}\n" +
             "s3.aws-secret-key=${ENV:AWS_SECRET_ACCESS_KEY}\n",
         },
+      },
+    }),
+  ];
+}
+
+/**
+ * The artifact cache's staging ConfigMap and Job (the one pod allowed to reach the public source) and the DAG's
+ * ConfigMap carrying the product's own sample SparkApplication. Not in validPlan(): their pods would move the
+ * capacity figures the other policies' tests are written against.
+ */
+export function cacheAndDagResources(): PlannedResource[] {
+  const ns = "lakehouse";
+  const meta = (name: string, phase: string, component: string) => ({
+    name,
+    namespace: ns,
+    labels: labels(phase, component),
+  });
+  return [
+    // The artifact cache's staging Job: the one pod allowed to reach the public source.
+    child(FOUNDATION, "kubernetes:core/v1:ConfigMap", "metastore-stage-script", {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: meta("artifact-cache-stage", "foundation", "artifact-cache"),
+      data: { "artifact-cache.sh": renderArtifactScript(platformArtifacts()) },
+    }),
+    child(FOUNDATION, "kubernetes:batch/v1:Job", "metastore-stage", {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: meta("artifact-cache-stage-0123456789", "foundation", "artifact-cache"),
+      spec: {
+        backoffLimit: 2,
+        template: {
+          metadata: {
+            labels: {
+              "app.kubernetes.io/name": "artifact-cache-stage",
+              ...labels("foundation", "artifact-cache"),
+            },
+          },
+          spec: {
+            restartPolicy: "Never",
+            priorityClassName: "lakehouse-critical",
+            securityContext: { runAsNonRoot: true, runAsUser: 100 },
+            containers: [
+              {
+                name: "stage",
+                image: "curlimages/curl:8.10.1",
+                command: ["sh", "/scripts/artifact-cache.sh", "stage"],
+                env: [{ name: "MAVEN_SOURCE", value: "https://repo1.maven.org/maven2" }],
+                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+                volumeMounts: [{ name: "scripts", mountPath: "/scripts", readOnly: true }],
+              },
+            ],
+            volumes: [{ name: "scripts", configMap: { name: "artifact-cache-stage" } }],
+          },
+        },
+      },
+    }),
+    // The DAG's ConfigMap carrying the sample job's SparkApplication (the product's own manifest).
+    child(COMPUTE, "kubernetes:core/v1:ConfigMap", "spark-dags", {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: meta("lakehouse-dags", "compute", "airflow-integration"),
+      data: {
+        "lakehouse_ingest.spark-application.yaml": sampleJobManifestYaml(
+          sampleJobManifest(sampleJobArgs(configSchema.parse({}))),
+        ),
       },
     }),
   ];

@@ -24,14 +24,15 @@ describe("policy pack registry", () => {
       "pod-disruption-budget",
       "non-root",
       "pinned-charts",
+      "no-runtime-downloads",
     ]);
     assert.deepEqual(ids, [...POLICY_IDS]);
   });
 
-  it("enforces the issue's defaults: ten mandatory, three advisory", () => {
+  it("enforces the issue's defaults: eleven mandatory, three advisory", () => {
     const advisory = POLICIES.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name);
     assert.deepEqual(advisory, ["probes", "pod-disruption-budget", "non-root"]);
-    assert.equal(POLICIES.filter((p) => p.enforcementLevel === "mandatory").length, 10);
+    assert.equal(POLICIES.filter((p) => p.enforcementLevel === "mandatory").length, 11);
   });
 
   it("gives every policy a description, a waivers option and a stack validation; CrossGuard rules on schemas hold", () => {

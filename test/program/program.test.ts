@@ -224,7 +224,7 @@ describe("program (index.ts) under mocks", function () {
       const ns = one(preview, "kubernetes:core/v1:Namespace", "lakehouse-namespace");
       assert.strictEqual(ns.parent, base.urn);
       assert.strictEqual((ns.inputs.metadata as { name: string }).name, "lakehouse");
-      assert.strictEqual(byType(preview, "kubernetes:networking.k8s.io/v1:NetworkPolicy").length, 7);
+      assert.strictEqual(byType(preview, "kubernetes:networking.k8s.io/v1:NetworkPolicy").length, 8);
       assert.strictEqual(byType(preview, "kubernetes:scheduling.k8s.io/v1:PriorityClass").length, 2);
     });
 

@@ -12,6 +12,7 @@ import {
   PING_OK,
   RESTORE_CORRUPT,
   RESTORE_NONE,
+  CACHE_OK,
   restoreOk,
   restoreReconciled,
   ROUNDTRIP_FAIL,
@@ -32,6 +33,7 @@ const allPass: FoundationObservations = {
   prometheus: PROM_OK,
   icebergRoundtrip: completed(ROUNDTRIP_OK),
   backupRestore: completed(restoreOk("2026-11-25T12:00:00Z")),
+  artifactCache: completed(CACHE_OK),
 };
 const run = (over: Partial<FoundationObservations>) =>
   Object.fromEntries(
@@ -45,6 +47,7 @@ describe("verify checks (foundation)", () => {
       "verify.metastore-available",
       "verify.iceberg-roundtrip",
       "verify.metadata-backup-restore",
+      "verify.artifact-cache",
     ]);
     assert.equal(new Set(ids).size, ids.length);
     const results = evaluateChecks(FOUNDATION_CHECKS, allPass, { config, now });
@@ -65,6 +68,52 @@ describe("verify checks (foundation)", () => {
     observed: RegExp;
     remediation?: RegExp;
   }[] = [
+    {
+      name: "the cache holds every artifact",
+      over: {},
+      id: "verify.artifact-cache",
+      status: "pass",
+      observed:
+        /^All \d+ pinned artifacts are in s3:\/\/lakehouse-artifacts \([\d.]+ MiB read back in-cluster\)/,
+    },
+    {
+      name: "the cache lacks one artifact and one is corrupt",
+      over: {
+        artifactCache: completed(
+          {
+            ...CACHE_OK,
+            ok: false,
+            verified: CACHE_OK.artifacts - 2,
+            missing: ["postgresql-42.7.4.jar"],
+            corrupt: ["pyarrow-21.0.0-cp311-cp311-manylinux_2_28_x86_64.whl"],
+          },
+          1,
+        ),
+      },
+      id: "verify.artifact-cache",
+      status: "fail",
+      observed:
+        /1 missing \(postgresql-42\.7\.4\.jar\) and 1 with a sha256 that differs from the pin \(pyarrow-21\.0\.0.*\): a pod that needs one will not start/,
+      remediation: /pulumi up --replace.*artifact-cache-stage.*docs\/runbooks\/foundation\.md#artifact-cache/,
+    },
+    {
+      name: "the cache cannot be read",
+      over: {
+        artifactCache: completed(
+          {
+            ok: false,
+            mode: "check",
+            error: "could not read the bucket s3://lakehouse-artifacts (HTTP 403)",
+          },
+          1,
+        ),
+      },
+      id: "verify.artifact-cache",
+      status: "unknown",
+      observed:
+        /The cache could not be read: could not read the bucket s3:\/\/lakehouse-artifacts \(HTTP 403\)/,
+      remediation: /Secret of lakehouse-artifacts/,
+    },
     {
       name: "ping ok + availability above 99.9 %",
       over: {},

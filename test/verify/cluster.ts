@@ -7,7 +7,7 @@
 import type * as http from "node:http";
 import type { KubeObject } from "../../preflight/model";
 import type { KubeApi } from "../harness/kube-api";
-import { PING_OK, restoreOk, ROUNDTRIP_OK } from "./fixtures";
+import { CACHE_OK, PING_OK, restoreOk, ROUNDTRIP_OK } from "./fixtures";
 
 export interface Scenario {
   /** Polls of the Job before it finishes; Infinity = never. */
@@ -16,6 +16,8 @@ export interface Scenario {
   log: string;
   /** A waiting reason for the pod while not finished (e.g. ImagePullBackOff). */
   waiting?: string;
+  /** An init container that exits 1 with this log (the main container then never runs). */
+  initFailure?: { name: string; log: string };
 }
 
 const line = (o: unknown) =>
@@ -40,8 +42,10 @@ export function controller(
       const pod = api.objects().find((o) => o.kind === "Pod" && o.metadata?.name === logM[2]);
       const check = pod?.metadata?.labels?.["lakehouse.dev/check"] ?? "";
       const jobName = pod?.metadata?.labels?.["job-name"] ?? "";
+      const sc = scenarios[jobName] ?? scenarios[check];
       res.writeHead(200, { "content-type": "text/plain" });
-      res.end((scenarios[jobName] ?? scenarios[check])?.log ?? "");
+      const container = url.searchParams.get("container");
+      res.end(sc?.initFailure && container === sc.initFailure.name ? sc.initFailure.log : (sc?.log ?? ""));
       return true;
     }
     const jobM = /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs\/([^/]+)$/.exec(url.pathname);
@@ -65,6 +69,13 @@ export function controller(
         },
         status: {
           phase: done ? (sc.exitCode === 0 ? "Succeeded" : "Failed") : sc.waiting ? "Pending" : "Running",
+          ...(sc.initFailure && done
+            ? {
+                initContainerStatuses: [
+                  { name: sc.initFailure.name, state: { terminated: { exitCode: 1, reason: "Error" } } },
+                ],
+              }
+            : {}),
           containerStatuses: [
             {
               name: "verify",
@@ -98,6 +109,7 @@ export const PASS: Record<string, Scenario> = {
     exitCode: 0,
     log: `restore.sh: downloading\n${JSON.stringify(restoreOk("2026-11-25T12:00:00Z"))}\n`,
   },
+  "verify.artifact-cache": { polls: 1, exitCode: 0, log: line(CACHE_OK) },
 };
 export const PROM_OK = {
   status: 200,

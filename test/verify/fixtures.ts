@@ -2,6 +2,7 @@
  * Result lines shaped exactly as the scripts in stacks/foundation/scripts print them (the script tests in
  * test/foundation-scripts assert these fields on real runs), and helpers to wrap them in Job observations.
  */
+import { platformArtifacts, totalBytes } from "../../stacks/foundation/artifacts";
 import type { JobObservation } from "../../verify/types";
 
 export const PING_OK = {
@@ -145,6 +146,19 @@ export const RESTORE_NONE = {
   key: "",
   error:
     "no backup found under s3://lakehouse-metastore-backup/metastore/ (expected objects named metastore-<UTC time>.dump); check that the backup CronJob has run successfully.",
+};
+
+/** The artifact cache script's check line when every pinned artifact is cached with its sha256. */
+export const CACHE_OK = {
+  event: "artifact-cache",
+  ok: true,
+  mode: "check",
+  artifacts: platformArtifacts().length,
+  verified: platformArtifacts().length,
+  missing: [],
+  corrupt: [],
+  bytes: totalBytes(platformArtifacts()),
+  bucket: "lakehouse-artifacts",
 };
 
 export function completed(result: Record<string, unknown> | null, exitCode = 0): JobObservation {

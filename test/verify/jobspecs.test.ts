@@ -4,7 +4,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { V1EnvVar, V1Job } from "@kubernetes/client-node";
 import { configSchema } from "../../preflight/config/schema";
-import { foundationManifests, objectName, readScripts, SCRIPT_FILES } from "../../verify/jobspecs";
+import { foundationManifests, jobWheels, objectName, readScripts, SCRIPT_FILES } from "../../verify/jobspecs";
+import {
+  artifactVolumeSize,
+  platformArtifacts,
+  renderArtifactScript,
+} from "../../stacks/foundation/artifacts";
 import { bucketCredentials } from "../../stacks/foundation/warehouseBucket";
 import { withAwsCliOnPath } from "../../stacks/foundation/awsCli";
 import { bucketSecret, foundationTargets } from "../../verify/targets";
@@ -67,6 +72,56 @@ describe("verify Job manifests", () => {
       "the ping installs pyiceberg (its Thrift bindings) only",
     );
     assert.doesNotMatch(pingCmd, /pyarrow/);
+  });
+
+  it("Python Jobs install their wheels from the artifact cache only: an init container copies them, pip --no-index", () => {
+    for (const [key, arrow] of [
+      ["metastorePing", false],
+      ["icebergRoundtrip", true],
+    ] as const) {
+      const spec = job(key).spec!.template.spec!;
+      const init = spec.initContainers ?? [];
+      assert.deepEqual(
+        init.map((c) => [c.name, c.image, c.command?.slice(0, 2), c.command?.slice(-2)]),
+        [["fetch-wheels", "curlimages/curl:8.10.1", ["sh", "-c"], ["artifact-cache", "fetch"]]],
+      );
+      const script = init[0].command![2];
+      assert.doesNotMatch(script, /https?:\/\//, "the pods' script names no public source");
+      assert.equal(script.includes("pyarrow-21.0.0"), arrow, key);
+      assert.ok(script.includes("pyiceberg-0.11.0"), key);
+      const ienv = Object.fromEntries((init[0].env ?? []).map((e) => [e.name, e]));
+      assert.equal(ienv.CACHE_BUCKET.value, "lakehouse-artifacts");
+      assert.equal(ienv.CACHE_ENDPOINT.value, "http://rook-ceph-rgw-storage.storage.svc:80");
+      assert.deepEqual(ienv.AWS_ACCESS_KEY_ID.valueFrom, {
+        secretKeyRef: { name: "lakehouse-artifacts", key: "AWS_ACCESS_KEY_ID" },
+      });
+      assert.equal(ienv.ARTIFACTS_DIR.value, "/wheels");
+      assert.deepEqual(
+        spec.volumes?.find((v) => v.name === "wheels")?.emptyDir?.sizeLimit,
+        artifactVolumeSize(jobWheels(arrow)),
+      );
+      const cmd = spec.containers[0].command!.join(" ");
+      assert.match(cmd, /pip install .*--no-index --find-links \/wheels /);
+      assert.ok(
+        spec.containers[0].volumeMounts?.some(
+          (m) => m.name === "wheels" && m.mountPath === "/wheels" && m.readOnly,
+        ),
+      );
+    }
+  });
+
+  it("verify.artifact-cache reads every pinned artifact back in check mode, with the cache bucket's keys", () => {
+    const j = job("artifactCache");
+    const c = j.spec!.template.spec!.containers[0];
+    assert.equal(c.image, "curlimages/curl:8.10.1");
+    assert.deepEqual(c.command?.slice(-2), ["artifact-cache", "check"]);
+    assert.equal(c.command?.[2], renderArtifactScript(platformArtifacts(), { stage: false }));
+    const env = envOf(j);
+    assert.equal(env.CACHE_BUCKET.value, "lakehouse-artifacts");
+    assert.deepEqual(env.AWS_SECRET_ACCESS_KEY.valueFrom, {
+      secretKeyRef: { name: "lakehouse-artifacts", key: "AWS_SECRET_ACCESS_KEY" },
+    });
+    assert.equal(j.metadata?.labels?.["lakehouse.dev/check"], "verify.artifact-cache");
   });
 
   it("the restore Job runs restore.sh --verify with the backup env contract, secrets only by reference", () => {

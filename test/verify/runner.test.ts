@@ -41,16 +41,17 @@ describe("verify runner against the Kubernetes API stand-in", function () {
       ...extra,
     });
 
-  it("pass: creates the ConfigMap and three Jobs, reads their results, measures availability, deletes everything", async () => {
+  it("pass: creates the ConfigMap and four Jobs, reads their results, measures availability, deletes everything", async () => {
     const a = await start(PASS);
     const r = await verify(a);
-    assert.equal(r.status, "pass", r.summary);
+    assert.equal(r.status, "pass", `${r.summary} ${JSON.stringify(r.results.map((x) => x.observed))}`);
     assert.deepEqual(
       r.results.map((x) => [x.id, x.status]),
       [
         ["verify.metastore-available", "pass"],
         ["verify.iceberg-roundtrip", "pass"],
         ["verify.metadata-backup-restore", "pass"],
+        ["verify.artifact-cache", "pass"],
       ],
     );
     assert.match(
@@ -64,12 +65,14 @@ describe("verify runner against the Kubernetes API stand-in", function () {
       "jobs/lakehouse",
       "jobs/lakehouse",
       "jobs/lakehouse",
+      "jobs/lakehouse",
     ]);
     const deletes = a.requests
       .filter((q) => q.method === "DELETE")
       .map((q) => q.name)
       .sort();
     assert.deepEqual(deletes, [
+      "lakehouse-verify-artifacts-t1",
       "lakehouse-verify-iceberg-t1",
       "lakehouse-verify-ping-t1",
       "lakehouse-verify-restore-t1",
@@ -79,7 +82,7 @@ describe("verify runner against the Kubernetes API stand-in", function () {
       !a.objects().some((o) => o.kind === "Job" || o.kind === "ConfigMap"),
       "no Job or ConfigMap is left",
     );
-    assert.equal(r.summary, "The foundation phase is verified: 3 of 3 checks pass.");
+    assert.equal(r.summary, "The foundation phase is verified: 4 of 4 checks pass.");
   });
 
   it("fail: a corrupt backup fails its check and the verification, the others still pass", async () => {
@@ -122,6 +125,33 @@ describe("verify runner against the Kubernetes API stand-in", function () {
     const ping = r.results.find((x) => x.id === "verify.metastore-available")!;
     assert.equal(ping.status, "unknown");
     assert.match(ping.observed, /cannot start: ImagePullBackOff: Back-off pulling image/);
+  });
+
+  it("a wheel missing from the artifact cache: the Job's init container line is shown, not taken for a result", async () => {
+    const missing =
+      "artifact-cache: pyarrow-21.0.0-cp311-cp311-manylinux_2_28_x86_64.whl (pyarrow==21.0.0) is not in the " +
+      "artifact cache (s3://lakehouse-artifacts/pypi/packages/x/pyarrow.whl at http://rgw.svc:80); stage it with " +
+      "the Job artifact-cache-stage (pulumi up), see docs/runbooks/foundation.md#artifact-cache.";
+    const a = await start({
+      ...PASS,
+      "verify.iceberg-roundtrip": {
+        polls: 1,
+        exitCode: 1,
+        log: "",
+        initFailure: {
+          name: "fetch-wheels",
+          log: `{"event":"artifact-cache","ok":false,"mode":"fetch","error":"..."}\n${missing}\n`,
+        },
+      },
+    });
+    const r = await verify(a);
+    const rt = r.results.find((x) => x.id === "verify.iceberg-roundtrip")!;
+    assert.equal(rt.status, "unknown");
+    assert.match(
+      rt.observed,
+      /without printing its result line; last log line: artifact-cache: pyarrow-21\.0\.0-.* is not in the artifact cache/,
+    );
+    assert.equal(r.status, "fail");
   });
 
   it("Prometheus answering 503 through the proxy makes availability a warning, not a failure", async () => {

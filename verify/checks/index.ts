@@ -10,6 +10,7 @@ import type {
   VerifyContext,
 } from "../types";
 import { airflowDag } from "./airflowDag";
+import { artifactCache } from "./artifactCache";
 import { backupRestore } from "./backupRestore";
 import { icebergRoundtrip } from "./icebergRoundtrip";
 import { metastoreAvailable } from "./metastoreAvailable";
@@ -20,6 +21,7 @@ export const FOUNDATION_CHECKS: readonly VerifyCheckDefinition<FoundationObserva
   metastoreAvailable,
   icebergRoundtrip,
   backupRestore,
+  artifactCache,
 ];
 
 export const COMPUTE_CHECKS: readonly VerifyCheckDefinition<ComputeObservations>[] = [

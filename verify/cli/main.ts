@@ -43,6 +43,8 @@ Checks (foundation):
                                    time travel to the first snapshot, purge
   verify.metadata-backup-restore   newest backup younger than foundation.backupMaxAgeHours, sha256 ok,
                                    restores into a scratch database with the live tables and row counts
+  verify.artifact-cache            every pinned jar and wheel is in the in-cluster artifact cache
+                                   (artifacts.bucket) with its sha256, read back through the RGW endpoint
 
 Checks (compute):
   verify.spark-operator-ready      HelmRelease Ready, controller Deployment available, SparkApplication CRD

@@ -122,6 +122,28 @@ describe("stacks/base networkPolicies", () => {
     assert.deepStrictEqual(np["allow-airflow"].ingress, [{ from: [{ namespaceSelector: nsSel("af") }] }]);
     assert.deepStrictEqual(np["allow-monitoring"].policyTypes, ["Ingress"]);
   });
+
+  it("lets only the artifact cache's staging Job out to the artifact sources' ports", () => {
+    assert.deepStrictEqual(np["allow-artifact-source"], {
+      podSelector: { matchLabels: { "lakehouse.dev/artifact-stager": "true" } },
+      policyTypes: ["Egress"],
+      egress: [{ ports: [{ protocol: "TCP", port: 443 }] }],
+    });
+    const mirror = parseConfig(
+      {
+        artifacts: { source: { maven: "http://nexus.lan:8081/repository/maven", pypi: "http://files.lan" } },
+      },
+      "test",
+    );
+    assert.deepStrictEqual(networkPolicies(mirror)["allow-artifact-source"].egress, [
+      {
+        ports: [
+          { protocol: "TCP", port: 80 },
+          { protocol: "TCP", port: 8081 },
+        ],
+      },
+    ]);
+  });
 });
 
 describe("stacks/base PlatformBase under mocks", () => {
@@ -218,10 +240,11 @@ describe("stacks/base PlatformBase under mocks", () => {
     );
   });
 
-  it("creates the seven NetworkPolicies in the namespace with the specs of networkPolicies()", () => {
+  it("creates the eight NetworkPolicies in the namespace with the specs of networkPolicies()", () => {
     const nps = recorded.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy");
     assert.deepStrictEqual(nps.map((n) => n.inputs.metadata.name).sort(), [
       "lakehouse-allow-airflow",
+      "lakehouse-allow-artifact-source",
       "lakehouse-allow-dns",
       "lakehouse-allow-kube-api",
       "lakehouse-allow-monitoring",
@@ -238,6 +261,6 @@ describe("stacks/base PlatformBase under mocks", () => {
     assert.strictEqual(refs.namespace, "lake");
     assert.strictEqual(refs.priorityClassCritical, "lh-crit");
     assert.strictEqual(refs.priorityClassBatch, "lh-batch");
-    assert.strictEqual(refs.resources.length, 12);
+    assert.strictEqual(refs.resources.length, 13);
   });
 });

@@ -13,6 +13,12 @@ import { containerResources } from "../../../preflight/config/sizing";
 import { readShippedFile } from "../../../stacks/compute";
 import { renderSparkConf } from "../../../stacks/compute/sparkConf";
 import { sampleJobArgs, sampleJobManifest } from "../../../stacks/compute/sparkApplication";
+import {
+  artifactVolumeSize,
+  renderArtifactScript,
+  SPARK_ARTIFACTS,
+  totalBytes,
+} from "../../../stacks/foundation/artifacts";
 import { runMocked, type MockedRun, type Recorded } from "../run-mocked";
 
 const ROOT = path.resolve(__dirname, "../../..");
@@ -244,6 +250,33 @@ describe("compute components (mocks)", function () {
     // The manifest carries exactly the conf the one renderer produces for this config.
     const a = sampleJobArgs(configSchema.parse(custom));
     assert.deepEqual(mc.spec.sparkConf, renderSparkConf({ ...a.spark, jarsDir: "/opt/lakehouse/jars" }));
+  });
+
+  it("driver and executors copy their jars from the in-cluster artifact cache, sha256-checked, never from the internet", () => {
+    const m = parse(
+      one(r0, "kubernetes:core/v1:ConfigMap", "airflow-integration-dags").inputs.data[
+        "lakehouse_ingest.spark-application.yaml"
+      ],
+    );
+    for (const role of ["driver", "executor"]) {
+      const [init] = m.spec[role].initContainers;
+      assert.equal(init.name, "fetch-jars");
+      assert.equal(init.image, "curlimages/curl:8.10.1");
+      assert.deepEqual(init.command.slice(-2), ["artifact-cache", "fetch"]);
+      assert.equal(init.command[2], renderArtifactScript(SPARK_ARTIFACTS, { stage: false }));
+      assert.doesNotMatch(init.command[2], /https?:\/\//);
+      const env = Object.fromEntries(init.env.map((e: { name: string }) => [e.name, e]));
+      assert.equal(env.CACHE_BUCKET.value, "lakehouse-artifacts");
+      assert.equal(env.CACHE_ENDPOINT.value, "http://rook-ceph-rgw-storage.storage.svc:80");
+      assert.deepEqual(env.AWS_SECRET_ACCESS_KEY.valueFrom, {
+        secretKeyRef: { name: "lakehouse-artifacts", key: "AWS_SECRET_ACCESS_KEY" },
+      });
+      assert.equal(env.ARTIFACTS_DIR.value, "/opt/lakehouse/jars");
+    }
+    // 53 MB of jars (no AWS SDK bundle), and an emptyDir sized for them.
+    assert.ok(totalBytes(SPARK_ARTIFACTS) < 60 * 2 ** 20, String(totalBytes(SPARK_ARTIFACTS)));
+    const jars = m.spec.volumes.find((v: { name: string }) => v.name === "jars");
+    assert.equal(jars.emptyDir.sizeLimit, artifactVolumeSize(SPARK_ARTIFACTS));
   });
 
   it("puts no secret in any ConfigMap: the S3 keys reach Spark only as secretKeyRef env", () => {

@@ -93,7 +93,12 @@ describe("stacks/compute/sparkConf: renderSparkConf", () => {
     const want = [
       "/cache/spark-jars/iceberg-spark-runtime-3.5_2.12-1.10.1.jar",
       "/cache/spark-jars/hadoop-aws-3.3.4.jar",
-      "/cache/spark-jars/aws-java-sdk-bundle-1.12.262.jar",
+      "/cache/spark-jars/aws-java-sdk-core-1.12.262.jar",
+      "/cache/spark-jars/aws-java-sdk-s3-1.12.262.jar",
+      "/cache/spark-jars/aws-java-sdk-kms-1.12.262.jar",
+      "/cache/spark-jars/aws-java-sdk-sts-1.12.262.jar",
+      "/cache/spark-jars/aws-java-sdk-dynamodb-1.12.262.jar",
+      "/cache/spark-jars/jmespath-java-1.12.262.jar",
     ];
     assert.deepEqual(conf["spark.driver.extraClassPath"]?.split(":"), want);
     assert.deepEqual(conf["spark.executor.extraClassPath"]?.split(":"), want);
@@ -193,13 +198,18 @@ describe("stacks/compute/sparkConf: argument errors", () => {
 });
 
 describe("stacks/compute/sparkConf: SPARK_JARS", () => {
-  it("pins the contract's three jars by coordinate, Maven path and sha256", () => {
+  it("pins Iceberg's runtime, S3A and the AWS SDK modules S3A needs (not the 281 MB bundle) by coordinate, Maven path and sha256", () => {
     assert.deepEqual(
       SPARK_JARS.map((j) => j.coordinate),
       [
         "org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:1.10.1",
         "org.apache.hadoop:hadoop-aws:3.3.4",
-        "com.amazonaws:aws-java-sdk-bundle:1.12.262",
+        "com.amazonaws:aws-java-sdk-core:1.12.262",
+        "com.amazonaws:aws-java-sdk-s3:1.12.262",
+        "com.amazonaws:aws-java-sdk-kms:1.12.262",
+        "com.amazonaws:aws-java-sdk-sts:1.12.262",
+        "com.amazonaws:aws-java-sdk-dynamodb:1.12.262",
+        "com.amazonaws:jmespath-java:1.12.262",
       ],
     );
     for (const j of SPARK_JARS) {

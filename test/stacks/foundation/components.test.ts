@@ -12,10 +12,12 @@ import { configSchema, type LakehouseConfig } from "../../../preflight/config/sc
 import { containerResources } from "../../../preflight/config/sizing";
 import { evaluatePolicies } from "../../../policy-pack/evaluate";
 import type { PlannedResource } from "../../../policy-pack/types";
+import { stageJobHash } from "../../../stacks/foundation/artifactCache";
 import {
   JMX_EXPORTER_JAR,
   METASTORE_JARS,
-  renderFetchJarsScript,
+  platformArtifacts,
+  renderArtifactScript,
 } from "../../../stacks/foundation/artifacts";
 import { renderMetastoreSite } from "../../../stacks/foundation/metastoreSite";
 import { renderFoundationRules } from "../../../stacks/foundation/rules";
@@ -65,9 +67,10 @@ describe("foundation components (mocks)", function () {
     assert.equal(run0.error, undefined, run0.error);
   });
 
-  it("registers the five components and exactly their children, each parented to its component", () => {
+  it("registers the six components and exactly their children, each parented to its component", () => {
     const comps = run0.resources.filter((r) => r.type.startsWith("lakehouse:foundation:"));
     assert.deepEqual(comps.map((c) => `${c.type} ${c.name}`).sort(), [
+      "lakehouse:foundation:ArtifactCache artifact-cache",
       "lakehouse:foundation:FoundationAlerts foundation-alerts",
       "lakehouse:foundation:HiveMetastore hive-metastore",
       "lakehouse:foundation:MetadataBackup metadata-backup",
@@ -102,6 +105,11 @@ describe("foundation components (mocks)", function () {
       "batch/v1:CronJob metadata-backup-cronjob",
       "core/v1:ConfigMap metadata-backup-scripts",
     ]);
+    assert.deepEqual(child["artifact-cache"], [
+      "batch/v1:Job artifact-cache-stage",
+      "core/v1:ConfigMap artifact-cache-script",
+      "objectbucket.io/v1alpha1:ObjectBucketClaim artifact-cache-bucket",
+    ]);
     assert.deepEqual(child["foundation-alerts"], [
       "monitoring.coreos.com/v1:PrometheusRule foundation-alerts-rules",
     ]);
@@ -133,6 +141,72 @@ describe("foundation components (mocks)", function () {
     const deployment = one(run0, "kubernetes:apps/v1:Deployment", "hive-metastore-deployment");
     const job = one(run0, "kubernetes:batch/v1:Job", "hive-metastore-schema");
     assert.ok(deployment.dependencies.includes(job.urn), "the Deployment waits for the schema Job");
+    // The metastore (its schema Job and Deployment copy jars from the cache) comes after the staging Job.
+    const stage = one(run0, "kubernetes:batch/v1:Job", "artifact-cache-stage");
+    const metastore = run0.resources.find((r) => r.type === "lakehouse:foundation:HiveMetastore")!;
+    assert.ok(metastore.dependencies.includes(stage.urn), "the metastore waits for the staging Job");
+  });
+
+  describe("ArtifactCache", () => {
+    it("claims its own retained bucket and stages every pinned artifact in one Job named by what it stages", () => {
+      const claim = one(
+        run0,
+        "kubernetes:objectbucket.io/v1alpha1:ObjectBucketClaim",
+        "artifact-cache-bucket",
+      );
+      assert.equal(claim.inputs.metadata.name, "lakehouse-artifacts");
+      assert.deepEqual(claim.inputs.spec, {
+        bucketName: "lakehouse-artifacts",
+        storageClassName: "ceph-bucket",
+      });
+      assert.equal(claim.retainOnDelete, true);
+      const cm = one(run0, "kubernetes:core/v1:ConfigMap", "artifact-cache-script");
+      assert.equal(cm.inputs.data["artifact-cache.sh"], renderArtifactScript(platformArtifacts()));
+      const job = one(run0, "kubernetes:batch/v1:Job", "artifact-cache-stage");
+      const hash = stageJobHash(
+        platformArtifacts(),
+        config.artifacts.source,
+        "lakehouse-artifacts",
+        config.images.tools,
+      );
+      assert.equal(job.inputs.metadata.name, `artifact-cache-stage-${hash}`);
+      assert.ok(job.dependencies.includes(claim.urn) && job.dependencies.includes(cm.urn));
+      const pod = podSpec(job);
+      assert.equal(pod.restartPolicy, "Never");
+      assert.equal(pod.priorityClassName, "lakehouse-critical");
+      assert.equal(pod.automountServiceAccountToken, false);
+      assert.equal(pod.securityContext.runAsNonRoot, true);
+      assert.equal(pod.securityContext.runAsUser, 100);
+      assert.equal(job.inputs.spec.template.metadata.labels["lakehouse.dev/artifact-stager"], "true");
+      const c = pod.containers[0];
+      assert.deepEqual(c.command, ["sh", "/scripts/artifact-cache.sh", "stage"]);
+      assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+      assert.deepEqual(envOf(c), [
+        ["CACHE_ENDPOINT", "http://rook-ceph-rgw-storage.storage.svc:80"],
+        ["CACHE_BUCKET", "lakehouse-artifacts"],
+        ["AWS_REGION", "us-east-1"],
+        ["AWS_ACCESS_KEY_ID", secretRef("lakehouse-artifacts", "AWS_ACCESS_KEY_ID")],
+        ["AWS_SECRET_ACCESS_KEY", secretRef("lakehouse-artifacts", "AWS_SECRET_ACCESS_KEY")],
+        ["MAVEN_SOURCE", "https://repo1.maven.org/maven2"],
+        ["PYPI_SOURCE", "https://files.pythonhosted.org"],
+        ["TMPDIR", "/work"],
+      ]);
+    });
+
+    it("names a new staging Job exactly when an artifact, the source, the bucket or the image changes", () => {
+      const list = platformArtifacts();
+      const src = config.artifacts.source;
+      const h = stageJobHash(list, src, "b", "i:1");
+      assert.equal(h, stageJobHash([...list], { ...src }, "b", "i:1"));
+      assert.notEqual(h, stageJobHash(list.slice(1), src, "b", "i:1"));
+      assert.notEqual(
+        h,
+        stageJobHash([{ ...list[0], sha256: "0".repeat(64) }, ...list.slice(1)], src, "b", "i:1"),
+      );
+      assert.notEqual(h, stageJobHash(list, { ...src, maven: "http://nexus.lan/maven" }, "b", "i:1"));
+      assert.notEqual(h, stageJobHash(list, src, "c", "i:1"));
+      assert.notEqual(h, stageJobHash(list, src, "b", "i:2"));
+    });
   });
 
   describe("WarehouseBucket", () => {
@@ -266,8 +340,8 @@ describe("foundation components (mocks)", function () {
         siteFor("http://rook-ceph-rgw-storage.storage.svc:80"),
       );
       assert.equal(
-        cm.inputs.data["fetch-jars.sh"],
-        renderFetchJarsScript([...METASTORE_JARS, JMX_EXPORTER_JAR]),
+        cm.inputs.data["artifact-cache.sh"],
+        renderArtifactScript([...METASTORE_JARS, JMX_EXPORTER_JAR], { stage: false }),
       );
       assert.match(cm.inputs.data["jmx-exporter.yaml"], /^lowercaseOutputName: true/);
     });
@@ -332,7 +406,7 @@ describe("foundation components (mocks)", function () {
         { name: "thrift", containerPort: 9083, protocol: "TCP" },
         { name: "metrics", containerPort: 9404, protocol: "TCP" },
       ]);
-      // The downloaded jars land on the classpath one by one; the agent beside it.
+      // The cached jars land on the classpath one by one (no SDK bundle); the agent beside it.
       assert.deepEqual(
         c.volumeMounts
           .filter((m: Obj) => m.name === "jars")
@@ -340,14 +414,31 @@ describe("foundation components (mocks)", function () {
         [
           "postgresql-42.7.4.jar -> /opt/hive/lib/postgresql-42.7.4.jar",
           "hadoop-aws-3.3.6.jar -> /opt/hive/lib/hadoop-aws-3.3.6.jar",
-          "aws-java-sdk-bundle-1.12.367.jar -> /opt/hive/lib/aws-java-sdk-bundle-1.12.367.jar",
+          ...METASTORE_JARS.slice(2).map((j) => `${j.file} -> /opt/hive/lib/${j.file}`),
           "jmx_prometheus_javaagent-1.0.1.jar -> /opt/jmx/jmx_prometheus_javaagent.jar",
         ],
       );
+      assert.ok(METASTORE_JARS.slice(2).every((j) => j.coordinates.startsWith("com.amazonaws:")));
+      // Copied from the in-cluster cache with the artifact bucket's keys (by reference), never from the internet.
       assert.deepEqual(
         pod.initContainers.map((i: Obj) => [i.name, i.image, i.command]),
-        [["fetch-jars", "curlimages/curl:8.10.1", ["sh", "/opt/hive/custom-conf/fetch-jars.sh"]]],
+        [
+          [
+            "fetch-jars",
+            "curlimages/curl:8.10.1",
+            ["sh", "/opt/hive/custom-conf/artifact-cache.sh", "fetch"],
+          ],
+        ],
       );
+      assert.deepEqual(envOf(pod.initContainers[0]), [
+        ["CACHE_ENDPOINT", "http://rook-ceph-rgw-storage.storage.svc:80"],
+        ["CACHE_BUCKET", "lakehouse-artifacts"],
+        ["AWS_REGION", "us-east-1"],
+        ["AWS_ACCESS_KEY_ID", secretRef("lakehouse-artifacts", "AWS_ACCESS_KEY_ID")],
+        ["AWS_SECRET_ACCESS_KEY", secretRef("lakehouse-artifacts", "AWS_SECRET_ACCESS_KEY")],
+        ["ARTIFACTS_DIR", "/jars"],
+        ["TMPDIR", "/jars"],
+      ]);
     });
 
     it("initialises or upgrades the schema once, in a Job whose name follows image and jars", () => {

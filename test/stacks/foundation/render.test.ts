@@ -1,22 +1,21 @@
 /**
  * The foundation's pure renderers and helpers: metastore-site.xml (parsed by a real XML parser, Python's
- * xml.etree), the jar fetch script (run for real with sh + curl + sha256sum against a local HTTP server), the
- * AWS CLI PATH wrapper (run with bash), heap sizing and the schema Job hash.
+ * xml.etree), the pinned artifacts and their cache script's render-time checks (the script runs for real on
+ * radosgw in test/foundation-scripts/artifact-cache.test.ts), the AWS CLI PATH wrapper (run with bash), heap sizing and the schema Job hash.
  */
 import * as assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
+  artifactVolumeSize,
+  cacheKey,
   JMX_EXPORTER_JAR,
   mavenPath,
   METASTORE_JARS,
-  renderFetchJarsScript,
-  type PinnedJar,
+  platformArtifacts,
+  renderArtifactScript,
 } from "../../../stacks/foundation/artifacts";
 import { AWS_CLI_BIN, awsCliBundle, withAwsCliOnPath } from "../../../stacks/foundation/awsCli";
 import { inClusterS3Endpoint, jvmHeapMiB } from "../../../stacks/foundation/common";
@@ -138,120 +137,46 @@ describe("foundation renderers", () => {
     });
   });
 
-  describe("pinned jars", () => {
-    it("pins every jar by version and a 64-hex sha256, with its Maven Central path", () => {
-      for (const j of [...METASTORE_JARS, JMX_EXPORTER_JAR]) {
-        assert.match(j.sha256, /^[0-9a-f]{64}$/, j.coordinates);
-        assert.match(j.coordinates, /^[\w.]+:[\w.-]+:\d[\w.-]*$/, j.coordinates);
+  describe("pinned artifacts", () => {
+    it("pins every artifact by version and a 64-hex sha256, with its source path and size", () => {
+      for (const a of platformArtifacts()) {
+        assert.match(a.sha256, /^[0-9a-f]{64}$/, a.coordinates);
+        assert.ok(a.bytes > 0, a.coordinates);
+        assert.ok(a.path.endsWith(`/${a.file}`), a.coordinates);
+        assert.equal(cacheKey(a), `${a.source}/${a.path}`);
+        if (a.source === "maven") assert.match(a.coordinates, /^[\w.-]+:[\w.-]+:\d[\w.-]*$/, a.coordinates);
+        else assert.match(a.coordinates, /^[\w.-]+==[\w.]+$/, a.coordinates);
       }
+      const keys = platformArtifacts().map(cacheKey);
+      assert.equal(new Set(keys).size, keys.length);
       assert.equal(mavenPath(METASTORE_JARS[0]), "org/postgresql/postgresql/42.7.4/postgresql-42.7.4.jar");
-      // hadoop-aws must match the Hadoop inside apache/hive:4.0.0 (3.3.6).
+      // hadoop-aws must match the Hadoop inside apache/hive:4.0.0 (3.3.6), the SDK modules its 1.12.367.
       assert.ok(METASTORE_JARS.some((j) => j.coordinates === "org.apache.hadoop:hadoop-aws:3.3.6"));
-    });
-  });
-
-  describe("fetch-jars.sh (run for real: sh, curl, sha256sum, a local HTTP server)", function () {
-    this.timeout(60_000);
-    let dir: string;
-    let server: http.Server;
-    let repo: string;
-    const served = new Map<string, Buffer>();
-    const jarA = Buffer.from("pretend jar A " + "x".repeat(1000));
-    const jarB = Buffer.from("pretend jar B");
-    const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
-    const pinned = (coords: string, body: Buffer, sum = sha(body)): PinnedJar => {
-      const [, a, v] = coords.split(":");
-      return { coordinates: coords, file: `${a}-${v}.jar`, sha256: sum, why: "test" };
-    };
-    const A = pinned("org.example:a:1.0", jarA);
-    const B = pinned("org.example:b:2.0", jarB);
-
-    before(async () => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-fetch-jars-"));
-      served.set(`/${mavenPath(A)}`, jarA);
-      served.set(`/${mavenPath(B)}`, jarB);
-      server = http.createServer((req, res) => {
-        const body = served.get(req.url ?? "");
-        if (!body) {
-          res.writeHead(404).end("not found");
-          return;
-        }
-        res.writeHead(200, { "content-length": body.length }).end(body);
-      });
-      await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-      repo = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    });
-    after(async () => {
-      await new Promise<void>((ok) => server.close(() => ok()));
-      fs.rmSync(dir, { recursive: true, force: true });
+      assert.ok(!platformArtifacts().some((a) => a.coordinates.includes("aws-java-sdk-bundle")));
+      assert.equal(JMX_EXPORTER_JAR.file, "jmx_prometheus_javaagent-1.0.1.jar");
     });
 
-    function runScript(jars: PinnedJar[], jarsDir: string, mavenRepo = repo) {
-      const script = path.join(dir, `fetch-${Math.random().toString(36).slice(2)}.sh`);
-      fs.writeFileSync(script, renderFetchJarsScript(jars));
-      return new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-        const p = spawn("sh", [script], {
-          env: { ...process.env, JARS_DIR: jarsDir, MAVEN_REPO: mavenRepo },
-        });
-        let out = "";
-        let err = "";
-        p.stdout.on("data", (d) => (out += d));
-        p.stderr.on("data", (d) => (err += d));
-        const t = setTimeout(() => p.kill("SIGKILL"), 50_000);
-        p.on("close", (code) => {
-          clearTimeout(t);
-          resolve({ code, out, err });
-        });
-      });
-    }
-
-    it("downloads and verifies every jar, then keeps verified files without downloading again", async () => {
-      const jarsDir = path.join(dir, "ok");
-      const first = await runScript([A, B], jarsDir);
-      assert.equal(first.code, 0, first.err);
-      assert.deepEqual(fs.readFileSync(path.join(jarsDir, A.file)), jarA);
-      assert.deepEqual(fs.readFileSync(path.join(jarsDir, B.file)), jarB);
-      assert.match(first.out, /a-1\.0\.jar: downloaded, sha256 verified/);
-      served.delete(`/${mavenPath(A)}`); // a second run must not need the server for A
-      const second = await runScript([A], jarsDir);
-      served.set(`/${mavenPath(A)}`, jarA);
-      assert.equal(second.code, 0, second.err);
-      assert.match(second.out, /a-1\.0\.jar: present, sha256 verified/);
-      assert.deepEqual(fs.readdirSync(jarsDir).sort(), [A.file, B.file]);
+    it("the pods' script has no stage mode and no public URL; the staging script has both", () => {
+      const pods = renderArtifactScript(platformArtifacts(), { stage: false });
+      assert.doesNotMatch(pods, /https?:\/\//);
+      assert.doesNotMatch(pods, /stage\(\)/);
+      const staging = renderArtifactScript(platformArtifacts());
+      assert.match(staging, /MAVEN_SOURCE="\$\{MAVEN_SOURCE:-https:\/\/repo1\.maven\.org\/maven2\}"/);
+      assert.match(staging, /PYPI_SOURCE="\$\{PYPI_SOURCE:-https:\/\/files\.pythonhosted\.org\}"/);
     });
 
-    it("refuses a jar whose sha256 differs, naming it and both sums, and leaves nothing behind", async () => {
-      const jarsDir = path.join(dir, "bad");
-      const wrong = pinned("org.example:a:1.0", jarA, "0".repeat(64));
-      const r = await runScript([wrong], jarsDir);
-      assert.equal(r.code, 1);
-      assert.match(r.err, new RegExp(`Refusing a-1\\.0\\.jar .* sha256 is ${sha(jarA)}, expected 0{64}`));
-      assert.deepEqual(fs.readdirSync(jarsDir), []);
-    });
-
-    it("a file with the wrong content on disk is replaced by a verified download", async () => {
-      const jarsDir = path.join(dir, "stale");
-      fs.mkdirSync(jarsDir);
-      fs.writeFileSync(path.join(jarsDir, A.file), "truncated");
-      const r = await runScript([A], jarsDir);
-      assert.equal(r.code, 0, r.err);
-      assert.deepEqual(fs.readFileSync(path.join(jarsDir, A.file)), jarA);
-    });
-
-    it("a missing artifact fails with a sentence naming the URL and the fix", async () => {
-      const r = await runScript([pinned("org.example:missing:9.9", jarB)], path.join(dir, "missing"));
-      assert.equal(r.code, 1);
-      assert.match(
-        r.err,
-        /Could not download missing-9\.9\.jar from http:\/\/127\.0\.0\.1:\d+\/org\/example\/missing\/9\.9\/missing-9\.9\.jar; .*MAVEN_REPO/,
-      );
-    });
-
-    it("rejects a malformed pinned checksum at render time", () => {
+    it("rejects a malformed pinned checksum or an unquotable name at render time", () => {
+      const a = METASTORE_JARS[0];
       assert.throws(
-        () => renderFetchJarsScript([{ ...A, sha256: "abc" }]),
-        /org\.example:a:1\.0.*64 lower-case hex/,
+        () => renderArtifactScript([{ ...a, sha256: "abc" }]),
+        /postgresql:42\.7\.4.*64 lower-case hex/,
       );
+      assert.throws(() => renderArtifactScript([{ ...a, file: "x'; rm -rf /" }]), /cannot quote safely/);
+    });
+
+    it("sizes a pod's artifact volume for its files plus one partial download", () => {
+      assert.equal(artifactVolumeSize([{ ...METASTORE_JARS[0], bytes: 10 * 2 ** 20 }]), "36Mi");
+      assert.equal(artifactVolumeSize([]), "16Mi");
     });
   });
 
