@@ -198,6 +198,7 @@ describe("compute engines: sample_job_io.py + lakehouse_ingest.py on the shared 
       {
         operator: { state: "error", message: "not under test" },
         airflowDag: { state: "unreachable", target: "", message: "not under test" },
+        airflowRun: { state: "skipped", reason: "not under test", fix: "" },
         sampleJob: {
           state: "ran",
           application: app.metadata.name,
