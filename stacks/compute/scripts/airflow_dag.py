@@ -19,6 +19,7 @@ Output: {"event": "airflow-dag", "api", "stage", "status", "dag": {found, is_pau
 "reason" (when not triggered), "status"/"detail" (a refused trigger), "state", "timed_out", "marked_failed",
 "waited_s", "tasks": [{"task_id", "state", "try_number"}], "failed_task", "log_tail"}.
 """
+import ast
 import base64
 import json
 import os
@@ -58,17 +59,30 @@ def detail(payload):
     else:
         d = payload
     text = d if isinstance(d, str) else json.dumps(d)
-    return text[:600]
+    # The first line says it ("Invalid input for param table: ..."); the JSON-schema dump after it does not.
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return first[:600]
 
 
 def log_text(payload):
     """A task log answer as plain text: Airflow 3 returns structured records, Airflow 2 one string."""
     content = payload.get("content") if isinstance(payload, dict) else payload
+    if isinstance(content, str) and content.startswith("[("):
+        # Airflow 2.10: the repr of a list of (host, text) pairs.
+        try:
+            pairs = ast.literal_eval(content)
+            content = "\n".join(str(p[1]) for p in pairs if isinstance(p, tuple) and len(p) > 1)
+        except (ValueError, SyntaxError):
+            pass
     if isinstance(content, list):
         lines = []
         for rec in content:
             if isinstance(rec, dict):
                 lines.append(" ".join(str(rec.get(k)) for k in ("level", "event") if rec.get(k) is not None))
+                # An exception is a list of {exc_type, exc_value, ...} beside the message.
+                for err in rec.get("error_detail") or []:
+                    if isinstance(err, dict):
+                        lines.append(f"{err.get('exc_type', 'Error')}: {err.get('exc_value', '')}")
             else:
                 lines.append(str(rec))
         return "\n".join(lines)
@@ -140,9 +154,6 @@ def trigger(api, dag_id, run_id, conf, wait_s, poll_s):
     if failed:
         out["failed_task"] = failed["task_id"]
         try_number = failed.get("try_number") or 1
-        # Airflow 2 counts the next try once a task waits to retry: the log is that of the try before.
-        if failed["state"] == "up_for_retry" and api.api == "v1" and try_number > 1:
-            try_number -= 1
         try:
             lstatus, log = api.get(
                 f"{run_path}/taskInstances/{q(failed['task_id'])}/logs/{try_number}?full_content=true"
