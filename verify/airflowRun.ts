@@ -274,7 +274,9 @@ export async function observeAirflowRun(
   const cleanup =
     stage.state === "error" && stage.stage === "create"
       ? skippedJob("nothing was created")
-      : await run.cleanup(report?.triggered ? [tables.table, tables.aggregateTable] : []);
+      : // The tables too whenever a run may have started (a trigger Job that timed out may still have created
+        // one): purging a table that does not exist is a no-op.
+        await run.cleanup(trigger.state === "skipped" ? [] : [tables.table, tables.aggregateTable]);
   // Airflow deletes the application when its task ends (delete_on_termination); one left behind goes here.
   for (const a of applications) leftovers.push(...(await spark.delete({ metadata: a })));
   leftovers.push(...(await run.finish()));
