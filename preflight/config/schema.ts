@@ -266,7 +266,10 @@ export const computeSchema = z
     airflowApiPort: int(1, 65_535).default(8080),
     /** `v2` (Airflow 3: token from /auth/token) or `v1` (Airflow 2: basic auth). */
     airflowApiVersion: z.enum(["v1", "v2"]).default("v2"),
-    /** Secret in the Airflow namespace with `username` and `password` for Airflow's API (read by `verify` only). */
+    /**
+     * Secret in the Airflow namespace with `username` and `password` for Airflow's API (read by `verify` only): a
+     * user that may read DAGs, create and edit DAG runs and read task logs (verify.airflow-dag triggers one run).
+     */
     airflowApiSecret: k8sName.default("lakehouse-airflow-api"),
     /** The sample job: where it reads raw files (prefix in the warehouse bucket) and the tables it writes. */
     sampleJob: z
