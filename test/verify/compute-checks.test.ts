@@ -310,6 +310,19 @@ describe("verify.airflow-dag: the run it triggers", () => {
       /task ingest up_for_retry \(try 1\); no SparkApplication with the run's label was seen \(its task waited to retry; the verification marked the run failed\)/,
     ],
     [
+      "the run failed and its SparkApplications could not be listed: says so",
+      run(
+        { applications: [], watchError: "HTTP 403: sparkapplications is forbidden" },
+        {
+          state: "failed",
+          tasks: [{ taskId: "ingest", state: "failed", tryNumber: 1 }],
+          failedTask: "ingest",
+        },
+      ),
+      "fail",
+      /no SparkApplication with the run's label was seen \(listing the run's SparkApplications failed: HTTP 403: sparkapplications is forbidden\)/,
+    ],
+    [
       "Airflow refuses the run's parameters (an older DAG)",
       run({}, { triggered: false, state: null, status: 400, detail: "Invalid input for param table" }),
       "fail",

@@ -221,7 +221,9 @@ function evaluateRun(run: AirflowRunObservation, c: RunContext): CheckOutcome {
   }
 
   // 3. The run's outcome.
-  const what = describeDagRun(r, run.applications);
+  const what =
+    describeDagRun(r, run.applications) +
+    (run.watchError ? ` (listing the run's SparkApplications failed: ${run.watchError})` : "");
   const log = r.logTail ? `; task log tail:\n${tailLines(r.logTail, 12)}` : "";
   if (r.timedOut || r.state !== "success") {
     const timedOut = r.timedOut
