@@ -21,6 +21,7 @@ import { DAG_ID } from "./checks/airflowDag";
 import { platformLabels } from "../stacks/types";
 import { apiError, JobRunner, withTimeout } from "./jobs";
 import { objectName, RUN_LABEL, verificationJob } from "./jobspecs";
+import { airflowRunPrecondition, dagRunId, observeAirflowRun } from "./airflowRun";
 import { observeSampleJob, sampleJobPrecondition } from "./sampleJob";
 import type {
   AirflowDagObservation,
@@ -129,8 +130,17 @@ export async function observeOperator(
 /** The script the Airflow check runs (stacks/compute/scripts/airflow_dag.py). */
 export const AIRFLOW_SCRIPT = path.resolve(__dirname, "..", "stacks", "compute", "scripts", "airflow_dag.py");
 
+/** What the trigger Job adds to the Airflow check's Job: the DAG run to create, its conf and the wait. */
+export interface AirflowTrigger {
+  dagRunId: string;
+  conf: Record<string, unknown>;
+  waitSeconds: number;
+  pollSeconds: number;
+}
+
 /**
- * The ConfigMap and Job of the Airflow check, in the Airflow namespace. Why a Job and not the API server's service
+ * The ConfigMap and Job of the Airflow check, in the Airflow namespace; with `trigger`, those of the Job that
+ * triggers one DAG run and waits for it (names `airflow-run-*`). Why a Job and not the API server's service
  * proxy: the API server strips the Authorization header after authenticating the caller, so Airflow's own
  * credentials cannot travel through the proxy; a Job reaches the API at its Service and takes the credentials
  * from the Secret as env, so they never leave the cluster (and the caller needs no `get secrets`). Pure.
@@ -139,13 +149,15 @@ export function airflowDagManifests(
   config: LakehouseConfig,
   runId: string,
   script: string,
-  opts: { timeoutSeconds: number; image: string },
+  opts: { timeoutSeconds: number; image: string; trigger?: AirflowTrigger },
 ): { configMap: V1ConfigMap; job: V1Job } {
   const af = config.cluster.airflowNamespace;
   const labels = { ...platformLabels("compute", "verification"), [RUN_LABEL]: runId };
-  const cmName = objectName("airflow-script", runId);
+  const what = opts.trigger ? "airflow-run" : "airflow-dag";
+  const cmName = objectName(opts.trigger ? "airflow-run-script" : "airflow-script", runId);
   const secret = config.compute.airflowApiSecret;
   const url = `http://${airflowApiService(config)}.${af}.svc:${config.compute.airflowApiPort}`;
+  const t = opts.trigger;
   return {
     configMap: {
       apiVersion: "v1",
@@ -154,7 +166,7 @@ export function airflowDagManifests(
       data: { "airflow_dag.py": script },
     },
     job: verificationJob({
-      name: objectName("airflow-dag", runId),
+      name: objectName(what, runId),
       namespace: af,
       labels: { ...labels, "lakehouse.dev/check": "verify.airflow-dag" },
       image: opts.image,
@@ -165,6 +177,14 @@ export function airflowDagManifests(
         { name: "DAG_ID", value: DAG_ID },
         { name: "AIRFLOW_USERNAME", valueFrom: { secretKeyRef: { name: secret, key: "username" } } },
         { name: "AIRFLOW_PASSWORD", valueFrom: { secretKeyRef: { name: secret, key: "password" } } },
+        ...(t
+          ? [
+              { name: "TRIGGER_RUN_ID", value: t.dagRunId },
+              { name: "TRIGGER_CONF", value: JSON.stringify(t.conf) },
+              { name: "WAIT_SECONDS", value: String(t.waitSeconds) },
+              { name: "POLL_SECONDS", value: String(t.pollSeconds) },
+            ]
+          : []),
       ],
       timeoutSeconds: opts.timeoutSeconds,
       // In Airflow's namespace, without the project's PriorityClass; a small HTTP client: no /tmp, small resources.
@@ -295,13 +315,29 @@ export async function observeCompute(
     );
     return s;
   });
-  const [operator, airflow, sampleJob] = await Promise.all([
-    operatorP,
-    observeAirflowDag(kc, config, opts),
-    sampleP,
-  ]);
+  const airflowP = observeAirflowDag(kc, config, opts);
+  // The triggered DAG run waits for the sample job: one SparkApplication at a time in the namespace's quota.
+  const runP = Promise.all([airflowP, operatorP, sampleP]).then(async ([airflow, operator]) => {
+    const skip = airflowRunPrecondition(config, airflow.observation, operator);
+    if (!skip) log(`verify compute: triggering DAG run ${dagRunId(opts.runId)} on a generated file`);
+    const r = await observeAirflowRun(
+      kc,
+      config,
+      { dag: airflow.observation, operator },
+      { ...opts, now: opts.now ?? new Date() },
+    );
+    log(
+      `verify compute: DAG run ${r.state === "skipped" ? `skipped (${r.reason})` : `${r.report?.state ?? "not reported"}`}`,
+    );
+    return r;
+  });
+  const [operator, airflow, sampleJob, airflowRun] = await Promise.all([operatorP, airflowP, sampleP, runP]);
   return {
-    observations: { operator, airflowDag: airflow.observation, sampleJob },
-    leftovers: [...airflow.leftovers, ...(sampleJob.state === "ran" ? sampleJob.leftovers : [])],
+    observations: { operator, airflowDag: airflow.observation, sampleJob, airflowRun },
+    leftovers: [
+      ...airflow.leftovers,
+      ...(sampleJob.state === "ran" ? sampleJob.leftovers : []),
+      ...(airflowRun.state === "ran" ? airflowRun.leftovers : []),
+    ],
   };
 }

@@ -62,8 +62,13 @@ export type IoMode = "stage" | "inspect" | "cleanup";
 
 export interface SampleRunSpec {
   readonly runId: string;
-  /** Short word in the objects' names: `sample` (verify.sample-job) or `e2e` (verify.end-to-end). */
-  readonly purpose: "sample" | "e2e";
+  /**
+   * Short word in the objects' names: `sample` (verify.sample-job), `e2e` (verify.end-to-end) or `dag` (the run
+   * verify.airflow-dag triggers).
+   */
+  readonly purpose: "sample" | "e2e" | "dag";
+  /** The landing prefix's run folder (`<landingPrefix>_verify/<landingRun>/`). @default runId */
+  readonly landingRun?: string;
   /** The check the objects belong to (label `lakehouse.dev/check`). */
   readonly checkId: string;
   /** Name of the landing file. @default events.csv */
@@ -168,8 +173,8 @@ export interface SampleRunOptions {
   image?: string;
 }
 
-const skippedJob = (reason: string): JobObservation => ({ state: "skipped", reason });
-const jobOk = (j: JobObservation): boolean => j.state === "completed" && j.result?.ok === true;
+export const skippedJob = (reason: string): JobObservation => ({ state: "skipped", reason });
+export const jobOk = (j: JobObservation): boolean => j.state === "completed" && j.result?.ok === true;
 
 /** One run of the sample job: stage, submit, inspect, clean up. Each step never throws. */
 export class SampleJobRun {
@@ -207,7 +212,7 @@ export class SampleJobRun {
       { script: fs.readFileSync(SAMPLE_IO_SCRIPT, "utf8"), body },
       { image: opts.image ?? VERIFY_IMAGES.python, timeoutSeconds: Math.ceil(opts.jobTimeoutMs / 1000) + 60 },
     );
-    this.prefix = landingPrefix(config, spec.runId);
+    this.prefix = landingPrefix(config, spec.landingRun ?? spec.runId);
     this.source = `s3a://${config.foundation.warehouseBucket}/${this.prefix}`;
   }
 

@@ -42,6 +42,15 @@ export function jobLineFromLog(log: string): Record<string, unknown> | null {
   return lastJsonLineWith(log, "rows_read");
 }
 
+/** A SparkApplication's name and last reported state ("" before the operator reported any). */
+export interface ApplicationState {
+  name: string;
+  namespace: string;
+  state: string;
+  errorMessage: string;
+  driverPod: string | null;
+}
+
 interface AppStatus {
   applicationState?: { state?: string; errorMessage?: string };
   driverInfo?: { podName?: string };
@@ -172,8 +181,27 @@ export class SparkApplicationRunner {
     }
   }
 
+  /**
+   * The SparkApplications in `namespace` matching `labelSelector`, each with its current state (one list call;
+   * for applications someone else submitted, e.g. a DAG run). Throws the API's error, naming the call.
+   */
+  async list(namespace: string, labelSelector: string): Promise<ApplicationState[]> {
+    const ref = { group: SPARK_API_GROUP, version: SPARK_API_VERSION, namespace, plural: SPARK_PLURAL };
+    const r = (await this.call(
+      this.custom.listNamespacedCustomObject({ ...ref, labelSelector }),
+      `listing SparkApplications ${labelSelector} in ${namespace}`,
+    )) as { items?: { metadata?: { name?: string }; status?: AppStatus }[] };
+    return (r.items ?? []).map((a) => ({
+      name: a.metadata?.name ?? "?",
+      namespace,
+      state: a.status?.applicationState?.state ?? "",
+      errorMessage: a.status?.applicationState?.errorMessage ?? "",
+      driverPod: a.status?.driverInfo?.podName || null,
+    }));
+  }
+
   /** Deletes the application (its driver and executor pods go with it) unless `keep`; what was left, if any. */
-  async delete(manifest: SparkApplicationManifest): Promise<string[]> {
+  async delete(manifest: { metadata: { name: string; namespace: string } }): Promise<string[]> {
     if (this.opts.keep) return [];
     const { name, namespace } = manifest.metadata;
     try {

@@ -157,9 +157,74 @@ export type SampleJobObservation =
     }
   | { state: "skipped"; reason: string; fix: string };
 
+/**
+ * What the trigger Job's script (stacks/compute/scripts/airflow_dag.py, its `run` object) reports about the one
+ * DAG run `verify.airflow-dag` triggers. `triggered: false` with `reason` = the script saw the DAG missing,
+ * paused or broken; with `status`/`detail` = Airflow refused the run (e.g. a parameter it rejected).
+ */
+export interface DagRunReport {
+  dagRunId: string;
+  triggered: boolean;
+  reason: string | null;
+  status: number | null;
+  detail: string | null;
+  /** The run's last state (queued, running, success, failed), null when never read. */
+  state: string | null;
+  /** The wait ended at its bound; `markedFailed` = the script then set the run to failed through the API. */
+  timedOut: boolean;
+  markedFailed: boolean;
+  waitedSeconds: number | null;
+  tasks: { taskId: string; state: string | null; tryNumber: number | null }[];
+  /** The task that failed (or waits to retry), and the tail of its log as Airflow serves it. */
+  failedTask: string | null;
+  logTail: string;
+}
+
+/** A SparkApplication the triggered DAG run submitted, as last seen while the run went. */
+export interface TriggeredApplication {
+  name: string;
+  namespace: string;
+  /** Last `status.applicationState.state` seen ("" = the operator never reported one). */
+  state: string;
+  errorMessage: string;
+  driverPod: string | null;
+}
+
+/**
+ * The triggered run of `verify.airflow-dag` (verify/airflowRun.ts): a landing file staged under the run's own
+ * prefix, one DAG run triggered through Airflow's REST API with the scratch prefix and tables as its parameters
+ * and waited for, the SparkApplication(s) it submitted watched, the scratch table read back through the
+ * catalog, everything removed. `skipped` = the DAG cannot run now (not loaded, paused, broken, Airflow not
+ * reachable) or the Spark Operator is not there.
+ */
+export type AirflowRunObservation =
+  | {
+      state: "ran";
+      dagRunId: string;
+      /** `s3a://...` prefix of the run and its scratch tables (`catalog.db.table`). */
+      source: string;
+      table: string;
+      aggregateTable: string;
+      rowsGenerated: number;
+      stage: JobObservation;
+      /** The Job that triggered and waited for the run. */
+      trigger: JobObservation;
+      /** Its report, null when the Job gave none. */
+      report: DagRunReport | null;
+      applications: TriggeredApplication[];
+      /** Why the applications could not be watched, if they could not. */
+      watchError: string | null;
+      inspect: JobObservation;
+      cleanup: JobObservation;
+      leftovers: string[];
+    }
+  | { state: "skipped"; reason: string; fix: string };
+
 /** Every observation of one verification run of the compute phase. */
 export interface ComputeObservations {
   operator: OperatorObservation;
   airflowDag: AirflowDagObservation;
   sampleJob: SampleJobObservation;
+  /** The DAG run `verify.airflow-dag` triggers (after the sample job, one SparkApplication at a time). */
+  airflowRun: AirflowRunObservation;
 }

@@ -259,12 +259,21 @@ export const computeSchema = z
     airflowServiceAccount: z.union([z.literal(""), k8sName]).default(""),
     /** ConfigMap in the Airflow namespace that holds the DAG and its SparkApplication manifest. */
     dagConfigMap: k8sName.default("lakehouse-dags"),
+    /**
+     * Whether Airflow creates the DAG paused (its `is_paused_upon_creation`). Default false: a delivered DAG that
+     * Airflow pauses never runs on schedule, and the phase's criterion is a DAG that runs. Applied by Airflow only
+     * when it first sees the DAG; later pauses and unpauses are Airflow's own state.
+     */
+    dagPausedAtCreation: bool.default(false),
     /** Airflow's API Service; empty = `<cluster.airflowRelease>-api-server` (Airflow 3; Airflow 2: `<release>-webserver`). */
     airflowApiService: z.union([z.literal(""), k8sName]).default(""),
     airflowApiPort: int(1, 65_535).default(8080),
     /** `v2` (Airflow 3: token from /auth/token) or `v1` (Airflow 2: basic auth). */
     airflowApiVersion: z.enum(["v1", "v2"]).default("v2"),
-    /** Secret in the Airflow namespace with `username` and `password` for Airflow's API (read by `verify` only). */
+    /**
+     * Secret in the Airflow namespace with `username` and `password` for Airflow's API (read by `verify` only): a
+     * user that may read DAGs, create and edit DAG runs and read task logs (verify.airflow-dag triggers one run).
+     */
     airflowApiSecret: k8sName.default("lakehouse-airflow-api"),
     /** The sample job: where it reads raw files (prefix in the warehouse bucket) and the tables it writes. */
     sampleJob: z

@@ -3,9 +3,10 @@
  * - a Role + RoleBinding in the platform namespace letting the Airflow workers' ServiceAccount (in the Airflow
  *   namespace) create, watch and delete SparkApplications and read their driver pod and its log, which is what
  *   `SparkKubernetesOperator` does; nothing cluster-wide, nothing on Secrets;
- * - a ConfigMap in the Airflow namespace with the DAG (dags/lakehouse_ingest.py) and the SparkApplication
- *   manifest it submits (lakehouse_ingest.spark-application.yaml, contract C4), for Airflow installs that mount
- *   DAGs from a ConfigMap (docs/runbooks/compute.md shows git-sync instead).
+ * - a ConfigMap in the Airflow namespace with the DAG (dags/lakehouse_ingest.py, created unpaused unless
+ *   `compute.dagPausedAtCreation`) and the SparkApplication manifest it submits
+ *   (lakehouse_ingest.spark-application.yaml, contract C4), for Airflow installs that mount DAGs from a
+ *   ConfigMap (docs/runbooks/compute.md shows git-sync instead).
  * Network: Airflow talks to the Kubernetes API only; the platform base already admits ingress from the Airflow
  * namespace (lakehouse-allow-airflow) for the driver UI and the metastore, so no extra policy is needed here.
  */
@@ -25,6 +26,38 @@ export interface AirflowIntegrationArgs {
   readonly dagSource: string;
   /** The SparkApplication manifest (YAML) the DAG submits. */
   readonly manifestYaml: pulumi.Input<string>;
+}
+
+/** The line of dags/lakehouse_ingest.py that {@link renderDagSource} sets from `compute.dagPausedAtCreation`. */
+const PAUSED_LINE = /^PAUSED_UPON_CREATION = (True|False)$/m;
+
+/**
+ * The DAG file as the program ships it: dags/lakehouse_ingest.py with `PAUSED_UPON_CREATION` set from
+ * `compute.dagPausedAtCreation`. Pure; throws naming the file when the line is not there (a DAG that is not
+ * the lakehouse one, or an edited copy).
+ */
+export function renderDagSource(config: LakehouseConfig, dagSource: string): string {
+  if (!PAUSED_LINE.test(dagSource)) {
+    throw new Error(
+      `dags/${DAG_FILE} has no line "PAUSED_UPON_CREATION = False" (or True) at the start of a line; the program ` +
+        "sets it from lakehouse:compute.dagPausedAtCreation. Restore the file from the repository.",
+    );
+  }
+  const value = config.compute.dagPausedAtCreation ? "True" : "False";
+  return dagSource.replace(PAUSED_LINE, `PAUSED_UPON_CREATION = ${value}`);
+}
+
+/**
+ * The DAG ConfigMap's data (contract C4), exactly as Airflow's DAG folder receives it: the rendered DAG and the
+ * SparkApplication manifest it submits, side by side. Pure (generic so tests pass plain text, the program an
+ * Output).
+ */
+export function dagConfigMapData<M>(
+  config: LakehouseConfig,
+  dagSource: string,
+  manifestYaml: M,
+): { [DAG_FILE]: string; [MANIFEST_FILE]: M } {
+  return { [DAG_FILE]: renderDagSource(config, dagSource), [MANIFEST_FILE]: manifestYaml };
 }
 
 /** The Role's rules. Pure (the tests assert them exactly). */
@@ -81,7 +114,7 @@ export class AirflowIntegration extends pulumi.ComponentResource {
           namespace: airflowNs,
           labels: computeLabels("airflow-dags", config.compute.dagConfigMap),
         },
-        data: { [DAG_FILE]: args.dagSource, [MANIFEST_FILE]: args.manifestYaml },
+        data: dagConfigMapData(config, args.dagSource, args.manifestYaml),
       },
       { parent: this },
     );

@@ -1,25 +1,30 @@
 /**
  * The Airflow DAG for real (contract C4): dags/lakehouse_ingest.py loaded by Airflow's own DagBag in a venv of
  * the current Airflow 3 line (3.3.2) and of 2.10.5, each with apache-airflow-providers-cncf-kubernetes
- * (.ci/setup.d/55-airflow.sh). Asserts no import errors, the dag id, task, schedule and retries, and that the
- * SparkApplication the operator's launcher would submit is exactly the manifest written beside the DAG (as the
- * program writes it into the DAG ConfigMap), with only metadata.name replaced by the operator's run name.
- * A DAG folder without the manifest is a broken DAG whose error names the missing file.
+ * (.ci/setup.d/55-airflow.sh), from a folder holding exactly the program's DAG ConfigMap data
+ * (dagConfigMapData). Asserts no import errors, the dag id, task, schedule and retries, unpaused at creation by
+ * default (paused with compute.dagPausedAtCreation), and that the SparkApplication the operator's launcher
+ * would submit is exactly the manifest written beside the DAG, with only metadata.name replaced by the
+ * operator's run name, for a scheduled run (the params' defaults); a triggered run's conf replaces the job's
+ * source and tables and adds labels, nothing else. A DAG folder without the manifest is a broken DAG whose
+ * error names the missing file.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { configSchema } from "../../preflight/config/schema";
+import { DAG_PATH, readShippedFile } from "../../stacks/compute";
+import { dagConfigMapData } from "../../stacks/compute/airflowIntegration";
 import {
   sampleJobArgs,
   sampleJobManifest,
   sampleJobManifestYaml,
   type SparkApplicationManifest,
 } from "../../stacks/compute/sparkApplication";
+import { dagRunConf, dagRunTables } from "../../verify/airflowRun";
 import { runProcess } from "./spark";
 
-const DAG = path.resolve(__dirname, "../../dags/lakehouse_ingest.py");
 const PROBE = path.join(__dirname, "dagbag_probe.py");
 const MANIFEST_FILE = "lakehouse_ingest.spark-application.yaml";
 
@@ -48,6 +53,12 @@ for (const line of LINES) {
     let work: string;
     let probe: Record<string, unknown>;
     const want = manifest();
+    // What verify.airflow-dag passes as the run's conf.
+    const runConf = dagRunConf(
+      "s3a://lakehouse-warehouse/landing/events/_verify/r1-dag/",
+      dagRunTables(configSchema.parse({}), "r1"),
+      "r1",
+    );
 
     before(async () => {
       if (!fs.existsSync(python)) {
@@ -56,16 +67,25 @@ for (const line of LINES) {
         );
       }
       work = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-dag-"));
-      // As the program ships them: the DAG and the manifest side by side in one folder (the ConfigMap's keys).
+      // As the program ships them: the ConfigMap's keys (the rendered DAG and the manifest) in one folder.
       const dags = path.join(work, "dags");
       const broken = path.join(work, "broken");
-      fs.mkdirSync(dags);
-      fs.mkdirSync(broken);
-      fs.copyFileSync(DAG, path.join(dags, "lakehouse_ingest.py"));
-      fs.copyFileSync(DAG, path.join(broken, "lakehouse_ingest.py"));
-      // The exact text the program writes into the DAG ConfigMap.
+      const paused = path.join(work, "paused");
       const text = sampleJobManifestYaml(want as unknown as SparkApplicationManifest);
-      fs.writeFileSync(path.join(dags, MANIFEST_FILE), text);
+      const write = (dir: string, files: Record<string, string>) => {
+        fs.mkdirSync(dir);
+        for (const [name, body] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), body);
+      };
+      const source = readShippedFile(DAG_PATH, "the Airflow DAG");
+      write(dags, dagConfigMapData(configSchema.parse({}), source, text));
+      write(
+        paused,
+        dagConfigMapData(configSchema.parse({ compute: { dagPausedAtCreation: true } }), source, text),
+      );
+      // The ConfigMap without its manifest key.
+      write(broken, {
+        "lakehouse_ingest.py": dagConfigMapData(configSchema.parse({}), source, "")["lakehouse_ingest.py"],
+      });
       const r = await runProcess(
         python,
         [PROBE, dags, "lakehouse_ingest", "ingest", broken],
@@ -75,6 +95,8 @@ for (const line of LINES) {
           AIRFLOW_HOME: path.join(work, "airflow"),
           AIRFLOW__CORE__LOAD_EXAMPLES: "False",
           AIRFLOW__CORE__DAGS_FOLDER: dags,
+          PROBE_PARAMS: JSON.stringify(runConf),
+          PROBE_PAUSED_FOLDER: paused,
         },
         540_000,
       );
@@ -95,10 +117,56 @@ for (const line of LINES) {
       assert.deepEqual(probe.import_errors, {});
       assert.deepEqual(probe.dag_ids, ["lakehouse_ingest"]);
       assert.deepEqual(probe.task_ids, ["ingest"]);
-      assert.equal(
-        probe.operator,
-        "airflow.providers.cncf.kubernetes.operators.spark_kubernetes.SparkKubernetesOperator",
-      );
+      // The DAG's thin subclass (run parameters, fail_fast) of the provider's SparkKubernetesOperator.
+      assert.match(String(probe.operator), /\.LakehouseSparkKubernetesOperator$/);
+      assert.equal(probe.is_spark_kubernetes_operator, true);
+    });
+
+    it("is created unpaused as delivered by default, paused with compute.dagPausedAtCreation", () => {
+      assert.equal(probe.paused_upon_creation, false);
+      assert.equal(probe.other_folder_paused_upon_creation, true);
+    });
+
+    it("has run parameters whose defaults are the manifest's own values, so a scheduled run submits it unchanged", () => {
+      const args = (want.spec as { arguments: string[] }).arguments;
+      const arg = (flag: string) => args[args.indexOf(flag) + 1];
+      assert.deepEqual(probe.params, {
+        source: arg("--source"),
+        table: arg("--table"),
+        aggregate_table: arg("--aggregate-table"),
+        labels: {},
+        fail_fast: false,
+      });
+      assert.deepEqual(probe.submitted_with_defaults, probe.submitted);
+    });
+
+    it("a triggered run's conf replaces the job's source and tables and adds its labels, nothing else", () => {
+      const meta = want.metadata as { name: string; namespace: string; labels: Record<string, string> };
+      const spec = want.spec as {
+        arguments: string[];
+        driver: { labels: Record<string, string> };
+        executor: { labels: Record<string, string> };
+      };
+      const labels = runConf.labels as Record<string, string>;
+      assert.deepEqual(probe.submitted_with_params, {
+        ...want,
+        metadata: { ...meta, name: "SUBMITTED-NAME", labels: { ...meta.labels, ...labels } },
+        spec: {
+          ...spec,
+          arguments: [
+            "--source",
+            runConf.source,
+            "--format",
+            "csv",
+            "--table",
+            runConf.table,
+            "--aggregate-table",
+            runConf.aggregate_table,
+          ],
+          driver: { ...spec.driver, labels: { ...spec.driver.labels, ...labels } },
+          executor: { ...spec.executor, labels: { ...spec.executor.labels, ...labels } },
+        },
+      });
     });
 
     it("runs daily, one run at a time, no catch-up, 2 retries 5 minutes apart", () => {

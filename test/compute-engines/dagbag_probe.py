@@ -3,10 +3,14 @@
     python dagbag_probe.py DAG_FOLDER DAG_ID TASK_ID [BROKEN_DAG_FOLDER]
 
 Run with the python of an Airflow venv (.ci/setup.d/55-airflow.sh). For the task it renders the templated fields
-as a run would, then builds the body the SparkKubernetesOperator's launcher submits to the Kubernetes API.
+as a run would, then builds the body the SparkKubernetesOperator's launcher submits to the Kubernetes API: with
+the DAG's default params (a scheduled run), and with the params of env PROBE_PARAMS (a JSON object, as a
+triggered run's conf overrides them) when set. PROBE_PAUSED_FOLDER: another folder whose DAG's
+is_paused_upon_creation is reported too.
 """
 
 import json
+import os
 import sys
 import warnings
 
@@ -68,13 +72,32 @@ if dag is not None:
     # As a run does: Airflow's template loader reads the file named by application_file from the DAG's folder.
     task.render_template_fields(context={})
     out["application_file_rendered"] = task.application_file
-    body = task.manage_template_specs()
-    launcher = CustomObjectLauncher(
-        name="SUBMITTED-NAME", namespace=task.namespace, kube_client=None, custom_obj_api=None, template_body=body
-    )
+
+    def submitted(params):
+        # What the task's execute() sets before the launcher reads the template (the run's resolved params).
+        if params is not None:
+            task._lakehouse_params = params
+        body = task.manage_template_specs()
+        return CustomObjectLauncher(
+            name="SUBMITTED-NAME", namespace=task.namespace, kube_client=None, custom_obj_api=None, template_body=body
+        )
+
+    from airflow.providers.cncf.kubernetes.operators.spark_kubernetes import SparkKubernetesOperator
+
+    launcher = submitted(None)
+    defaults = {k: dag.params[k] for k in dag.params.keys()}
     out["submitted"] = launcher.body
     out["plural"] = launcher.plural
     out["api"] = f"{launcher.api_group}/{launcher.api_version}"
+    out["is_spark_kubernetes_operator"] = isinstance(task, SparkKubernetesOperator)
+    out["paused_upon_creation"] = dag.is_paused_upon_creation
+    out["params"] = defaults
+    out["submitted_with_defaults"] = submitted(dict(defaults)).body
+    if os.environ.get("PROBE_PARAMS"):
+        out["submitted_with_params"] = submitted({**defaults, **json.loads(os.environ["PROBE_PARAMS"])}).body
+if os.environ.get("PROBE_PAUSED_FOLDER"):
+    other = load(os.environ["PROBE_PAUSED_FOLDER"]).dags.get(dag_id)
+    out["other_folder_paused_upon_creation"] = other.is_paused_upon_creation if other else None
 if broken_folder:
     out["broken_import_errors"] = {k: last_line(v) for k, v in load(broken_folder).import_errors.items()}
 print(json.dumps(out, default=str))

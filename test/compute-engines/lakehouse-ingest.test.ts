@@ -12,12 +12,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { renderSparkConf } from "../../stacks/compute/sparkConf";
 import { s3Client } from "../foundation-scripts/helpers";
 import { startHiveMetastore, type HiveMetastore } from "../harness/hive-metastore";
 import { startPostgres, type Postgres } from "../harness/postgres";
 import { startRadosgw, type Radosgw } from "../harness/radosgw";
-import { pyJson, sparkInstall, submitJob, type JobRun, type SparkInstall } from "./spark";
+import { localSparkConf, pyJson, sparkInstall, submitJob, type JobRun, type SparkInstall } from "./spark";
 
 const TYPES = ["view", "click", "purchase", "refund"];
 const HEADER = "event_id,event_time,user_id,event_type,amount";
@@ -103,15 +102,10 @@ describe("compute engines: lakehouse_ingest.py on PySpark 3.5.8 + Iceberg + HMS 
     work = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-spark-"));
     // The one Spark configuration of the product, for this harness. Driver sized small: the machine is
     // shared (local mode runs everything in the driver JVM: 1.5 GiB = 1152m heap + 384m overhead).
-    conf = renderSparkConf({
-      metastoreUri: hms.uri,
-      warehouseBucket: hms.bucket,
-      s3Endpoint: rgw.endpoint,
-      s3Region: rgw.region,
-      driver: { replicas: 1, cpu: "1", memory: "1536Mi" },
-      executor: { replicas: 1, cpu: "1", memory: "1Gi" },
-      jarsDir: spark.jarsDir,
-    });
+    conf = localSparkConf(
+      { metastoreUri: hms.uri, bucket: hms.bucket, s3Endpoint: rgw.endpoint, s3Region: rgw.region },
+      spark,
+    );
   });
 
   after(async () => {

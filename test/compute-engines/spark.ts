@@ -7,7 +7,12 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { jarFileName, SPARK_JARS, sparkPropertiesFile } from "../../stacks/compute/sparkConf";
+import {
+  jarFileName,
+  renderSparkConf,
+  SPARK_JARS,
+  sparkPropertiesFile,
+} from "../../stacks/compute/sparkConf";
 
 export const JOB = path.resolve(__dirname, "../../stacks/compute/jobs/lakehouse_ingest.py");
 const SETUP_HINT = "run bash .ci/setup.d/50-spark.sh";
@@ -85,6 +90,25 @@ export function runProcess(
         "";
       resolve({ code, stdout, stderr, result, lastError, ms: Date.now() - t0 });
     });
+  });
+}
+
+/**
+ * The Spark conf of a local run on the test engines: renderSparkConf (the product's function) with their
+ * metastore, bucket and S3 endpoint, and small sizes that fit local mode. Pure.
+ */
+export function localSparkConf(
+  engines: { metastoreUri: string; bucket: string; s3Endpoint: string; s3Region: string },
+  install: SparkInstall,
+): Record<string, string> {
+  return renderSparkConf({
+    metastoreUri: engines.metastoreUri,
+    warehouseBucket: engines.bucket,
+    s3Endpoint: engines.s3Endpoint,
+    s3Region: engines.s3Region,
+    driver: { replicas: 1, cpu: "1", memory: "1536Mi" },
+    executor: { replicas: 1, cpu: "1", memory: "1Gi" },
+    jarsDir: install.jarsDir,
   });
 }
 

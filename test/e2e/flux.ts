@@ -8,6 +8,7 @@
  * and Trino's own Deployments do not exist in this suite, which the README says.
  */
 import type { ControlPlane, Obj } from "../harness/kube-control-plane";
+import { standInLoop } from "./stand-in-loop";
 
 const HELM_RELEASE = "helm.toolkit.fluxcd.io/v2";
 
@@ -38,8 +39,6 @@ function needsReport(o: Obj): boolean {
 /** Starts the stand-in; it polls every `intervalMs` until `stop()`. */
 export function startFluxStandIn(cp: ControlPlane, intervalMs = 500): FluxStandIn {
   const reconciled = new Set<string>();
-  let error: string | undefined;
-  let stopped = false;
   const pass = async (): Promise<void> => {
     for (const o of await cp.list(HELM_RELEASE, "HelmRelease")) {
       if (!needsReport(o)) continue;
@@ -58,24 +57,10 @@ export function startFluxStandIn(cp: ControlPlane, intervalMs = 500): FluxStandI
       reconciled.add(`${md.namespace}/${md.name}`);
     }
   };
-  const loop = (async () => {
-    while (!stopped) {
-      try {
-        await pass();
-        error = undefined;
-      } catch (e) {
-        // A HelmRelease deleted between list and patch, or the API server busy: the next pass retries.
-        error = (e as Error).message;
-      }
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
-  })();
+  const loop = standInLoop(pass, intervalMs);
   return {
     reconciled,
-    lastError: () => error,
-    async stop() {
-      stopped = true;
-      await loop;
-    },
+    lastError: loop.lastError,
+    stop: loop.stop,
   };
 }

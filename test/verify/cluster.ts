@@ -243,15 +243,67 @@ export const helper = (run: string, inspect: Record<string, unknown> = {}): Reco
   "verify.airflow-dag": {
     polls: 1,
     exitCode: 0,
-    log: json({
-      event: "airflow-dag",
-      api: "v2",
-      stage: "done",
-      dag: { found: true, is_paused: false, fileloc: "/opt/airflow/dags/lakehouse_ingest.py" },
-      import_errors: [],
-    }),
+    log: json(AIRFLOW_DONE),
   },
+  ...dagRun(run),
 });
+
+/** What the Airflow check's script prints when the DAG is loaded, unpaused and unbroken. */
+export const AIRFLOW_DONE = {
+  event: "airflow-dag",
+  api: "v2",
+  stage: "done",
+  dag: { found: true, is_paused: false, fileloc: "/opt/airflow/dags/lakehouse_ingest.py" },
+  import_errors: [],
+};
+
+/**
+ * The Jobs of verify.airflow-dag's triggered run: stage, the trigger Job (its script's `run` report, a
+ * successful run by default), inspect (`inspect` overrides the table read) and clean-up.
+ */
+export function dagRun(
+  run: string,
+  opts: { report?: Record<string, unknown>; inspect?: Record<string, unknown> } = {},
+): Record<string, Scenario> {
+  return {
+    [`lakehouse-verify-dag-stage-${run}`]: {
+      polls: 1,
+      exitCode: 0,
+      log: json({ event: "sample-job-stage", ok: true, records: 200, bytes: 9000 }),
+    },
+    [`lakehouse-verify-airflow-run-${run}`]: {
+      polls: 1,
+      exitCode: 0,
+      log: json({
+        ...AIRFLOW_DONE,
+        run: {
+          dag_run_id: `lakehouse_verify_${run}`,
+          triggered: true,
+          state: "success",
+          timed_out: false,
+          waited_s: 41.2,
+          tasks: [{ task_id: "ingest", state: "success", try_number: 1 }],
+          ...opts.report,
+        },
+      }),
+    },
+    [`lakehouse-verify-dag-inspect-${run}`]: {
+      polls: 1,
+      exitCode: 0,
+      log: json({
+        event: "sample-job-inspect",
+        ok: true,
+        table: { exists: true, rows: 200, snapshotId: SNAP, totalRecords: 200, ...opts.inspect },
+        aggregate: { exists: true, rows: 12 },
+      }),
+    },
+    [`lakehouse-verify-dag-cleanup-${run}`]: {
+      polls: 1,
+      exitCode: 0,
+      log: json({ event: "sample-job-cleanup", ok: true, tables: {}, deletedObjects: 1, errors: [] }),
+    },
+  };
+}
 export const DRIVER_OK = [
   "++ id -u",
   "lakehouse_ingest: [   4.2s] session up; reading csv under s3a://...",

@@ -91,6 +91,7 @@ const obs = (s: SampleJobObservation): ComputeObservations => ({
     importErrors: [],
   },
   sampleJob: s,
+  airflowRun: { state: "skipped", reason: "not under test", fix: "" },
 });
 const inspected = (t: Record<string, unknown>) =>
   done({ event: "sample-job-inspect", ok: true, table: { ...table, ...t }, aggregate: {} });

@@ -19,6 +19,7 @@ import { startKubeApi, type KubeApi, type RecordedRequest } from "../harness/kub
 import {
   controller,
   CRD,
+  dagRun,
   DRIVER_FAILED,
   DRIVER_OK,
   helper,
@@ -84,15 +85,23 @@ describe("verify compute with the sample job, against the Kubernetes API stand-i
       driverLog?: string | 500;
       inspect?: Record<string, unknown>;
       run?: string;
+      /** The trigger Job's report; with `airflowApp`, the SparkApplication "Airflow" submits meanwhile. */
+      dagRun?: Parameters<typeof dagRun>[1];
+      airflowApp?: KubeObject;
     } = {},
   ) => {
-    const scenarios = helper(opts.run ?? "t1", opts.inspect);
+    const scenarios = { ...helper(opts.run ?? "t1", opts.inspect), ...dagRun(opts.run ?? "t1", opts.dagRun) };
     const posts: Posts = { items: [] };
     const record = recorder(posts);
     const a = await startKubeApi({
       objects: opts.objects ?? OPERATOR,
       extraRoutes: (req, res, body) => {
         record(req, body);
+        // While the trigger Job runs, the DAG run's task submits its SparkApplication (as Airflow would).
+        if (opts.airflowApp && req.url?.includes("/jobs/lakehouse-verify-airflow-run-")) {
+          if (!a.objects().some((o) => o.metadata?.name === opts.airflowApp!.metadata?.name))
+            a.upsert(opts.airflowApp);
+        }
         return fakeOperator(req, res) || jobs(req, res);
       },
     });
@@ -152,7 +161,11 @@ describe("verify compute with the sample job, against the Kubernetes API stand-i
       sampleJobTables(config, "t1"),
     );
     assert.deepEqual(submitted(posts), want);
-    assert.deepEqual(posted(a, "jobs").length, 4, "stage, inspect, cleanup + the Airflow check");
+    assert.deepEqual(
+      posted(a, "jobs").length,
+      8,
+      "stage, inspect, cleanup + the Airflow check + the DAG run's stage, trigger, inspect, cleanup",
+    );
     // The generated file travelled in the ConfigMap: header + 200 records, and the helper script.
     const cm = configMaps(posts).find((c) => c.metadata?.name === "lakehouse-verify-sample-files-t1")!;
     assert.equal((cm.data as Record<string, string>)["events.csv"], generateEvents("t1", 200, now).csv);
@@ -166,6 +179,87 @@ describe("verify compute with the sample job, against the Kubernetes API stand-i
     );
     assert.deepEqual(left(a), []);
     assert.deepEqual(r.leftovers, []);
+    // verify.airflow-dag's run: after the sample job, its own landing folder and scratch tables, passed to the
+    // DAG as its run conf by the trigger Job in the Airflow namespace; read back, then purged.
+    const dag = r.results.find((x) => x.id === "verify.airflow-dag")!;
+    assert.match(
+      dag.observed,
+      /DAG run lakehouse_verify_t1 success; task ingest success \(try 1\); .*200 rows generated = counted through the catalog in lakehouse\.lakehouse\.verify_t1_dag_events/,
+    );
+    const trigger = jobEnv(posts).get("lakehouse-verify-airflow-run-t1")!;
+    assert.equal(trigger.TRIGGER_RUN_ID, "lakehouse_verify_t1");
+    assert.equal(trigger.WAIT_SECONDS, "5");
+    assert.deepEqual(JSON.parse(trigger.TRIGGER_CONF), {
+      source: "s3a://lakehouse-warehouse/landing/events/_verify/t1-dag/",
+      table: "lakehouse.lakehouse.verify_t1_dag_events",
+      aggregate_table: "lakehouse.lakehouse.verify_t1_dag_daily",
+      labels: { "lakehouse.dev/verify-run": "t1", "lakehouse.dev/check": "verify.airflow-dag" },
+      fail_fast: true,
+    });
+    assert.equal(
+      jobEnv(posts).get("lakehouse-verify-dag-stage-t1")!.LANDING_KEY,
+      "landing/events/_verify/t1-dag/events.csv",
+    );
+    assert.deepEqual(
+      jobEnv(posts).get("lakehouse-verify-dag-inspect-t1")!.TABLE,
+      "lakehouse.verify_t1_dag_events",
+    );
+    const dagCleanup = jobEnv(posts).get("lakehouse-verify-dag-cleanup-t1")!;
+    assert.equal(dagCleanup.TABLES, "lakehouse.verify_t1_dag_events,lakehouse.verify_t1_dag_daily");
+    assert.equal(dagCleanup.LANDING_PREFIX, "landing/events/_verify/t1-dag/");
+    const order = posts.items.filter((x) => x.body.kind === "Job").map((x) => String(x.body.metadata?.name));
+    assert.ok(
+      order.indexOf("lakehouse-verify-dag-stage-t1") > order.indexOf("lakehouse-verify-sample-cleanup-t1"),
+      `the DAG run starts after the sample job is done: ${order.join(", ")}`,
+    );
+  });
+
+  it("a failed DAG run: names the DAG run, its task and the SparkApplication it submitted, then deletes that application", async () => {
+    const app: KubeObject = {
+      apiVersion: "sparkoperator.k8s.io/v1beta2",
+      kind: "SparkApplication",
+      metadata: {
+        name: "lakehouse-ingest-q8w7e6r5",
+        namespace: NS,
+        labels: { "lakehouse.dev/verify-run": "t1", "lakehouse.dev/check": "verify.airflow-dag" },
+      },
+      status: {
+        applicationState: { state: "FAILED", errorMessage: "driver container failed with ExitCode: 1" },
+        driverInfo: { podName: "lakehouse-ingest-q8w7e6r5-driver" },
+      },
+    };
+    const { a, posts } = await start("COMPLETED", {
+      airflowApp: app,
+      dagRun: {
+        report: {
+          state: "failed",
+          tasks: [{ task_id: "ingest", state: "failed", try_number: 1 }],
+          failed_task: "ingest",
+          log_tail:
+            "ERROR Task failed\nAirflowException: Pod lakehouse-ingest-q8w7e6r5-driver returned a failure.",
+        },
+      },
+    });
+    const r = await verify(a);
+    const dag = r.results.find((x) => x.id === "verify.airflow-dag")!;
+    assert.equal(dag.status, "fail", dag.observed);
+    assert.match(
+      dag.observed,
+      /DAG run lakehouse_verify_t1 failed; task ingest failed \(try 1\); SparkApplication lakehouse\/lakehouse-ingest-q8w7e6r5 FAILED \(driver container failed with ExitCode: 1\), driver pod lakehouse-ingest-q8w7e6r5-driver; task log tail:\nERROR Task failed\nAirflowException/,
+    );
+    assert.equal(r.status, "fail");
+    assert.ok(!jobEnv(posts).has("lakehouse-verify-dag-inspect-t1"), "no inspect after a failed run");
+    assert.equal(
+      jobEnv(posts).get("lakehouse-verify-dag-cleanup-t1")!.TABLES,
+      "lakehouse.verify_t1_dag_events,lakehouse.verify_t1_dag_daily",
+    );
+    assert.ok(
+      a.requests.some(
+        (q) =>
+          q.method === "DELETE" && q.plural === "sparkapplications" && q.name === "lakehouse-ingest-q8w7e6r5",
+      ),
+    );
+    assert.deepEqual(left(a), []);
   });
 
   it("FAILED: fails naming the SparkApplication and the driver pod, with the driver log's tail; still cleans up", async () => {
@@ -461,7 +555,8 @@ describe("deploy/rbac/verify-compute.yaml", function () {
       });
       assert.ok(ingest.ingest, ingest.unavailable);
       assert.ok(a.requests.every((q) => q.status !== 403));
-      // Nothing granted goes unused, except list/watch on sparkapplications (for `kubectl get -w` by hand).
+      // Nothing granted goes unused, except watch on sparkapplications (for `kubectl get -w` by hand); list is
+      // how verify.airflow-dag finds the application its DAG run submitted.
       const used = new Set(
         a.requests.flatMap((q) =>
           matching(q).flatMap((rule) =>
@@ -477,7 +572,7 @@ describe("deploy/rbac/verify-compute.yaml", function () {
         ),
       );
       const unused = [...new Set(granted)].filter((g) => !used.has(g));
-      assert.deepEqual(unused.sort(), ["sparkapplications:list", "sparkapplications:watch"]);
+      assert.deepEqual(unused.sort(), ["sparkapplications:watch"]);
       assert.ok(
         !docs.some((d) => (d.rules ?? []).some((rule) => (rule.resources ?? []).includes("secrets"))),
       );

@@ -34,7 +34,7 @@ Usage:
 Foundation: each check runs as a short-lived Job in the platform namespace (created through the Kubernetes
 API, so it works from a laptop outside the cluster network), is waited for, its log read, and deleted.
 Compute: the operator's objects are read; the Airflow check and verify.sample-job run Jobs (and the sample
-SparkApplication) the same way.
+SparkApplication, then one triggered run of the DAG) the same way.
 Analytics: the checks query Trino's HTTP API (client protocol) through the Kubernetes API's service proxy.
 
 Checks (foundation):
@@ -51,7 +51,11 @@ Checks (compute):
                                    serves v1beta2, webhook available with a ready endpoint (if enabled)
   verify.airflow-dag               a Job in the Airflow namespace asks Airflow's REST API (credentials from
                                    the Secret lakehouse:compute.airflowApiSecret) that DAG lakehouse_ingest is
-                                   loaded with no import error; unreachable = unknown, never a pass
+                                   loaded with no import error and unpaused (paused = warn); then, after the
+                                   sample job, triggers one run of it through that API on a generated file
+                                   under its own scratch prefix and tables: success within --timeout, the rows
+                                   read back; a failure names the DAG run, its task and the SparkApplication;
+                                   cleaned up after; unreachable = unknown, never a pass
   verify.sample-job                the sample SparkApplication (sampleJobManifest) on a generated file under
                                    its own scratch prefix and tables: COMPLETED within --timeout, the rows
                                    and the snapshot read back through the catalog equal what was generated;
@@ -75,8 +79,8 @@ Options:
   --context NAME             Kube context. Default: the stack's kubernetes:context with --stack, else the
                              kubeconfig's current context.
   --output FORMAT            table (default), json (one object on stdout) or markdown.
-  --timeout SECONDS          How long each Job or SparkApplication (foundation, compute) or each query
-                             (analytics) may run. Default: 600.
+  --timeout SECONDS          How long each Job, SparkApplication or triggered DAG run (foundation,
+                             compute) or each query (analytics) may run. Default: 600.
   --prometheus-url URL       Query Prometheus directly at URL.
   --prometheus-service REF   Query NS/SERVICE:PORT through the API server's service proxy.
                              Default: <cluster.monitoringNamespace>/prometheus-operated:9090.

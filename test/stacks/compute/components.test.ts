@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import { configSchema } from "../../../preflight/config/schema";
 import { containerResources } from "../../../preflight/config/sizing";
 import { readShippedFile } from "../../../stacks/compute";
+import { dagConfigMapData, renderDagSource } from "../../../stacks/compute/airflowIntegration";
 import { renderSparkConf } from "../../../stacks/compute/sparkConf";
 import { sampleJobArgs, sampleJobManifest } from "../../../stacks/compute/sparkApplication";
 import {
@@ -24,7 +25,7 @@ import { runMocked, type MockedRun, type Recorded } from "../run-mocked";
 const ROOT = path.resolve(__dirname, "../../..");
 const SCENARIO = path.join(__dirname, "scenario.ts");
 const JOB = fs.readFileSync(path.join(ROOT, "stacks/compute/jobs/lakehouse_ingest.py"), "utf8");
-const DAG = "# the lakehouse_ingest DAG (test stand-in text: the component ships whatever the file holds)\n";
+const DAG = fs.readFileSync(path.join(ROOT, "dags/lakehouse_ingest.py"), "utf8");
 const NS = "lakehouse";
 
 const run = (config: Record<string, unknown>) =>
@@ -225,6 +226,8 @@ describe("compute components (mocks)", function () {
       "lakehouse_ingest.py",
       "lakehouse_ingest.spark-application.yaml",
     ]);
+    // Delivered unpaused by default: the file as it is in the repository (its PAUSED_UPON_CREATION = False).
+    assert.match(DAG, /^PAUSED_UPON_CREATION = False$/m);
     assert.equal(dags.inputs.data["lakehouse_ingest.py"], DAG);
     const manifest = parse(dags.inputs.data["lakehouse_ingest.spark-application.yaml"]);
     assert.deepEqual(manifest, sampleJobManifest(sampleJobArgs(configSchema.parse({}))));
@@ -368,5 +371,29 @@ describe("compute readShippedFile", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("compute dagConfigMapData (the DAG folder Airflow receives)", () => {
+  const paused = (on: boolean) => configSchema.parse({ compute: { dagPausedAtCreation: on } });
+
+  it("delivers the DAG unpaused by default and paused with compute.dagPausedAtCreation, changing only that line", () => {
+    assert.equal(configSchema.parse({}).compute.dagPausedAtCreation, false);
+    const off = dagConfigMapData(configSchema.parse({}), DAG, "MANIFEST");
+    assert.deepEqual(off, {
+      "lakehouse_ingest.py": DAG,
+      "lakehouse_ingest.spark-application.yaml": "MANIFEST",
+    });
+    const on = dagConfigMapData(paused(true), DAG, "MANIFEST")["lakehouse_ingest.py"];
+    assert.match(on, /^PAUSED_UPON_CREATION = True$/m);
+    assert.equal(on.replace("PAUSED_UPON_CREATION = True", "PAUSED_UPON_CREATION = False"), DAG);
+    assert.equal(renderDagSource(paused(false), on), DAG);
+  });
+
+  it("refuses a DAG file without the PAUSED_UPON_CREATION line, naming the file and the key", () => {
+    assert.throws(
+      () => renderDagSource(configSchema.parse({}), "# some other DAG\n"),
+      /dags\/lakehouse_ingest\.py has no line "PAUSED_UPON_CREATION = False".*lakehouse:compute\.dagPausedAtCreation/,
+    );
   });
 });
