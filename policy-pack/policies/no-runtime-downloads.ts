@@ -8,7 +8,7 @@
  * DaemonSet, ReplicaSet, Pod, Job, CronJob) and of every SparkApplication (a resource, or a manifest a ConfigMap
  * carries for a scheduler, `*.spark-application.yaml`):
  * - its command and args, and every script they run from a mounted ConfigMap of the plan (`sh /conf/x.sh`
- *   runs the ConfigMap key `x.sh`), comment lines aside;
+ *   runs the ConfigMap key `x.sh`), comment lines (and a Python script's docstrings) aside;
  * - a URL whose host is not in-cluster (`*.svc`, `*.cluster.local`, loopback, or `allowedHosts`), `pip install`
  *   without `--no-index`, and OS/npm package installs (`apt-get install`, `apk add`, `yum`/`dnf install`,
  *   `npm install`/`npm ci`);
@@ -70,16 +70,32 @@ export function outsideHost(url: string, allowed: readonly string[] = []): strin
   return inside ? undefined : host;
 }
 
-/** What a piece of shell text downloads from outside the cluster: one finding per URL or installer. Pure. */
-export function downloadsIn(text: string, allowed: readonly string[] = []): string[] {
+/** True for a Python script: a `.py` ConfigMap key, or a `#!...python` first line. */
+export function isPython(key: string, text: string): boolean {
+  return /\.py$/.test(key) || /^#!.*\bpython/.test(text);
+}
+
+/**
+ * A Python script without its triple-quoted strings (docstrings are prose: "no pip install needed" or a docs
+ * URL in one downloads nothing). Code that builds a command keeps its ordinary quotes and is still read. Pure.
+ */
+export function pythonCode(text: string): string {
+  return text.replace(/"""[\s\S]*?"""|'''[\s\S]*?'''/g, (m) => m.replace(/[^\n]/g, " "));
+}
+
+/**
+ * What a script downloads from outside the cluster: one finding per URL or installer, comment lines aside (and,
+ * with `python`, docstrings aside; `["pip", "install", ...]` counts like `pip install`). Pure.
+ */
+export function downloadsIn(text: string, allowed: readonly string[] = [], python = false): string[] {
   const out: string[] = [];
-  for (const raw of text.split("\n")) {
+  for (const raw of (python ? pythonCode(text) : text).split("\n")) {
     const line = raw.trim();
     if (line.startsWith("#")) continue;
     for (const m of line.matchAll(URL_RE)) {
       if (outsideHost(m[0], allowed)) out.push(`fetches ${m[0]}`);
     }
-    if (/\bpip3?\s+install\b/.test(line) && !/--no-index\b/.test(line)) {
+    if (/\bpip3?["',\s]+install\b/.test(line) && !/--no-index\b/.test(line)) {
       out.push("runs `pip install` without --no-index (packages from PyPI)");
     }
     for (const [re, what] of INSTALLERS) if (re.test(line)) out.push(what);
@@ -110,9 +126,9 @@ function runTexts(
   podSpec: Obj,
   namespace: string,
   maps: Map<string, Obj>,
-): { where: string; text: string }[] {
+): { where: string; text: string; python: boolean }[] {
   const words = [...asArray(c.command), ...asArray(c.args)].filter((w): w is string => typeof w === "string");
-  const out = [{ where: "its command", text: words.join("\n") }];
+  const out = [{ where: "its command", text: words.join("\n"), python: false }];
   const volumes = new Map<string, string>();
   for (const v of asArray(podSpec.volumes)) {
     const cm = str(asObj(asObj(v).configMap).name);
@@ -131,7 +147,8 @@ function runTexts(
         if (!token.startsWith(`${at}/`)) continue;
         const key = token.slice(at.length + 1);
         const body = data[key];
-        if (typeof body === "string") out.push({ where: `the script ${cm}/${key} it runs`, text: body });
+        if (typeof body === "string")
+          out.push({ where: `the script ${cm}/${key} it runs`, text: body, python: isPython(key, body) });
       }
     }
   }
@@ -200,7 +217,7 @@ export const noRuntimeDownloads: LakehousePolicy = {
         const judge = (who: string, podSpec: Obj, containers: Container[]) => {
           for (const c of containers) {
             for (const t of runTexts(c.c, podSpec, ns, maps)) {
-              for (const f of downloadsIn(t.text, cfg.allowedHosts)) {
+              for (const f of downloadsIn(t.text, cfg.allowedHosts, t.python)) {
                 report(
                   `${who} must not download from outside the cluster at pod start: ${roleOf(c)} '${c.name}' ${f} ` +
                     `(in ${t.where}); serve it from the in-cluster artifact cache (stacks/foundation/artifacts.ts).`,

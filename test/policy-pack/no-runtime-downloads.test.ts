@@ -88,6 +88,30 @@ describe("policy no-runtime-downloads", () => {
     );
   });
 
+  it("a Python script's docstrings are prose; a pip it runs through subprocess is still a download", () => {
+    const script = [
+      "#!/usr/bin/env python3",
+      '"""Table maintenance. Standard library only: no pip install, nothing downloaded.',
+      "",
+      "See https://trino.io/docs/current/connector/iceberg.html for the procedures.",
+      '"""',
+      "import subprocess",
+      "",
+      "def main():",
+      "    '''Runs the statements (no pip install here either).'''",
+      "    return 0",
+    ].join("\n");
+    assert.deepEqual(downloadsIn(script, [], true), []);
+    // Read as shell text, the same lines would be findings: the Python reading is what keeps them out.
+    assert.equal(downloadsIn(script).length, 2);
+    const runsPip = `${script}\nsubprocess.run(["pip", "install", "pyiceberg"], check=True)\n`;
+    assert.deepEqual(downloadsIn(runsPip, [], true), [
+      "runs `pip install` without --no-index (packages from PyPI)",
+    ]);
+    const fetches = `${script}\nurllib.request.urlopen("https://pypi.org/simple/pyiceberg/")\n`;
+    assert.deepEqual(downloadsIn(fetches, [], true), ["fetches https://pypi.org/simple/pyiceberg/"]);
+  });
+
   it("OS packages installed at start", () => {
     const p = plan("metastore-backup", (x) => {
       x.spec.jobTemplate.spec.template.spec.containers[0].args = [
