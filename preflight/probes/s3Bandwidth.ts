@@ -99,23 +99,31 @@ async function inParallel<T>(
   if (parent.aborted) throw Object.assign(new Error("aborted"), { name: "AbortError" });
 }
 
-/** Reads a response body to its end, counting bytes; destroyed (and rejecting) when `signal` aborts. */
-async function drain(body: Readable, signal: AbortSignal, onBytes: (n: number) => void): Promise<number> {
-  const onAbort = (): void => {
-    body.destroy(Object.assign(new Error("aborted"), { name: "AbortError" }));
-  };
-  if (signal.aborted) onAbort();
-  signal.addEventListener("abort", onAbort, { once: true });
-  let n = 0;
-  try {
-    for await (const chunk of body) {
-      n += (chunk as Buffer).length;
-      onBytes((chunk as Buffer).length);
-    }
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-  }
-  return n;
+/**
+ * Reads a response body to its end, counting bytes (`data` events: cheaper than async iteration, which costs
+ * a promise per chunk on the CPU the measurement is about); destroyed, and rejecting, when `signal` aborts.
+ */
+function drain(body: Readable, signal: AbortSignal, onBytes: (n: number) => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let n = 0;
+    const onAbort = (): void => {
+      body.destroy(Object.assign(new Error("aborted"), { name: "AbortError" }));
+    };
+    const settle = (fn: () => void): void => {
+      signal.removeEventListener("abort", onAbort);
+      fn();
+    };
+    body.on("data", (chunk: Buffer) => {
+      n += chunk.length;
+      onBytes(chunk.length);
+    });
+    body.once("end", () => settle(() => resolve(n)));
+    body.once("error", (e) => settle(() => reject(e)));
+    // A destroyed stream without an error (e.g. the socket closed) emits only `close`: a short read then.
+    body.once("close", () => settle(() => resolve(n)));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 const isNotFound = (e: unknown): boolean => {
