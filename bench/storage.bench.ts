@@ -60,10 +60,13 @@ async function main(): Promise<void> {
   let engines: BenchEngines | undefined;
   try {
     // RGW deletes asynchronously (its garbage collector waits hours), so every object written stays in the
-    // memstore OSD's RAM until the end: two per run.
-    const storageGib = Math.ceil((2 * runs * sizeMiB) / 1024) + 1;
+    // memstore OSD's RAM until the end: two per run, warm-up included. A full OSD does not fail writes, it
+    // blocks them, so leave Ceph's nearfull margin (85 %) free.
+    const storageGib = Math.ceil((2 * (runs + 1) * sizeMiB) / 1024 / 0.85) + 1;
     engines = await startBenchEngines({ trino: false, storageGib, log });
-    console.log(`engines: ${engines.describe}; ${versionOf("radosgw", ["--version"])}`);
+    console.log(
+      `engines: ${engines.describe}, ${storageGib} GiB memstore; ${versionOf("radosgw", ["--version"])}`,
+    );
     const result = await runStorageBench({
       s3: engines.rgw,
       objectBytes: sizeMiB * MiB,
@@ -76,6 +79,14 @@ async function main(): Promise<void> {
   } finally {
     await engines?.stop();
   }
+}
+
+// Ctrl-C or a kill: exit through process.exit so the harness's exit hook stops radosgw and the AWS CLI.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    console.error(`${COMMAND}: ${signal}, stopping the engines.`);
+    process.exit(130);
+  });
 }
 
 main().catch((e: unknown) => {

@@ -28,6 +28,9 @@ import type { S3Endpoint } from "./s3select";
 /** The goal: the probe's read rate over the AWS CLI's. */
 export const READ_RATIO_GOAL = 0.9;
 
+/** Bytes per second under which a leg is taken as stuck (loopback RGW moves 100+ MB/s), for the time budgets. */
+const FLOOR_RATE = 5e6;
+
 const MiB = 2 ** 20;
 
 export interface StorageBenchOptions {
@@ -103,7 +106,7 @@ interface Timed {
   stdout: string;
 }
 
-class AwsCliSession {
+export class AwsCliSession {
   private readonly child: ChildProcessWithoutNullStreams;
   private stderr = "";
   private pending: { resolve: (t: Timed[]) => void; reject: (e: Error) => void } | undefined;
@@ -144,8 +147,17 @@ class AwsCliSession {
       p?.reject(this.failure());
     };
     this.child.on("error", (e) => gone(e.message));
-    this.child.on("exit", (code, signal) => gone(`exit ${code ?? signal}`));
+    this.child.on("exit", (code, signal) => {
+      process.removeListener("exit", this.kill);
+      gone(`exit ${code ?? signal}`);
+    });
+    // Not a harness daemon: make sure it does not outlive the bench (a CLI stuck on a full store would).
+    process.on("exit", this.kill);
   }
+
+  private readonly kill = (): void => {
+    if (this.exited === undefined) this.child.kill("SIGKILL");
+  };
 
   private failure(): Error {
     const tail = this.stderr.trim().split("\n").slice(-3).join(" ");
@@ -156,30 +168,50 @@ class AwsCliSession {
     );
   }
 
-  /** Runs the commands in order; rejects naming the first that failed. */
-  run(commands: string[][]): Promise<Timed[]> {
+  /**
+   * Runs the commands in order; rejects naming the first that failed. Past `timeoutMs` the CLI is killed and
+   * the call rejects (a store that stops taking writes, e.g. a full OSD, blocks uploads instead of failing).
+   */
+  run(commands: string[][], timeoutMs: number): Promise<Timed[]> {
     if (this.exited) return Promise.reject(this.failure());
+    let timer: NodeJS.Timeout | undefined;
     return new Promise<Timed[]>((resolve, reject) => {
       this.pending = { resolve, reject };
-      this.child.stdin.write(`${JSON.stringify(commands)}\n`);
-    }).then((results) => {
-      const i = results.findIndex((r) => r.rc !== 0);
-      if (i >= 0 || results.length < commands.length) {
-        const at = i >= 0 ? i : results.length;
-        const tail = this.stderr.trim().split("\n").slice(-3).join(" ");
-        throw new Error(
-          `aws ${commands[at].slice(2, 4).join(" ")} failed (exit ${results[at]?.rc ?? "?"}): ${tail}`,
+      timer = setTimeout(() => {
+        const p = this.pending;
+        this.pending = undefined;
+        this.kill();
+        p?.reject(
+          new Error(
+            `The AWS CLI did not finish ${commands.map((c) => `aws ${c.slice(2, 4).join(" ")}`).join(", ")} within ${Math.round(timeoutMs / 1000)} s; it was stopped. Is the store full or hung?`,
+          ),
         );
-      }
-      return results;
-    });
+      }, timeoutMs);
+      this.child.stdin.write(`${JSON.stringify(commands)}\n`);
+    })
+      .finally(() => clearTimeout(timer))
+      .then((results) => {
+        const i = results.findIndex((r) => r.rc !== 0);
+        if (i >= 0 || results.length < commands.length) {
+          const at = i >= 0 ? i : results.length;
+          const tail = this.stderr.trim().split("\n").slice(-3).join(" ");
+          throw new Error(
+            `aws ${commands[at].slice(2, 4).join(" ")} failed (exit ${results[at]?.rc ?? "?"}): ${tail}`,
+          );
+        }
+        return results;
+      });
   }
 
-  /** Ends the process (its expected exit is not an error). */
+  /** Ends the process (its expected exit is not an error); killed when it does not end within 5 s. */
   close(): Promise<void> {
     if (this.exited) return Promise.resolve();
     return new Promise((resolve) => {
-      this.child.once("exit", () => resolve());
+      const timer = setTimeout(this.kill, 5_000);
+      this.child.once("exit", () => {
+        clearTimeout(timer);
+        resolve();
+      });
       this.child.stdin.end();
     });
   }
@@ -255,9 +287,13 @@ export async function runStorageBench(opts: StorageBenchOptions): Promise<Storag
     fs.closeSync(fd);
 
     try {
-      await client.send(new HeadBucketCommand({ Bucket: bucket }));
+      await client.send(new HeadBucketCommand({ Bucket: bucket }), {
+        abortSignal: AbortSignal.timeout(30_000),
+      });
     } catch {
-      await client.send(new CreateBucketCommand({ Bucket: bucket }));
+      await client.send(new CreateBucketCommand({ Bucket: bucket }), {
+        abortSignal: AbortSignal.timeout(30_000),
+      });
       createdBucket = true;
     }
     const r: StorageBenchResult = {
@@ -279,7 +315,9 @@ export async function runStorageBench(opts: StorageBenchOptions): Promise<Storag
     };
     const key = "bench-storage/aws-cli-object.bin";
     cli = new AwsCliSession(python, env);
-    const [warm] = await cli.run([aws("s3api", "head-bucket", "--bucket", bucket)]);
+    // Each leg moves the object twice per run; below FLOOR_RATE something is wrong, not slow: stop, say so.
+    const budgetMs = 60_000 + ((2 * opts.objectBytes) / FLOOR_RATE) * 1000;
+    const [warm] = await cli.run([aws("s3api", "head-bucket", "--bucket", bucket)], 120_000);
     r.awsCli.warmupMs.push(warm.ms);
     // Run 0 warms both legs up (JIT, connection pools, the CLI's thread pool) and is not counted.
     for (let run = 0; run <= opts.runs; run++) {
@@ -291,7 +329,7 @@ export async function runStorageBench(opts: StorageBenchOptions): Promise<Storag
           partBytes: opts.partBytes,
           parallelism: opts.parallelism,
           requestTimeoutMs: 30_000,
-          boundMs: 3_600_000,
+          boundMs: budgetMs,
         },
       );
       if (p.state !== "done" || p.failure || !p.read?.complete || !p.cleanup.ok) {
@@ -299,12 +337,15 @@ export async function runStorageBench(opts: StorageBenchOptions): Promise<Storag
           `The probe failed in run ${run}: ${JSON.stringify(p.state === "done" ? (p.failure ?? p.cleanup) : p)}`,
         );
       }
-      const [up, head, down] = await cli.run([
-        aws("s3", "cp", "--only-show-errors", file, `s3://${bucket}/${key}`),
-        aws("s3api", "head-object", "--bucket", bucket, "--key", key),
-        aws("s3", "cp", "--only-show-errors", `s3://${bucket}/${key}`, "/dev/null"),
-        aws("s3", "rm", "--only-show-errors", `s3://${bucket}/${key}`),
-      ]);
+      const [up, head, down] = await cli.run(
+        [
+          aws("s3", "cp", "--only-show-errors", file, `s3://${bucket}/${key}`),
+          aws("s3api", "head-object", "--bucket", bucket, "--key", key),
+          aws("s3", "cp", "--only-show-errors", `s3://${bucket}/${key}`, "/dev/null"),
+          aws("s3", "rm", "--only-show-errors", `s3://${bucket}/${key}`),
+        ],
+        budgetMs,
+      );
       const size = (JSON.parse(head.stdout) as { ContentLength?: number }).ContentLength;
       if (size !== opts.objectBytes) {
         throw new Error(
@@ -334,7 +375,11 @@ export async function runStorageBench(opts: StorageBenchOptions): Promise<Storag
     return r;
   } finally {
     await cli?.close();
-    if (createdBucket) await client.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
+    if (createdBucket) {
+      await client
+        .send(new DeleteBucketCommand({ Bucket: bucket }), { abortSignal: AbortSignal.timeout(30_000) })
+        .catch(() => undefined);
+    }
     client.destroy();
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -4,8 +4,10 @@
  * figure, the ratio and the goal line), never its speed. And its refusals of bad flags.
  */
 import { strict as assert } from "node:assert";
+import * as net from "node:net";
+import * as os from "node:os";
 import { renderStorageReport } from "../../bench/lib/render";
-import { awsCliConfig, READ_RATIO_GOAL, type StorageBenchResult } from "../../bench/storage";
+import { AwsCliSession, awsCliConfig, READ_RATIO_GOAL, type StorageBenchResult } from "../../bench/storage";
 import { npmRun } from "./npm";
 
 const MiB = 2 ** 20;
@@ -77,6 +79,38 @@ describe("bench: storage helpers (pure)", () => {
   });
 });
 
+describe("bench: storage's AWS CLI session", function () {
+  this.timeout(60_000);
+  const hangSockets: net.Socket[] = [];
+  let hang: net.Server | undefined;
+  after(async () => {
+    for (const s of hangSockets) s.destroy();
+    await new Promise<void>((r) => (hang ? hang.close(() => r()) : r()));
+  });
+
+  it("stops the CLI and says so when a command does not finish in time (a store that blocks writes)", async () => {
+    hang = net.createServer((s) => hangSockets.push(s));
+    await new Promise<void>((r) => hang!.listen(0, "127.0.0.1", () => r()));
+    const endpoint = `http://127.0.0.1:${(hang.address() as net.AddressInfo).port}`;
+    const cli = new AwsCliSession(process.env.PYTHON ?? "python3", {
+      PATH: process.env.PATH,
+      HOME: os.tmpdir(),
+      AWS_ACCESS_KEY_ID: "AKIATEST",
+      AWS_SECRET_ACCESS_KEY: "secret",
+      AWS_DEFAULT_REGION: "us-east-1",
+      AWS_EC2_METADATA_DISABLED: "true",
+    });
+    const t0 = Date.now();
+    await assert.rejects(
+      cli.run([["--endpoint-url", endpoint, "s3api", "list-buckets"]], 3_000),
+      /^Error: The AWS CLI did not finish aws s3api list-buckets within 3 s; it was stopped\. Is the store full or hung\?$/,
+    );
+    assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms`);
+    await cli.close();
+    await assert.rejects(cli.run([["--version"]], 1_000), /The AWS CLI process ended \(exit SIGKILL\)/);
+  });
+});
+
 describe("npm run bench:storage (as a user types it)", function () {
   this.timeout(240_000);
 
@@ -85,7 +119,7 @@ describe("npm run bench:storage (as a user types it)", function () {
     const r = await npmRun(["bench:storage", "--", ...args, "--json"]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^bench:storage {2}machine: \d+ cores .*; load [\d.]+ \(1 min\)/m);
-    assert.match(r.stdout, /^engines: radosgw \(Ceph 16\); ceph version 16\./m);
+    assert.match(r.stdout, /^engines: radosgw \(Ceph 16\), 2 GiB memstore; ceph version 16\./m);
     const json = JSON.parse(r.stdout.slice(r.stdout.indexOf("\n{") + 1)) as StorageBenchResult;
     assert.deepEqual(json.object, { bytes: 6 * MiB, partBytes: 5 * MiB, parallelism: 2 });
     assert.equal(json.runs, 1);
