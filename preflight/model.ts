@@ -173,6 +173,52 @@ export interface S3Step {
   detail: string;
 }
 
+/**
+ * What the storage-bandwidth probe saw (behind `risk.storage-bandwidth`): one generated object written by
+ * multipart upload, then read back with parallel ranged GETs, from the host the preflight runs on. The probe
+ * observes; the check compares the read rate with what the analytics target needs. Keys never appear here.
+ */
+export type BandwidthObservation =
+  | { state: "skipped"; reason: string }
+  /** Live, but nothing was measured: no endpoint or keys, or the S3 round trip (`state.s3-api`) failed. */
+  | { state: "not-measured"; reason: string }
+  | {
+      state: "done";
+      endpoint: string;
+      discoveredFrom: string;
+      bucket: string;
+      /** Key of the probe object (removed again; named so a leftover can be found). */
+      key: string;
+      objectBytes: number;
+      /** Multipart part size, and the size of each ranged GET. */
+      partBytes: number;
+      /** Parts uploaded, and ranges read, at once. */
+      parallelism: number;
+      /** The measurement's deadline (write + read); cleanup has its own budget after it. */
+      boundMs: number;
+      /** Write phase: bytes acknowledged by the store so far, its wall time, whether it completed. */
+      write: BandwidthPhase;
+      /** Read phase; absent when the write did not complete. */
+      read?: BandwidthPhase & {
+        /** Time to first byte of each ranged GET (request sent to response headers), ms. */
+        ttfbMedianMs: number | null;
+        ttfbP95Ms: number | null;
+        requests: number;
+      };
+      /** The step that failed or ran out of time; absent when both phases completed. */
+      failure?: { step: "bucket" | "write" | "read"; timedOut: boolean; detail: string };
+      /** Whether the probe object (and a scratch bucket the probe created) were removed. */
+      cleanup: { ok: boolean; detail: string };
+      /** Wall time of the whole probe, cleanup included. */
+      wallMs: number;
+    };
+
+export interface BandwidthPhase {
+  bytes: number;
+  ms: number;
+  complete: boolean;
+}
+
 export interface Facts {
   mode: "live" | "offline";
   /** ISO-8601 time the facts were collected (offline: when the loader ran, or `capturedAt` of a capture file). */
@@ -181,6 +227,8 @@ export interface Facts {
   origin: string;
   kinds: Record<Kind, Collection>;
   s3: S3Observation;
+  /** The object store's write/read rate from where the preflight runs (live only; `skipped` offline). */
+  storageBandwidth: BandwidthObservation;
   /** Live only: what an earlier deploy left behind on purpose (see {@link RetainedObjects}). */
   retained?: RetainedObjects;
 }

@@ -66,3 +66,20 @@ export function formatCpu(cores: number): string {
 function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
+
+/** Decimal units, as S3 tools and Trino's docs quote transfer sizes: 504e6 -> "504 MB", 1.5e9 -> "1.5 GB". */
+export function formatSize(bytes: number): string {
+  const units = ["B", "kB", "MB", "GB", "TB"];
+  let v = bytes;
+  let i = 0;
+  while (Math.abs(v) >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i === 0 ? v.toFixed(0) : v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[i]}`;
+}
+
+/** Bytes over milliseconds as a rate, e.g. "50.4 MB/s"; "n/a" for no time. */
+export function formatRate(bytes: number, ms: number): string {
+  return ms > 0 ? `${formatSize((bytes * 1000) / ms)}/s` : "n/a";
+}

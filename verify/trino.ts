@@ -53,6 +53,8 @@ export interface QueryResult {
   readonly wallMs: number;
   /** Trino's own elapsed time for the query, when reported. */
   readonly elapsedMs?: number;
+  /** The final page's query statistics (what Trino reports of them; fields missing in older versions are absent). */
+  readonly stats?: QueryStats;
   /** `UPDATE` type (e.g. "CREATE TABLE", "INSERT") and row count for writes, when reported. */
   readonly updateType?: string;
   readonly updateCount?: number;
@@ -79,6 +81,50 @@ export class TrinoUnreachableError extends Error {
   }
 }
 
+/**
+ * A finished query's statistics from the client protocol's last page (`stats`). Trino 476 reports all of
+ * these; `processedBytes` is the connector's raw input (for Iceberg, the Parquet bytes it read, before
+ * decoding) and `internalNetworkInputBytes` what moved between stages over Trino's HTTP exchange.
+ */
+export interface QueryStats {
+  readonly elapsedMs?: number;
+  readonly cpuMs?: number;
+  /** Nodes that ran the query's tasks. */
+  readonly nodes?: number;
+  readonly processedRows?: number;
+  readonly processedBytes?: number;
+  /** Bytes read from storage (here: radosgw). */
+  readonly physicalInputBytes?: number;
+  /** Time spent reading them, summed over every reading thread. */
+  readonly physicalInputMs?: number;
+  /** Bytes exchanged between stages (between workers on a multi-node cluster). */
+  readonly internalNetworkInputBytes?: number;
+  readonly peakMemoryBytes?: number;
+}
+
+const STAT_FIELDS: Record<keyof QueryStats, string> = {
+  elapsedMs: "elapsedTimeMillis",
+  cpuMs: "cpuTimeMillis",
+  nodes: "nodes",
+  processedRows: "processedRows",
+  processedBytes: "processedBytes",
+  physicalInputBytes: "physicalInputBytes",
+  physicalInputMs: "physicalInputTimeMillis",
+  internalNetworkInputBytes: "internalNetworkInputBytes",
+  peakMemoryBytes: "peakMemoryBytes",
+};
+
+/** The numeric statistics of a statement page's `stats`, renamed; non-numbers are left out. Pure. */
+export function queryStats(raw: Record<string, unknown> | undefined): QueryStats | undefined {
+  if (!raw) return undefined;
+  const out: Record<string, number> = {};
+  for (const [ours, theirs] of Object.entries(STAT_FIELDS)) {
+    const v = raw[theirs];
+    if (typeof v === "number" && Number.isFinite(v)) out[ours] = v;
+  }
+  return Object.keys(out).length > 0 ? (out as QueryStats) : undefined;
+}
+
 interface RawResponse {
   status: number;
   body: string;
@@ -89,7 +135,7 @@ interface StatementPage {
   nextUri?: string;
   columns?: { name: string; type: string }[];
   data?: unknown[][];
-  stats?: { state?: string; elapsedTimeMillis?: number };
+  stats?: { state?: string; elapsedTimeMillis?: number } & Record<string, unknown>;
   error?: { message?: string; errorName?: string; errorType?: string };
   updateType?: string;
   updateCount?: number;
@@ -254,12 +300,14 @@ export class TrinoClient {
         throw e;
       }
     }
+    const stats = queryStats(page.stats);
     return {
       queryId: page.id ?? "",
       columns,
       rows,
       wallMs: Date.now() - started,
       ...(page.stats?.elapsedTimeMillis !== undefined ? { elapsedMs: page.stats.elapsedTimeMillis } : {}),
+      ...(stats ? { stats } : {}),
       ...(page.updateType ? { updateType: page.updateType } : {}),
       ...(page.updateCount !== undefined ? { updateCount: page.updateCount } : {}),
     };

@@ -1,7 +1,8 @@
 /** The benchmarks' text reports (pure: a result in, lines out), kept apart from the CLIs so tests can import them. */
 import type { AnalyticsBenchResult } from "../analytics";
 import type { LegResult, S3SelectBenchResult } from "../s3select";
-import { formatBytes, formatMs, formatRatio, table } from "./stats";
+import type { StorageBenchResult } from "../storage";
+import { formatBytes, formatMs, formatRatio, median, table } from "./stats";
 
 export function renderS3SelectReport(r: S3SelectBenchResult): string {
   const get = r.legs.find((l) => l.leg === "get-filter");
@@ -152,4 +153,40 @@ export function analyticsWrong(r: AnalyticsBenchResult): string[] {
   if (r.deletes && !r.deletes.timeTravelMatches)
     bad.push("time travel after the DELETE did not return the load snapshot's data");
   return bad;
+}
+
+export function renderStorageReport(r: StorageBenchResult): string {
+  const rate = (bytesPerSecond: number): string => `${formatBytes(bytesPerSecond)}/s`;
+  const runs = (ms: number[]): string => ms.map((m) => m.toFixed(0)).join(" / ");
+  const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
+  return [
+    `object: ${mib(r.object.bytes)} (${formatBytes(r.object.bytes)}), ${mib(r.object.partBytes)} parts and ranges, ` +
+      `${r.object.parallelism} at a time, ${r.runs} run(s) per leg, alternating; S3 at ${r.endpoint}`,
+    `AWS CLI: ${r.awsCli.version}; configured as: ${r.awsCli.settings.join("; ")}`,
+    `aws s3 cp runs in one long-lived CLI process (its first command, ${formatMs(median(r.awsCli.warmupMs))}, not counted), ` +
+      `the probe in the bench's process; one warm-up round of both legs is not counted`,
+    "",
+    table([
+      ["leg", "write (median)", "write runs (ms)", "read (median)", "read runs (ms)", "time to first byte"],
+      [
+        "probe (risk.storage-bandwidth)",
+        rate(r.probe.writeRate),
+        runs(r.probe.writeMs),
+        rate(r.probe.readRate),
+        runs(r.probe.readMs),
+        `median ${median(r.probe.ttfbMedianMs).toFixed(0)} ms, p95 ${median(r.probe.ttfbP95Ms).toFixed(0)} ms`,
+      ],
+      [
+        "aws s3 cp",
+        rate(r.awsCli.writeRate),
+        runs(r.awsCli.uploadMs),
+        rate(r.awsCli.readRate),
+        runs(r.awsCli.downloadMs),
+        "",
+      ],
+      ["probe / aws s3 cp", `${r.ratio.write.toFixed(2)}x`, "", `${r.ratio.read.toFixed(2)}x`, "", ""],
+    ]),
+    "",
+    `goal: the probe reads at >= ${r.goal.readRatio}x the AWS CLI's rate: ${r.goal.met ? "met" : "MISSED"} (${r.ratio.read.toFixed(2)}x)`,
+  ].join("\n");
 }

@@ -8,17 +8,8 @@ export function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-/** `1.23 GB`, `45.6 MB`, `789 kB`, `12 B` (decimal units, as radosgw and Trino report sizes). */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let v = bytes;
-  let i = 0;
-  while (Math.abs(v) >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? v.toFixed(0) : v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[i]}`;
-}
+/** `1.23 GB`, `45.6 MB`, `789 kB`, `12 B` (decimal units, as radosgw and Trino report sizes); the preflight's formatter. */
+export { formatSize as formatBytes } from "../../preflight/quantity";
 
 /** `850 ms` under 10 s, else `12.3 s`. */
 export function formatMs(ms: number): string {

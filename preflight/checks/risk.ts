@@ -1,4 +1,7 @@
 /**
+ * The assessment's risks. `risk.storage-bandwidth` (at the end) compares the live bandwidth probe's read rate
+ * with what a typical query needs.
+ *
  * `risk.resource-contention`: places the planned platform's pods (the same sizing the Pulumi program deploys)
  * onto each schedulable node's free CPU and memory, phase by phase and cumulatively (foundation, then compute,
  * then analytics), and reports whether each phase fits and the utilisation after deploy against the line.
@@ -11,13 +14,14 @@
  * Utilisation after deploy = (current usage from metrics.k8s.io + planned requests) / allocatable; without
  * metrics, current requests stand in for usage (and the result says so).
  */
+import type { LakehouseConfig } from "../config/schema";
 import { plannedPods, type PlannedPod } from "../config/sizing";
 import type { Phase } from "../model";
 import { PHASES } from "../model";
-import { formatBytes, formatCpu } from "../quantity";
+import { formatBytes, formatCpu, formatRate, formatSize } from "../quantity";
 import { nodeCapacities } from "./capacity";
 import type { CheckDefinition } from "./types";
-import { listSome, need, percent } from "./util";
+import { capitalise, listSome, need, percent, sentence, stripDot } from "./util";
 
 interface Bin {
   name: string;
@@ -197,4 +201,154 @@ const resourceContention: CheckDefinition = {
   },
 };
 
-export const RISK_CHECKS: readonly CheckDefinition[] = [resourceContention];
+/**
+ * Bytes Trino 476 read from storage (its `physicalInputDataSize`) for the assessment's typical queries on TPC-H
+ * at scale 10, the assessment's 10 GB, with the product's own catalogs (measured for issue 16; bench:analytics
+ * saw 411, 440 and 482 MB for the same queries on 2026-12-02, docs/performance.md). A TPC-H query at scale s
+ * reads s/10 of these bytes: every table grows linearly with the scale factor.
+ */
+export const TYPICAL_QUERY_SCANS = {
+  scale: 10,
+  queries: [
+    { query: "TPC-H Q1", bytes: 387e6 },
+    { query: "TPC-H Q3", bytes: 471e6 },
+    { query: "TPC-H Q5", bytes: 504e6 },
+  ],
+} as const;
+
+export interface BandwidthNeed {
+  /** The heaviest typical query, and the bytes it reads from storage at `scale`. */
+  query: string;
+  scanBytes: number;
+  scale: number;
+  latencySeconds: number;
+  /** scanBytes / latencySeconds: the read rate at which the scan alone fills the whole latency target. */
+  bytesPerSecond: number;
+}
+
+/**
+ * The read rate the analytics target needs: the bytes the heaviest typical query reads from storage on the
+ * verification's dataset (`analytics.verifyScaleFactor`, 10 = the assessment's 10 GB), divided by
+ * `thresholds.queryLatencySeconds`. A floor, not a comfort line: at that rate reading alone takes the whole
+ * budget, before any join or aggregation. Pure.
+ */
+export function storageBandwidthNeed(
+  config: Pick<LakehouseConfig, "analytics" | "thresholds">,
+): BandwidthNeed {
+  const heaviest = [...TYPICAL_QUERY_SCANS.queries].sort((a, b) => b.bytes - a.bytes)[0];
+  const scale = config.analytics.verifyScaleFactor;
+  const scanBytes = (heaviest.bytes * scale) / TYPICAL_QUERY_SCANS.scale;
+  const latencySeconds = config.thresholds.queryLatencySeconds;
+  return {
+    query: heaviest.query,
+    scanBytes,
+    scale,
+    latencySeconds,
+    bytesPerSecond: scanBytes / latencySeconds,
+  };
+}
+
+const MiB = 2 ** 20;
+const mib = (bytes: number): string => `${Math.round((bytes / MiB) * 10) / 10} MiB`;
+const HOST_NOTE = "measured from the host the preflight runs on, not from inside the cluster";
+
+const storageBandwidth: CheckDefinition = {
+  id: "risk.storage-bandwidth",
+  title: "Storage bandwidth: the object store's read rate against what a typical query needs",
+  category: "risk",
+  severity: "high",
+  critical: false,
+  gates: [],
+  evaluate(facts, { config }) {
+    const need = storageBandwidthNeed(config);
+    const needText = `${formatRate(need.bytesPerSecond, 1000)} (${need.query} reads ${formatSize(need.scanBytes)} from storage at TPC-H scale ${need.scale}, read within thresholds.queryLatencySeconds ${need.latencySeconds} s)`;
+    const expected = `Parallel ranged reads of a generated object at or above ${needText}; ${HOST_NOTE}.`;
+    const bw = facts.storageBandwidth;
+    if (bw.state === "skipped") {
+      return {
+        status: "skipped",
+        observed: sentence(`Skipped: ${stripDot(bw.reason)}`),
+        expected,
+        remediation: "",
+      };
+    }
+    if (bw.state === "not-measured") {
+      return {
+        status: "unknown",
+        observed: `The object store's bandwidth was not measured: ${stripDot(bw.reason)}.`,
+        expected,
+        remediation:
+          "Make state.s3-api pass first (S3 endpoint and keys: lakehouse:s3.endpoint, lakehouse:s3.credentialsSecret), then rerun.",
+      };
+    }
+    const w = bw.write;
+    const r = bw.read;
+    const data = {
+      endpoint: bw.endpoint,
+      discoveredFrom: bw.discoveredFrom,
+      objectBytes: bw.objectBytes,
+      partBytes: bw.partBytes,
+      parallelism: bw.parallelism,
+      boundMs: bw.boundMs,
+      write: { ...w, bytesPerSecond: w.ms > 0 ? (w.bytes * 1000) / w.ms : null },
+      read: r ? { ...r, bytesPerSecond: r.ms > 0 ? (r.bytes * 1000) / r.ms : null } : null,
+      need,
+      cleanup: bw.cleanup,
+      wallMs: bw.wallMs,
+      measuredFrom: "the preflight's host",
+    };
+    const at = `${capitalise(HOST_NOTE)}, against S3 at ${bw.endpoint}`;
+    const how = `${mib(bw.objectBytes)} object, ${mib(bw.partBytes)} parts/ranges, ${bw.parallelism} at a time`;
+    const leftover = bw.cleanup.ok
+      ? ""
+      : ` The probe object may be left behind: ${stripDot(bw.cleanup.detail)}.`;
+    const deleteIt = `Delete ${bw.bucket}/${bw.key} by hand (\`aws s3 rm s3://${bw.bucket}/${bw.key} --endpoint-url ${bw.endpoint}\`; \`aws s3api list-multipart-uploads --bucket ${bw.bucket}\` shows an unfinished upload).`;
+    if (bw.failure || !r?.complete) {
+      const f = bw.failure ?? { step: "read" as const, timedOut: false, detail: "the read did not complete" };
+      const progress = [
+        `wrote ${formatSize(w.bytes)} of ${formatSize(bw.objectBytes)} in ${(w.ms / 1000).toFixed(1)} s (${formatRate(w.bytes, w.ms)})`,
+        ...(r
+          ? [`read ${formatSize(r.bytes)} in ${(r.ms / 1000).toFixed(1)} s (${formatRate(r.bytes, r.ms)})`]
+          : []),
+      ].join(", ");
+      return {
+        status: "unknown",
+        observed: `${at} (${how}): the ${f.step === "bucket" ? "scratch bucket check" : f.step} ${f.timedOut ? "ran out of time" : "failed"}: ${stripDot(f.detail)}; so far ${progress}.${leftover}`,
+        expected,
+        remediation: f.timedOut
+          ? `The store moved less than ${mib(bw.objectBytes)} each way within ${Math.round(bw.boundMs / 1000)} s: check the network path to RGW and Ceph's health, or lower lakehouse:probe.storageBandwidth.objectSizeMiB / raise timeoutSeconds to get a figure.${bw.cleanup.ok ? "" : ` ${deleteIt}`}`
+          : `Check RGW and the scratch bucket's permissions (lakehouse:s3.scratchBucket) and rerun.${bw.cleanup.ok ? "" : ` ${deleteIt}`}`,
+        data,
+      };
+    }
+    const readRate = (r.bytes * 1000) / Math.max(1, r.ms);
+    const figures = `${at}: read ${mib(r.bytes)} as ${r.requests} ranged GETs of ${mib(bw.partBytes)}, ${bw.parallelism} at a time, at ${formatRate(r.bytes, r.ms)} (time to first byte median ${r.ttfbMedianMs} ms, p95 ${r.ttfbP95Ms} ms); wrote it by multipart upload at ${formatRate(w.bytes, w.ms)}. Needed: ${needText}`;
+    if (readRate < need.bytesPerSecond) {
+      return {
+        status: "warn",
+        observed: `${figures}; the read rate is ${(readRate / need.bytesPerSecond).toFixed(2)}x the need, so ${need.query} would spend ${(need.scanBytes / readRate).toFixed(1)} s reading alone.${leftover}`,
+        expected,
+        remediation: `Storage may bottleneck analytics: rerun from a machine on the cluster's network (a laptop on Wi-Fi measures its own link), then check Ceph (\`ceph osd perf\`, RGW instances and CPU, the network between nodes); after deploy verify.query-latency reports the in-cluster scan rate.${bw.cleanup.ok ? "" : ` ${deleteIt}`}`,
+        data,
+      };
+    }
+    if (!bw.cleanup.ok) {
+      return {
+        status: "warn",
+        observed: `${figures}; fast enough, but the probe was not cleaned up: ${stripDot(bw.cleanup.detail)}.`,
+        expected,
+        remediation: deleteIt,
+        data,
+      };
+    }
+    return {
+      status: "pass",
+      observed: `${figures}; the read rate is ${(readRate / need.bytesPerSecond).toFixed(1)}x the need (${need.query} would spend ${(need.scanBytes / readRate).toFixed(1)} s reading).`,
+      expected,
+      remediation: "",
+      data,
+    };
+  },
+};
+
+export const RISK_CHECKS: readonly CheckDefinition[] = [resourceContention, storageBandwidth];

@@ -139,12 +139,32 @@ export const s3Schema = z
   })
   .strict();
 
+/**
+ * The live storage-bandwidth probe behind `risk.storage-bandwidth`: one generated object written by multipart
+ * upload, read back with parallel ranged GETs (as Trino and Spark split Parquet reads), then removed.
+ */
+export const storageBandwidthSchema = z
+  .object({
+    /** `false` skips the measurement (e.g. a metered link between the preflight's host and the cluster). */
+    enabled: bool.default(true),
+    /** Size of the generated probe object, MiB: written once and read once per live run. */
+    objectSizeMiB: int(1, 4096).default(128),
+    /** Multipart part size and ranged-GET size, MiB (S3's minimum part size is 5 MiB). */
+    partSizeMiB: int(5, 512).default(8),
+    /** Parts uploaded, and ranges read, at once. */
+    parallelism: int(1, 64).default(8),
+    /** Deadline of the measurement (write + read), seconds; cleanup gets `probe.requestTimeoutMs` more. */
+    timeoutSeconds: int(5, 3600).default(60),
+  })
+  .strict();
+
 export const probeSchema = z
   .object({
     /** Per-request timeout (ms) for the Kubernetes API and S3. */
     requestTimeoutMs: int(100, 600_000).default(10_000),
     /** Page size for list calls. */
     pageSize: int(1, 10_000).default(500),
+    storageBandwidth: storageBandwidthSchema.default(storageBandwidthSchema.parse({})),
   })
   .strict();
 

@@ -24,11 +24,17 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import type { Collection, Facts, Kind, KubeObject, S3Observation } from "../model";
+import type { BandwidthObservation, Collection, Facts, Kind, KubeObject, S3Observation } from "../model";
 import { InputError, KIND_INFO, KINDS } from "../model";
 
 /** What offline facts say about S3: the API is only probed live, so `state.s3-api` is `skipped`. */
 export const S3: S3Observation = { state: "skipped", reason: "offline: the S3 API is only probed live" };
+
+/** Likewise `risk.storage-bandwidth`: the object store's rate is only measured live. */
+export const STORAGE_BANDWIDTH: BandwidthObservation = {
+  state: "skipped",
+  reason: "offline: the object store's bandwidth is only measured live",
+};
 
 /** A kind's CRD name and its Kind, for the kinds served by CustomResourceDefinitions. */
 export const CRD_BACKED: Partial<Record<Kind, { crd: string; kind: string }>> = Object.fromEntries(
@@ -207,7 +213,14 @@ export function factsFromObjects(objects: readonly KubeObject[], opts: FactsFrom
       };
     }
   }
-  return { mode: "offline", collectedAt: opts.collectedAt, origin: opts.origin, kinds, s3: S3 };
+  return {
+    mode: "offline",
+    collectedAt: opts.collectedAt,
+    origin: opts.origin,
+    kinds,
+    s3: S3,
+    storageBandwidth: STORAGE_BANDWIDTH,
+  };
 }
 
 function fromCaptured(kind: Kind, c: CapturedCollection): Collection {

@@ -5,7 +5,14 @@
  * when the endpoint is configured, else as soon as the cephobjectstores list has told us where RGW is.
  */
 import type { LakehouseConfig } from "../config/schema";
-import type { Collection, Facts, KubeObject, RetainedObjects, S3Observation } from "../model";
+import type {
+  BandwidthObservation,
+  Collection,
+  Facts,
+  KubeObject,
+  RetainedObjects,
+  S3Observation,
+} from "../model";
 import {
   collectKinds,
   loadKubeConfig,
@@ -15,6 +22,7 @@ import {
   type LoadedKubeConfig,
 } from "./kube";
 import { ENDPOINT_ENV, probeS3, resolveS3Target } from "./s3";
+import { probeStorageBandwidth } from "./s3Bandwidth";
 
 export interface LiveOptions {
   /** Path of a kubeconfig file; default: KUBECONFIG or ~/.kube/config (or in-cluster). */
@@ -59,10 +67,17 @@ export async function collectLive(
   const stores = new Promise<Collection>((resolve) => (storesDone = resolve));
   const endpointConfigured =
     config.s3.endpoint.trim() !== "" || ENDPOINT_ENV.some((n) => (env[n] ?? "").trim());
-  const s3Promise: Promise<S3Observation> = opts.skipS3
+  const s3Promise: Promise<ObjectStoreObservations> = opts.skipS3
     ? Promise.resolve({
-        state: "skipped",
-        reason: "The S3 round trip was not requested (capture reads the cluster only).",
+        s3: {
+          state: "skipped",
+          reason: "The S3 round trip was not requested (capture reads the cluster only).",
+        },
+        bandwidth: {
+          state: "skipped",
+          reason:
+            "The S3 probes were not requested (capture reads the cluster only; preview stays read-only).",
+        },
       })
     : probeObjectStore(config, loaded, env, endpointConfigured ? undefined : stores);
 
@@ -72,7 +87,7 @@ export async function collectLive(
         databaseCredentials: { id: `${creds.namespace}/${creds.name}`, presence },
       }))
     : Promise.resolve(undefined);
-  const [{ kinds, timings }, s3, retained] = await Promise.all([
+  const [{ kinds, timings }, { s3, bandwidth }, retained] = await Promise.all([
     collectKinds(loaded, {
       pageSize: config.probe.pageSize,
       requestTimeoutMs: config.probe.requestTimeoutMs,
@@ -88,22 +103,29 @@ export async function collectLive(
       origin: `${loaded.context} (${loaded.server})`,
       kinds,
       s3,
+      storageBandwidth: bandwidth,
       ...(retained ? { retained } : {}),
     },
     timings,
   };
 }
 
+interface ObjectStoreObservations {
+  s3: S3Observation;
+  bandwidth: BandwidthObservation;
+}
+
 /**
- * Resolves the S3 target and runs the round trip. `stores` is the pending cephobjectstores list when the
- * endpoint must be discovered from it. Never rejects.
+ * Resolves the S3 target, runs the round trip and then (when it succeeded, and only after it: both use the
+ * scratch bucket) the bandwidth probe. `stores` is the pending cephobjectstores list when the endpoint must be
+ * discovered from it. Never rejects.
  */
 async function probeObjectStore(
   config: LakehouseConfig,
   loaded: LoadedKubeConfig,
   env: NodeJS.ProcessEnv,
   stores: Promise<Collection> | undefined,
-): Promise<S3Observation> {
+): Promise<ObjectStoreObservations> {
   try {
     let objectStore: KubeObject | undefined;
     let storesNote = "";
@@ -127,16 +149,44 @@ async function probeObjectStore(
       },
       env,
     );
-    if ("reason" in target) return { state: "unconfigured", reason: `${target.reason}${storesNote}` };
-    return await probeS3(target, {
+    if ("reason" in target) {
+      const reason = `${target.reason}${storesNote}`;
+      return { s3: { state: "unconfigured", reason }, bandwidth: { state: "not-measured", reason } };
+    }
+    const s3 = await probeS3(target, {
       scratchBucket: config.s3.scratchBucket,
       timeoutMs: config.probe.requestTimeoutMs,
     });
+    const bw = config.probe.storageBandwidth;
+    const failed = s3.state === "done" ? s3.steps.find((s) => !s.ok && s.name !== "cleanup") : undefined;
+    if (!bw.enabled) {
+      return {
+        s3,
+        bandwidth: { state: "skipped", reason: "lakehouse:probe.storageBandwidth.enabled is false" },
+      };
+    }
+    if (failed) {
+      return {
+        s3,
+        bandwidth: {
+          state: "not-measured",
+          reason: `the S3 round trip failed first (state.s3-api, ${failed.name}: ${failed.detail.replace(/\.$/, "")})`,
+        },
+      };
+    }
+    const MiB = 2 ** 20;
+    const bandwidth = await probeStorageBandwidth(target, {
+      bucket: config.s3.scratchBucket,
+      objectBytes: bw.objectSizeMiB * MiB,
+      partBytes: bw.partSizeMiB * MiB,
+      parallelism: bw.parallelism,
+      requestTimeoutMs: config.probe.requestTimeoutMs,
+      boundMs: bw.timeoutSeconds * 1000,
+    });
+    return { s3, bandwidth };
   } catch (e) {
-    // Neither function is meant to reject; if one does, the check must still get an observation.
-    return {
-      state: "unconfigured",
-      reason: `The S3 probe failed unexpectedly: ${(e as Error)?.message ?? String(e)}`,
-    };
+    // Neither function is meant to reject; if one does, the checks must still get an observation.
+    const reason = `The S3 probe failed unexpectedly: ${(e as Error)?.message ?? String(e)}`;
+    return { s3: { state: "unconfigured", reason }, bandwidth: { state: "not-measured", reason } };
   }
 }

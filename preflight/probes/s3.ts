@@ -277,7 +277,15 @@ export function describeS3Error(e: unknown, target: S3Target, timeoutMs: number)
   return scrub(detail, target);
 }
 
-function s3Client(target: S3Target, timeoutMs: number): S3Client {
+/**
+ * The S3 client every probe uses: path-style, checksums only when required, one attempt. `requestHandler`
+ * replaces the default timeouts (the bandwidth probe sets an inactivity timeout and a bigger socket pool).
+ */
+export function s3Client(
+  target: S3Target,
+  timeoutMs: number,
+  requestHandler?: NonNullable<ConstructorParameters<typeof S3Client>[0]>["requestHandler"],
+): S3Client {
   // The SDK warns on every Node 20 process that releases after early 2027 will need Node 22. The lock file
   // pins a release that supports Node 20, so the warning only adds noise to the CLI's
   // stderr; an operator who wants it can set the variable to "false".
@@ -295,7 +303,7 @@ function s3Client(target: S3Target, timeoutMs: number): S3Client {
     responseChecksumValidation: "WHEN_REQUIRED",
     // One attempt: the probe reports what it saw within its timeout instead of retrying past it.
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+    requestHandler: requestHandler ?? { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
   });
 }
 

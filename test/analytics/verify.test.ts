@@ -118,9 +118,24 @@ describe("verify --phase analytics against the real Trino (through the Kubernete
       c["verify.multi-table-join"].observed,
       /TPC-H Q5.* over 6 Iceberg tables returned the known answer \(5 rows/,
     );
+    // Each query's scan figure from Trino's own statistics, and the heaviest exchange between stages.
     for (const q of ["q1", "q3", "q5", "q6", "q10", "time-travel"]) {
-      assert.match(c["verify.query-latency"].observed, new RegExp(`\\b${q} \\d+\\.\\d s`), q);
+      assert.match(
+        c["verify.query-latency"].observed,
+        new RegExp(`\\b${q} \\d+\\.\\d s \\(scanned [\\d.]+ [kMG]?B at [\\d.]+ [kMG]?B/s\\)`),
+        q,
+      );
     }
+    assert.match(
+      c["verify.query-latency"].observed,
+      /; heaviest exchange (q3|q5|q10): [\d.]+ [kMG]?B between stages (on 1 node \(it stayed on that node: no network measured\)|across \d+ nodes), [\d.]+ [kMG]?B\/s averaged over its \d+\.\d s/,
+    );
+    const lat = c["verify.query-latency"].data as {
+      scan: { query: string; processedBytes: number; physicalInputBytes: number }[];
+      exchange: { bytes: number; nodes: number };
+    };
+    for (const q of lat.scan) assert.ok(q.processedBytes > 0 && q.physicalInputBytes > 0, JSON.stringify(q));
+    assert.ok(lat.exchange.bytes > 0 && lat.exchange.nodes >= 1, JSON.stringify(lat.exchange));
     assert.deepEqual((c["verify.query-latency"].data?.built as string[]).length, 6, "built on the first run");
     // No SparkApplication CRD in this stand-in: the driver is not made, and the reason says why.
     assert.equal(

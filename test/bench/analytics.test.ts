@@ -4,7 +4,6 @@
  * time), and `npm run bench:analytics`'s refusals as a user meets them.
  */
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { runAnalyticsBench, type AnalyticsBenchResult } from "../../bench/analytics";
 import { hiveCatalogFrom } from "../../bench/lib/engines";
@@ -13,23 +12,8 @@ import { analyticsTargets, analyticsWrong, renderAnalyticsReport } from "../../b
 import { renderQuery, sameAnswer, TPCH_QUERIES, TPCH_TABLES, tpchSchema } from "../../bench/lib/tpch";
 import { parseDataSize } from "../../bench/lib/trino-stats";
 import { renderCatalogs } from "../../stacks/analytics/catalogs";
+import { npmRun, ROOT } from "./npm";
 import { sharedLakehouse } from "../harness/lakehouse";
-
-const ROOT = path.resolve(__dirname, "../..");
-
-function npmRun(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      "npm",
-      ["run", "--silent", ...args],
-      { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe("bench: analytics helpers (pure)", () => {
   it("renders each query for a schema, time travel only with a snapshot, and refuses odd names", () => {
@@ -246,14 +230,15 @@ describe("npm run bench:analytics (refusals)", function () {
 
   it("names the setup script when Trino is not installed, and a bad --scale, before starting anything", async () => {
     const missing = await npmRun(["bench:analytics"], {
-      LAKEHOUSE_TRINO_HOME: path.join(ROOT, "no-such-trino"),
+      timeoutMs: 120_000,
+      env: { LAKEHOUSE_TRINO_HOME: path.join(ROOT, "no-such-trino") },
     });
     assert.equal(missing.code, 1);
     assert.match(
       missing.stderr,
       /bench:analytics failed: Trino 476 not installed: run bash \.ci\/setup\.d\/60-trino\.sh/,
     );
-    const bad = await npmRun(["bench:analytics", "--", "--scale", "5"]);
+    const bad = await npmRun(["bench:analytics", "--", "--scale", "5"], { timeoutMs: 120_000 });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /bench:analytics: --scale must be one of tiny, 1, 10, got "5"\./);
   });

@@ -4,8 +4,6 @@
  * Ceph 16 fixes as pure functions, and `npm run bench:s3select` run the way a user types it.
  */
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
-import * as path from "node:path";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import {
   addCephSelectFix,
@@ -18,20 +16,8 @@ import {
 import { amountToCents, generateEventsCsv, SELECTIVE_FILTER } from "../../bench/lib/events-csv";
 import { parseFlags, UsageError } from "../../bench/lib/cli";
 import { runS3SelectBench } from "../../bench/s3select";
+import { npmRun } from "./npm";
 import { startRadosgw, type Radosgw } from "../harness/radosgw";
-
-const ROOT = path.resolve(__dirname, "../..");
-
-function npmRun(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      "npm",
-      ["run", "--silent", ...args],
-      { cwd: ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 240_000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe("bench: S3 Select helpers (pure)", () => {
   it("writes Ceph 16's dialect and the standard one, and refuses values that would need quoting", () => {

@@ -2,7 +2,7 @@ import * as assert from "assert/strict";
 import * as path from "path";
 import type { CheckDefinition } from "../../preflight/checks/types";
 import { evaluate, runCheck } from "../../preflight/evaluate";
-import type { Facts, Report } from "../../preflight/model";
+import { PHASES, type Facts, type Report } from "../../preflight/model";
 import { loadOfflineFacts } from "../../preflight/offline/load";
 import {
   config,
@@ -79,7 +79,7 @@ describe("evaluate", () => {
       r.summary,
       /^Ready: 2 trigger\(s\) met.*open phases: foundation, compute, analytics; 3 warning\(s\)\.$/,
     );
-    assert.equal(r.checks.length, 28);
+    assert.equal(r.checks.length, 29);
   });
 
   const BLOCKERS: [string, (f: Facts) => void][] = [
@@ -258,6 +258,41 @@ describe("evaluate", () => {
     assert.equal(report(f).decision, "ready");
   });
 
+  it("a slow or unmeasurable object store is a warning (risk.storage-bandwidth): never blocking, no gate closed", () => {
+    const f = healthy();
+    f.mode = "live";
+    f.s3 = {
+      state: "done",
+      endpoint: "http://10.96.80.20:80",
+      discoveredFrom: "config",
+      steps: [{ name: "list-buckets", ok: true, ms: 5, detail: "2 buckets" }],
+    };
+    for (const bw of [
+      { state: "not-measured" as const, reason: "the S3 round trip failed first" },
+      {
+        state: "done" as const,
+        endpoint: "http://10.96.80.20:80",
+        discoveredFrom: "config",
+        bucket: "b",
+        key: "k",
+        objectBytes: 2 ** 20,
+        partBytes: 2 ** 20,
+        parallelism: 1,
+        boundMs: 60_000,
+        write: { bytes: 2 ** 20, ms: 1_000, complete: true },
+        read: { bytes: 2 ** 20, ms: 1_000, complete: true, ttfbMedianMs: 5, ttfbP95Ms: 5, requests: 1 },
+        cleanup: { ok: true, detail: "removed" },
+        wallMs: 2_000,
+      },
+    ]) {
+      f.storageBandwidth = bw;
+      const r = report(f);
+      assert.equal(r.decision, "ready", JSON.stringify(bw));
+      assert.ok(r.warnings.includes("risk.storage-bandwidth"), r.warnings.join());
+      assert.ok(PHASES.every((p) => r.gates[p].open));
+    }
+  });
+
   it("a check that throws becomes unknown with the message, never a crash", () => {
     const boom: CheckDefinition = {
       id: "state.boom",
@@ -281,7 +316,7 @@ describe("evaluate", () => {
     (items(f, "pods") as unknown[]).push(null, 42, "pod");
     (items(f, "nodes") as unknown[]).push(null);
     const r = report(f);
-    assert.equal(r.checks.length, 28);
+    assert.equal(r.checks.length, 29);
     assert.ok(r.checks.some((c) => /could not be evaluated/.test(c.observed)));
     assert.equal(r.decision, "blocked");
   });

@@ -9,16 +9,36 @@ import { median } from "../../verify/analytics/observe";
 import type { AnalyticsObservations } from "../../verify/analytics/types";
 import { evaluateChecks } from "../../verify/checks";
 import { ANALYTICS_CHECKS } from "../../verify/checks/analytics";
+import { heaviestExchange } from "../../verify/checks/analytics/queryLatency";
+import type { QueryStats } from "../../verify/trino";
 
 const config = configSchema.parse({});
 const now = new Date("2026-12-01T12:00:00Z");
 const gen = generateEvents("run1", 40, now);
-const timed = (name: string, ms: number) => ({
+const timed = (name: string, ms: number, stats?: QueryStats) => ({
   name,
   title: name,
   runsMs: [ms, ms + 100, ms - 100],
   medianMs: ms,
+  ...(stats ? { stats } : {}),
 });
+/** Trino's statistics of a median run on a coordinator + 2 workers: `mb` scanned, `xmb` exchanged. */
+const stats = (mb: number, xmb: number, elapsedMs = 4000, nodes = 3): QueryStats => ({
+  elapsedMs,
+  nodes,
+  processedRows: 60_000_000,
+  processedBytes: mb * 1e6,
+  physicalInputBytes: mb * 0.95e6,
+  internalNetworkInputBytes: xmb * 1e6,
+});
+const SCANS: Record<string, [number, number]> = {
+  q1: [387, 0.01],
+  q3: [471, 120],
+  q5: [504, 180],
+  q6: [370, 0.01],
+  q10: [367, 90],
+  "time-travel": [387, 0.01],
+};
 
 const OK: AnalyticsObservations = {
   endpoint: "service lakehouse/trino:8080 via the Kubernetes API proxy",
@@ -59,7 +79,7 @@ const OK: AnalyticsObservations = {
     state: "ok",
     schema: "lakehouse_verify",
     scale: 10,
-    queries: ["q1", "q3", "q5", "q6", "q10", "time-travel"].map((n) => timed(n, 4000)),
+    queries: Object.entries(SCANS).map(([n, [mb, xmb]]) => timed(n, 4000, stats(mb, xmb))),
   },
   endToEnd: {
     state: "ok",
@@ -99,7 +119,72 @@ describe("verify analytics checks (pure)", () => {
     for (const [id, x] of Object.entries(r)) assert.equal(x.status, "pass", `${id}: ${x.observed}`);
     assert.match(
       r["verify.query-latency"].observed,
-      /q1 4\.0 s, q3 4\.0 s, q5 4\.0 s, q6 4\.0 s, q10 4\.0 s, time-travel 4\.0 s; all under 10 s; dataset reused/,
+      /^On TPC-H scale 10 in iceberg\.lakehouse_verify \(medians of 3 runs\): q1 4\.0 s \(scanned 387 MB at 96\.8 MB\/s\), q3 4\.0 s \(scanned 471 MB at 118 MB\/s\), q5 4\.0 s \(scanned 504 MB at 126 MB\/s\), q6 4\.0 s \(scanned 370 MB at 92\.5 MB\/s\), q10 4\.0 s \(scanned 367 MB at 91\.8 MB\/s\), time-travel 4\.0 s \(scanned 387 MB at 96\.8 MB\/s\); all under 10 s; heaviest exchange q5: 180 MB between stages across 3 nodes, 45\.0 MB\/s averaged over its 4\.0 s; dataset reused\.$/,
+    );
+    const data = r["verify.query-latency"].data as {
+      scan: { query: string; bytesPerSecond: number }[];
+      exchange: { query: string; bytes: number; bytesPerSecond: number; nodes: number };
+      storageNeedBytesPerSecond: number;
+    };
+    assert.deepEqual(data.scan[2], {
+      query: "q5",
+      processedBytes: 504e6,
+      physicalInputBytes: 504 * 0.95e6,
+      bytesPerSecond: 126e6,
+    });
+    assert.deepEqual(data.exchange, {
+      query: "q5",
+      bytes: 180e6,
+      elapsedMs: 4000,
+      bytesPerSecond: 45e6,
+      nodes: 3,
+    });
+    assert.equal(data.storageNeedBytesPerSecond, 50.4e6);
+  });
+
+  it("reports scan and exchange figures but gates only on latency: slow scans and a slow exchange still pass", () => {
+    const slow = Object.entries(SCANS).map(([n, [mb, xmb]]) => timed(n, 9000, stats(mb / 20, xmb, 9000)));
+    const r = run({
+      latency: { ...(OK.latency as object), queries: slow } as AnalyticsObservations["latency"],
+    });
+    assert.equal(r["verify.query-latency"].status, "pass", r["verify.query-latency"].observed);
+    assert.match(r["verify.query-latency"].observed, /q5 9\.0 s \(scanned 25\.2 MB at 2\.80 MB\/s\)/);
+    assert.match(
+      r["verify.query-latency"].observed,
+      /heaviest exchange q5: 180 MB between stages across 3 nodes, 20\.0 MB\/s/,
+    );
+  });
+
+  it("says when Trino reported no statistics, and when the exchange never left one node", () => {
+    const bare = run({
+      latency: {
+        ...(OK.latency as object),
+        queries: ["q1", "q3"].map((n) => timed(n, 4000)),
+      } as AnalyticsObservations["latency"],
+    })["verify.query-latency"];
+    assert.equal(bare.status, "pass");
+    assert.match(
+      bare.observed,
+      /: q1 4\.0 s, q3 4\.0 s; all under 10 s; exchange between stages not reported by this Trino;/,
+    );
+    const one = run({
+      latency: {
+        ...(OK.latency as object),
+        queries: [timed("q3", 4000, stats(4.7, 3.4, 2000, 1))],
+      } as AnalyticsObservations["latency"],
+    })["verify.query-latency"];
+    assert.match(
+      one.observed,
+      /heaviest exchange q3: 3\.40 MB between stages on 1 node \(it stayed on that node: no network measured\), 1\.70 MB\/s averaged over its 2\.0 s/,
+    );
+  });
+
+  it("picks the query that moved the most between stages, skipping queries without the figure", () => {
+    assert.equal(heaviestExchange([timed("a", 1000), timed("b", 1000)]), undefined);
+    assert.equal(
+      heaviestExchange([timed("a", 1000, stats(1, 5)), timed("b", 1000), timed("c", 1000, stats(1, 7))])
+        ?.query,
+      "c",
     );
   });
 
@@ -217,7 +302,7 @@ describe("verify analytics checks (pure)", () => {
       },
       "verify.query-latency",
       "fail",
-      /q1 4\.0 s, q5 12\.5 s; over 10 s: q5/,
+      /q1 4\.0 s, q5 12\.5 s; over 10 s: q5; exchange between stages not reported by this Trino; dataset reused\./,
     ],
     [
       "a timed query failed",

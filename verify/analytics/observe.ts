@@ -18,7 +18,7 @@ import {
   type TpchQuery,
   type TpchTable,
 } from "../tpch";
-import { TrinoQueryError, TrinoUnreachableError, type TrinoClient } from "../trino";
+import { TrinoQueryError, TrinoUnreachableError, type QueryResult, type TrinoClient } from "../trino";
 import { generateEvents } from "./events";
 import type {
   AnalyticsObservations,
@@ -247,20 +247,18 @@ async function timeQueries(
     };
     for (const q of [...TPCH_LATENCY_QUERIES, timeTravel]) {
       current = q.name;
-      const runsMs: number[] = [];
-      const server: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        const r = await client.query(q.sql((n) => tables[n]));
-        runsMs.push(r.wallMs);
-        if (r.elapsedMs !== undefined) server.push(r.elapsedMs);
-      }
+      const results: QueryResult[] = [];
+      for (let i = 0; i < runs; i++) results.push(await client.query(q.sql((n) => tables[n])));
+      const runsMs = results.map((r) => r.wallMs);
       const m = median(runsMs);
+      const mid = results[runsMs.indexOf(m)];
       queries.push({
         name: q.name,
         title: q.title,
         runsMs,
         medianMs: m,
-        ...(server.length === runsMs.length ? { serverMs: server[runsMs.indexOf(m)] } : {}),
+        ...(mid.elapsedMs !== undefined ? { serverMs: mid.elapsedMs } : {}),
+        ...(mid.stats ? { stats: mid.stats } : {}),
       });
     }
     return { state: "ok", ...base, queries };

@@ -2,6 +2,7 @@
  * What the analytics verification observes through Trino's client protocol. observe.ts fills these (I/O);
  * the checks in verify/checks/analytics/ are pure functions of them.
  */
+import type { QueryStats } from "../trino";
 
 /** Nothing could be measured: Trino did not answer (or an earlier step that this one needs failed). */
 export type NotObserved =
@@ -75,6 +76,8 @@ export interface TimedQuery {
   medianMs: number;
   /** Trino's own elapsed time of the median run, when reported. */
   serverMs?: number;
+  /** Trino's statistics of the median run (bytes scanned, read from storage, exchanged between stages). */
+  stats?: QueryStats;
 }
 
 export type LatencyObservation =

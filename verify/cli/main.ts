@@ -68,7 +68,8 @@ Checks (analytics):
   verify.multi-table-join          TPC-H Q5 (6 Iceberg tables) returns the tpch connector's answer
   verify.query-latency             TPC-H Q1, Q3, Q5, Q6, Q10 and a time-travel read on TPC-H scale
                                    analytics.verifyScaleFactor (built once by CTAS into analytics.verifySchema,
-                                   reused), 3 runs each: every median < thresholds.queryLatencySeconds
+                                   reused), 3 runs each: every median < thresholds.queryLatencySeconds;
+                                   reports each query's scan rate and the heaviest exchange between stages
   verify.end-to-end                a generated landing file through the sample job, read back through Trino:
                                    rows in = rows out, daily aggregate = the one computed from the file
 

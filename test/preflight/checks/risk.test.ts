@@ -1,5 +1,9 @@
 import * as assert from "assert/strict";
-import type { PhasePlacement } from "../../../preflight/checks/risk";
+import {
+  storageBandwidthNeed,
+  TYPICAL_QUERY_SCANS,
+  type PhasePlacement,
+} from "../../../preflight/checks/risk";
 import type { Facts } from "../../../preflight/model";
 import { config, find, forbidden, healthy, items, run, setCollection, table } from "./helpers";
 
@@ -174,4 +178,125 @@ describe("risk", () => {
     );
     assert.ok(p[2].nodes.every((n) => n.memoryPercent < 70));
   });
+});
+
+describe("risk.storage-bandwidth", () => {
+  const MiB = 2 ** 20;
+  const BW = "risk.storage-bandwidth";
+  /** A finished live measurement: 128 MiB written in `writeMs`, read in `readMs`. */
+  const measured = (readMs: number, writeMs = 2_000): Facts["storageBandwidth"] => ({
+    state: "done",
+    endpoint: "http://rgw.anton.lan:7480",
+    discoveredFrom: "config",
+    bucket: "lakehouse-preflight-scratch",
+    key: "lakehouse-preflight/bandwidth-1-abcd.bin",
+    objectBytes: 128 * MiB,
+    partBytes: 8 * MiB,
+    parallelism: 8,
+    boundMs: 60_000,
+    write: { bytes: 128 * MiB, ms: writeMs, complete: true },
+    read: {
+      bytes: 128 * MiB,
+      ms: readMs,
+      complete: true,
+      ttfbMedianMs: 12,
+      ttfbP95Ms: 40,
+      requests: 16,
+    },
+    cleanup: {
+      ok: true,
+      detail: "removed lakehouse-preflight-scratch/lakehouse-preflight/bandwidth-1-abcd.bin",
+    },
+    wallMs: readMs + writeMs + 100,
+  });
+  const set = (o: Facts["storageBandwidth"]) => (f: Facts) => {
+    f.mode = "live";
+    f.storageBandwidth = o;
+  };
+
+  it("derives the need from the measured scans at scale 10 and the latency target, as data", () => {
+    const n = storageBandwidthNeed(config());
+    assert.deepEqual(n, {
+      query: "TPC-H Q5",
+      scanBytes: 504e6,
+      scale: 10,
+      latencySeconds: 10,
+      bytesPerSecond: 50.4e6,
+    });
+    assert.equal(
+      storageBandwidthNeed(
+        config({ thresholds: { queryLatencySeconds: 5 }, analytics: { verifyScaleFactor: 100 } }),
+      ).bytesPerSecond,
+      1008e6,
+    );
+    assert.equal(Math.max(...TYPICAL_QUERY_SCANS.queries.map((q) => q.bytes)), 504e6);
+  });
+
+  table(BW, [
+    {
+      name: "offline: skipped, like the S3 round trip",
+      status: "skipped",
+      observed: /^Skipped: offline: the object store's bandwidth is only measured live\.$/,
+    },
+    {
+      name: "no S3 endpoint or keys: unknown (a risk, so it blocks nothing)",
+      mutate: set({ state: "not-measured", reason: "No S3 credentials: set lakehouse:s3.accessKeyId ..." }),
+      status: "unknown",
+      observed: /^The object store's bandwidth was not measured: No S3 credentials/,
+      remediation: /Make state\.s3-api pass first/,
+    },
+    {
+      name: "a read rate above the need passes, with every figure and where it was measured from",
+      mutate: set(measured(1_000)),
+      status: "pass",
+      observed:
+        /^Measured from the host the preflight runs on, not from inside the cluster, against S3 at http:\/\/rgw\.anton\.lan:7480: read 128 MiB as 16 ranged GETs of 8 MiB, 8 at a time, at 134 MB\/s \(time to first byte median 12 ms, p95 40 ms\); wrote it by multipart upload at 67\.1 MB\/s\. Needed: 50\.4 MB\/s \(TPC-H Q5 reads 504 MB from storage at TPC-H scale 10, read within thresholds\.queryLatencySeconds 10 s\); the read rate is 2\.7x the need \(TPC-H Q5 would spend 3\.8 s reading\)\.$/,
+    },
+    {
+      name: "a read rate below the need warns, naming the rate, the need and the time the scan alone takes",
+      mutate: set(measured(4_000)),
+      status: "warn",
+      observed:
+        /at 33\.6 MB\/s .*Needed: 50\.4 MB\/s .*; the read rate is 0\.67x the need, so TPC-H Q5 would spend 15\.0 s reading alone\.$/,
+      remediation: /^Storage may bottleneck analytics: rerun from a machine on the cluster's network/,
+    },
+    {
+      name: "the need follows the latency target: the same rate passes a 20 s target",
+      mutate: set(measured(4_000)),
+      config: { thresholds: { queryLatencySeconds: 20 } },
+      status: "pass",
+      observed: /Needed: 25\.2 MB\/s .*within thresholds\.queryLatencySeconds 20 s/,
+    },
+    {
+      name: "fast enough but the probe object could not be removed: warn with the key to delete",
+      mutate: (f) => {
+        const o = measured(1_000) as Extract<Facts["storageBandwidth"], { state: "done" }>;
+        o.cleanup = { ok: false, detail: "could not delete the probe object (b/k): 403 AccessDenied" };
+        set(o)(f);
+      },
+      status: "warn",
+      observed: /fast enough, but the probe was not cleaned up: could not delete the probe object/,
+      remediation:
+        /^Delete lakehouse-preflight-scratch\/lakehouse-preflight\/bandwidth-1-abcd\.bin by hand \(`aws s3 rm s3:\/\/lakehouse-preflight-scratch\/lakehouse-preflight\/bandwidth-1-abcd\.bin --endpoint-url http:\/\/rgw\.anton\.lan:7480`/,
+    },
+    {
+      name: "out of time during the write: unknown, with the progress so far",
+      mutate: (f) => {
+        const o = measured(1_000) as Extract<Facts["storageBandwidth"], { state: "done" }>;
+        o.write = { bytes: 40 * MiB, ms: 60_000, complete: false };
+        delete o.read;
+        o.failure = {
+          step: "write",
+          timedOut: true,
+          detail: "did not finish within the probe's bound of 60 s",
+        };
+        set(o)(f);
+      },
+      status: "unknown",
+      observed:
+        /: the write ran out of time: did not finish within the probe's bound of 60 s; so far wrote 41\.9 MB of 134 MB in 60\.0 s \(699 kB\/s\)\.$/,
+      remediation:
+        /moved less than 128 MiB each way within 60 s: .*lower lakehouse:probe\.storageBandwidth\.objectSizeMiB/,
+    },
+  ]);
 });

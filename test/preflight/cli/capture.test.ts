@@ -94,6 +94,7 @@ function liveFacts(): Facts {
     origin: "anton",
     kinds,
     s3: { state: "skipped", reason: "capture" },
+    storageBandwidth: { state: "skipped", reason: "capture" },
   };
 }
 

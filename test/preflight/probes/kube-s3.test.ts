@@ -14,6 +14,8 @@ import { loadObjects, startKubeApi, type KubeApi } from "../../harness/kube-api"
 import { startRadosgw, type Radosgw } from "../../harness/radosgw";
 
 const FIXTURES = path.resolve(__dirname, "..", "..", "fixtures", "healthy");
+/** The bandwidth probe at a test's size: one 6 MiB object, two ranges. */
+const SMALL_PROBE = { storageBandwidth: { objectSizeMiB: 6, partSizeMiB: 5, parallelism: 2 } };
 
 describe("live facts with S3 discovery (stand-in API + real radosgw)", function () {
   this.timeout(120_000);
@@ -64,7 +66,10 @@ describe("live facts with S3 discovery (stand-in API + real radosgw)", function 
 
   it("finds the endpoint in the CephObjectStore status and keys in one Secret, after the cephobjectstores list", async () => {
     const { api, kubeconfig } = await start({ objects, latencyMs: 20 });
-    const config = parseConfig({ s3: { credentialsSecret: "storage/lakehouse-s3" } }, "test");
+    const config = parseConfig(
+      { s3: { credentialsSecret: "storage/lakehouse-s3" }, probe: SMALL_PROBE },
+      "test",
+    );
     const { facts } = await collectLive(config, { kubeconfig }, {});
     assert.equal(facts.s3.state, "done", JSON.stringify(facts.s3));
     if (facts.s3.state !== "done") return;
@@ -81,6 +86,15 @@ describe("live facts with S3 discovery (stand-in API + real radosgw)", function 
         ["cleanup", true],
       ],
     );
+    // After the round trip, through the same discovered target: the bandwidth probe, cleaned up.
+    const bw = facts.storageBandwidth;
+    assert.equal(bw.state, "done", JSON.stringify(bw));
+    if (bw.state === "done") {
+      assert.equal(bw.endpoint, rgw.endpoint);
+      assert.equal(bw.failure, undefined, JSON.stringify(bw.failure));
+      assert.equal(bw.read?.bytes, 6 * 2 ** 20);
+      assert.ok(bw.cleanup.ok, bw.cleanup.detail);
+    }
     const secretReqs = api.requests.filter((r) => r.plural === "secrets");
     assert.deepEqual(
       secretReqs.map((r) => [r.verb, r.path]),
@@ -101,13 +115,20 @@ describe("live facts with S3 discovery (stand-in API + real radosgw)", function 
   it("with the endpoint configured, S3 starts at once, alongside the lists", async () => {
     const { api, kubeconfig } = await start({ objects, latencyMs: 300 });
     const config = parseConfig(
-      { s3: { endpoint: rgw.endpoint, credentialsSecret: "storage/lakehouse-s3" } },
+      {
+        s3: { endpoint: rgw.endpoint, credentialsSecret: "storage/lakehouse-s3" },
+        probe: { storageBandwidth: { enabled: false } },
+      },
       "test",
     );
     const { facts } = await collectLive(config, { kubeconfig }, {});
     assert.equal(facts.s3.state, "done");
     if (facts.s3.state === "done")
       assert.equal(facts.s3.discoveredFrom, "config + Secret storage/lakehouse-s3");
+    assert.deepEqual(facts.storageBandwidth, {
+      state: "skipped",
+      reason: "lakehouse:probe.storageBandwidth.enabled is false",
+    });
     const secretReq = api.requests.find((r) => r.plural === "secrets");
     const stores = api.requests.find((r) => r.plural === "cephobjectstores");
     assert.ok(secretReq && stores?.doneTime !== undefined);
@@ -126,6 +147,7 @@ describe("live facts with S3 discovery (stand-in API + real radosgw)", function 
       assert.match(facts.s3.reason, /No S3 endpoint/);
       assert.match(facts.s3.reason, /may not list cephobjectstores\.ceph\.rook\.io/);
     }
+    assert.equal(facts.storageBandwidth.state, "not-measured");
     assert.ok(!api.requests.some((r) => r.plural === "secrets"));
   });
 
@@ -138,5 +160,6 @@ describe("live facts with S3 discovery (stand-in API + real radosgw)", function 
       assert.match(facts.s3.reason, /Secret storage\/lakehouse-s3.*HTTP 403/);
     const skipped = await collectLive(config, { kubeconfig, skipS3: true }, {});
     assert.equal(skipped.facts.s3.state, "skipped");
+    assert.equal(skipped.facts.storageBandwidth.state, "skipped");
   });
 });
