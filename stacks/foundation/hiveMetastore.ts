@@ -97,6 +97,7 @@ export class HiveMetastore extends pulumi.ComponentResource {
           warehouseBucket: bucket,
           s3Endpoint: endpoint,
           s3Region: config.s3.region,
+          lockTimeoutSeconds: config.foundation.metastoreLockTimeoutSeconds,
         }),
       );
 
