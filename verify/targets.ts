@@ -40,6 +40,8 @@ export interface FoundationTargets {
   region: string;
   images: { python: string; restore: string; awsCli: string };
   priorityClass: string;
+  /** The metastore's lock timeout (`foundation.metastoreLockTimeoutSeconds`). */
+  lockTimeoutSeconds: number;
 }
 
 export interface TargetOverrides {
@@ -96,5 +98,6 @@ export function foundationTargets(config: LakehouseConfig, over: TargetOverrides
       awsCli: config.images.awsCli,
     },
     priorityClass: config.platform.priorityClasses.batch,
+    lockTimeoutSeconds: f.metastoreLockTimeoutSeconds,
   };
 }

@@ -37,6 +37,8 @@ export interface FoundationObservations {
   prometheus: PrometheusObservation;
   icebergRoundtrip: JobObservation;
   backupRestore: JobObservation;
+  /** metastore_lock_timeout.py: a lock taken on a scratch table and abandoned, watched until released. */
+  lockTimeout: JobObservation;
 }
 
 export interface VerifyContext {

@@ -50,6 +50,7 @@ describe("foundation scripts against a real Hive Metastore 4.0.0", function () {
       metastorePing: skipped,
       icebergRoundtrip: skipped,
       backupRestore: skipped,
+      lockTimeout: skipped,
       prometheus: { state: "skipped", reason: "no Prometheus here" },
       ...over,
     };

@@ -13,6 +13,7 @@ import { airflowDag } from "./airflowDag";
 import { backupRestore } from "./backupRestore";
 import { icebergRoundtrip } from "./icebergRoundtrip";
 import { metastoreAvailable } from "./metastoreAvailable";
+import { metastoreLockTimeout } from "./metastoreLockTimeout";
 import { sampleJob } from "./sampleJob";
 import { sparkOperatorReady } from "./sparkOperatorReady";
 
@@ -20,6 +21,7 @@ export const FOUNDATION_CHECKS: readonly VerifyCheckDefinition<FoundationObserva
   metastoreAvailable,
   icebergRoundtrip,
   backupRestore,
+  metastoreLockTimeout,
 ];
 
 export const COMPUTE_CHECKS: readonly VerifyCheckDefinition<ComputeObservations>[] = [

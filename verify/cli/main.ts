@@ -43,6 +43,9 @@ Checks (foundation):
                                    time travel to the first snapshot, purge
   verify.metadata-backup-restore   newest backup younger than foundation.backupMaxAgeHours, sha256 ok,
                                    restores into a scratch database with the live tables and row counts
+  verify.metastore-lock-timeout    a table lock taken and abandoned on a scratch name is released within
+                                   foundation.metastoreLockTimeoutSeconds + 30 s (waits that long: 5.5 min by
+                                   default, longer than --timeout if need be); reports the oldest lock seen
 
 Checks (compute):
   verify.spark-operator-ready      HelmRelease Ready, controller Deployment available, SparkApplication CRD
