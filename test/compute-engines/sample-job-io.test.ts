@@ -14,7 +14,6 @@ import * as path from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import type { V1Job } from "@kubernetes/client-node";
 import { configSchema } from "../../preflight/config/schema";
-import { renderSparkConf } from "../../stacks/compute/sparkConf";
 import { inClusterS3Endpoint } from "../../stacks/foundation/common";
 import { generateEvents } from "../../verify/analytics/events";
 import { sampleJob } from "../../verify/checks/sampleJob";
@@ -30,7 +29,7 @@ import { jobLineFromLog } from "../../verify/sparkApplication";
 import type { JobObservation } from "../../verify/types";
 import { runScript, s3Client, type ScriptRun } from "../foundation-scripts/helpers";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
-import { sparkInstall, submitJob, type SparkInstall } from "./spark";
+import { harnessSparkConf, sparkInstall, submitJob, type SparkInstall } from "./spark";
 
 const config = configSchema.parse({});
 const RUN = `t${Date.now().toString(36)}`;
@@ -143,15 +142,7 @@ describe("compute engines: sample_job_io.py + lakehouse_ingest.py on the shared 
     assert.equal(body, gen.csv);
 
     // 2. the sample job, exactly as the SparkApplication runs it (arguments from sampleJobManifest).
-    const conf = renderSparkConf({
-      metastoreUri: lh.hms.uri,
-      warehouseBucket: lh.bucket,
-      s3Endpoint: lh.rgw.endpoint,
-      s3Region: lh.rgw.region,
-      driver: { replicas: 1, cpu: "1", memory: "1536Mi" },
-      executor: { replicas: 1, cpu: "1", memory: "1Gi" },
-      jarsDir: spark.jarsDir,
-    });
+    const conf = harnessSparkConf(lh.hms.uri, lh.bucket, lh.rgw, spark);
     const args = app.spec.arguments as string[];
     assert.deepEqual(args.slice(0, 2), ["--source", `s3a://${lh.bucket}/${prefix}`]);
     const r = await submitJob({ install: spark, conf, credentials: lh.rgw, workDir: work, args });

@@ -7,7 +7,12 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { jarFileName, SPARK_JARS, sparkPropertiesFile } from "../../stacks/compute/sparkConf";
+import {
+  jarFileName,
+  renderSparkConf,
+  SPARK_JARS,
+  sparkPropertiesFile,
+} from "../../stacks/compute/sparkConf";
 
 export const JOB = path.resolve(__dirname, "../../stacks/compute/jobs/lakehouse_ingest.py");
 const SETUP_HINT = "run bash .ci/setup.d/50-spark.sh";
@@ -38,6 +43,27 @@ export function sparkInstall(env: NodeJS.ProcessEnv = process.env): SparkInstall
     throw new Error(`PySpark not installed: ${SETUP_HINT} (missing: ${missing.join(", ")}).`);
   }
   return { venv, python, sparkSubmit, jarsDir };
+}
+
+/**
+ * The product's Spark configuration (renderSparkConf) for a harness metastore and radosgw, the driver sized for
+ * local mode on a shared machine (everything runs in the driver JVM: 1.5 GiB = 1152m heap + 384m overhead).
+ */
+export function harnessSparkConf(
+  metastoreUri: string,
+  bucket: string,
+  rgw: { endpoint: string; region: string },
+  install: SparkInstall,
+): Record<string, string> {
+  return renderSparkConf({
+    metastoreUri,
+    warehouseBucket: bucket,
+    s3Endpoint: rgw.endpoint,
+    s3Region: rgw.region,
+    driver: { replicas: 1, cpu: "1", memory: "1536Mi" },
+    executor: { replicas: 1, cpu: "1", memory: "1Gi" },
+    jarsDir: install.jarsDir,
+  });
 }
 
 export interface JobRun {
