@@ -112,8 +112,11 @@ export class JobRunner {
     }
   }
 
-  /** Creates `job`, waits for it, reads its log. Never throws: every problem is an observation. */
-  async run(job: V1Job): Promise<JobObservation> {
+  /**
+   * Creates `job`, waits for it (`timeoutMs`, default the runner's), reads its log. Never throws: every problem
+   * is an observation.
+   */
+  async run(job: V1Job, timeoutMs = this.opts.timeoutMs): Promise<JobObservation> {
     const name = job.metadata?.name ?? "?";
     const started = Date.now();
     try {
@@ -175,7 +178,7 @@ export class JobRunner {
         : pod
           ? `pod ${pod.status?.phase ?? "Pending"}`
           : "no pod yet";
-      if (Date.now() - started > this.opts.timeoutMs) {
+      if (Date.now() - started > timeoutMs) {
         const log = pod ? await this.log(pod).catch(() => "") : "";
         return { state: "timeout", job: name, waitedMs: Date.now() - started, logTail: logTail(log), detail };
       }

@@ -28,6 +28,7 @@ import {
   type CacheReader,
 } from "../stacks/foundation/artifacts";
 import { awsCliBundle, withAwsCliOnPath } from "../stacks/foundation/awsCli";
+import { lockReleaseBoundSeconds } from "../stacks/foundation/metastoreSite";
 import { platformLabels } from "../stacks/types";
 import { PYTHON_PACKAGES, type BucketTarget, type FoundationTargets } from "./targets";
 
@@ -38,6 +39,7 @@ export const SCRIPT_FILES = [
   "restore.sh",
   "reconcile.sh",
   "reconcile.sql",
+  "metastore_lock_timeout.py",
 ] as const;
 
 export const SCRIPTS_DIR = path.resolve(__dirname, "..", "stacks", "foundation", "scripts");
@@ -52,12 +54,15 @@ export function readScripts(dir = SCRIPTS_DIR): Record<string, string> {
 /** Label that marks every object of one verification run (for cleanup with a selector). */
 export const RUN_LABEL = "lakehouse.dev/verify-run";
 
-export type FoundationJobKey = "metastorePing" | "icebergRoundtrip" | "backupRestore" | "artifactCache";
+export type FoundationJobKey =
+  "metastorePing" | "icebergRoundtrip" | "backupRestore" | "artifactCache" | "lockTimeout";
 
 export interface JobPlan {
   key: FoundationJobKey;
   checkId: string;
   job: V1Job;
+  /** How long the runner waits for this Job, when it must wait longer than the others. */
+  timeoutMs?: number;
 }
 
 export interface RunManifests {
@@ -244,7 +249,18 @@ export function verificationJob(spec: VerificationJobSpec): V1Job {
   };
 }
 
-/** The ConfigMap and the four Jobs of a foundation verification run. */
+/** Scratch database of the lock probe's (never created) tables; one table name per run. */
+export const LOCK_PROBE_DATABASE = "lakehouse_verify_locks";
+
+/**
+ * How long the lock probe waits: the release bound plus a minute of grace, after which it unlocks its own lock
+ * and reports a failure. Its Job gets that plus five minutes for the image pull and pip install.
+ */
+export function lockProbeWaitSeconds(lockTimeoutSeconds: number): number {
+  return lockReleaseBoundSeconds(lockTimeoutSeconds) + 60;
+}
+
+/** The ConfigMap and the five Jobs of a foundation verification run. */
 export function foundationManifests(
   t: FoundationTargets,
   runId: string,
@@ -265,7 +281,12 @@ export function foundationManifests(
     image: string,
     command: string[],
     env: V1EnvVar[],
-    extra: { initContainers?: V1Container[]; volumes?: V1Volume[]; volumeMounts?: V1VolumeMount[] } = {},
+    extra: {
+      initContainers?: V1Container[];
+      volumes?: V1Volume[];
+      volumeMounts?: V1VolumeMount[];
+      timeoutSeconds?: number;
+    } = {},
   ): V1Job =>
     verificationJob({
       name: objectName(what, runId),
@@ -279,6 +300,8 @@ export function foundationManifests(
       scripts: { configMap: scriptsName, defaultMode: 0o555 },
       ...extra,
     });
+  const lockWait = lockProbeWaitSeconds(t.lockTimeoutSeconds);
+  const lockDeadline = Math.max(opts.timeoutSeconds, lockWait + 300);
   const db = t.database;
   const dbEnv: V1EnvVar[] = [
     { name: "PGHOST", value: db.host },
@@ -370,6 +393,30 @@ export function foundationManifests(
             "check",
           ],
           [...(cacheEnv(t.cache) as V1EnvVar[]), { name: "TMPDIR", value: "/tmp" }],
+        ),
+      },
+      {
+        key: "lockTimeout",
+        checkId: "verify.metastore-lock-timeout",
+        // It waits out the lock timeout by design (5.5 min with the default), longer than the other Jobs.
+        timeoutMs: lockDeadline * 1000,
+        job: job(
+          "lock",
+          "verify.metastore-lock-timeout",
+          t.images.python,
+          pythonCommand("metastore_lock_timeout.py", false),
+          [
+            { name: "METASTORE_URI", value: t.metastoreUri },
+            { name: "LOCK_DATABASE", value: LOCK_PROBE_DATABASE },
+            { name: "LOCK_TABLE", value: `abandoned_${runId.toLowerCase().replace(/[^a-z0-9]/g, "_")}` },
+            { name: "LOCK_TIMEOUT_SECONDS", value: String(t.lockTimeoutSeconds) },
+            {
+              name: "LOCK_RELEASE_BOUND_SECONDS",
+              value: String(lockReleaseBoundSeconds(t.lockTimeoutSeconds)),
+            },
+            { name: "WAIT_SECONDS", value: String(lockWait) },
+          ],
+          { ...wheelsFromCache(t.images.tools, t.cache, false), timeoutSeconds: lockDeadline },
         ),
       },
     ],

@@ -187,7 +187,7 @@ export async function runVerification(opts: VerifyOptions): Promise<Verification
     await Promise.all(
       manifests.jobs.map(async (j) => {
         log(`verify ${opts.phase}: Job ${j.job.metadata?.name} (${j.checkId}) started`);
-        observed[j.key] = await runner.run(j.job);
+        observed[j.key] = await runner.run(j.job, Math.max(jobTimeoutMs, j.timeoutMs ?? 0));
         log(`verify ${opts.phase}: Job ${j.job.metadata?.name} ${observed[j.key].state}`);
       }),
     );

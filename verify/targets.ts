@@ -47,6 +47,8 @@ export interface FoundationTargets {
   /** The in-cluster artifact cache the Jobs' init containers copy wheels (and the check reads) from. */
   cache: CacheReader;
   priorityClass: string;
+  /** The metastore's lock timeout (`foundation.metastoreLockTimeoutSeconds`). */
+  lockTimeoutSeconds: number;
 }
 
 export interface TargetOverrides {
@@ -105,5 +107,6 @@ export function foundationTargets(config: LakehouseConfig, over: TargetOverrides
     },
     cache: artifactCacheLocation(config),
     priorityClass: config.platform.priorityClasses.batch,
+    lockTimeoutSeconds: f.metastoreLockTimeoutSeconds,
   };
 }

@@ -39,6 +39,8 @@ export interface FoundationObservations {
   backupRestore: JobObservation;
   /** The artifact cache's check Job (every pinned artifact read back, sha256 compared). */
   artifactCache: JobObservation;
+  /** metastore_lock_timeout.py: a lock taken on a scratch table and abandoned, watched until released. */
+  lockTimeout: JobObservation;
 }
 
 export interface VerifyContext {

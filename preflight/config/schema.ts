@@ -252,6 +252,11 @@ export const foundationSchema = z
      * (kube-prometheus-stack selects `release: <its release name>` unless told otherwise).
      */
     monitoringLabels: z.record(z.string(), z.string()).default({}),
+    /**
+     * Seconds without a heartbeat after which the metastore declares a lock abandoned and removes it
+     * (`metastore.txn.timeout`); an abandoned lock is gone at most 30 s later (docs/configuration.md has why 300).
+     */
+    metastoreLockTimeoutSeconds: int(60, 3600).default(300),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 /**
- * `lakehouse:foundation:FoundationAlerts`: the phase's PrometheusRule (metastore/database down, backup failed or
- * stale, the availability SLO's recording rules and burn-rate alerts), rendered by rules.ts.
+ * `lakehouse:foundation:FoundationAlerts`: the phase's PrometheusRule (metastore/database down, a table lock held
+ * past the lock timeout, backup failed or stale, the availability SLO's recording rules and burn-rate alerts),
+ * rendered by rules.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { prometheusRule } from "../delivery/prometheusRule";
@@ -11,7 +12,7 @@ import { FOUNDATION_NAMES } from "./names";
 import { renderFoundationRules, type FoundationRulesInput } from "./rules";
 
 export interface FoundationAlertsArgs {
-  /** Parsed config: `foundation.backupMaxAgeHours/availabilityObjective/monitoringLabels`. */
+  /** Parsed config: `foundation.backupMaxAgeHours/availabilityObjective/metastoreLockTimeoutSeconds/monitoringLabels`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace). */
   readonly base: PlatformBase;
@@ -31,6 +32,7 @@ export function foundationRulesInput(config: LakehouseConfig, namespace: string)
     backupCronJob: FOUNDATION_NAMES.backup,
     backupMaxAgeHours: config.foundation.backupMaxAgeHours,
     availabilityObjective: config.foundation.availabilityObjective,
+    lockTimeoutSeconds: config.foundation.metastoreLockTimeoutSeconds,
   };
 }
 

@@ -1,6 +1,11 @@
 /**
  * `lakehouse:foundation:HiveMetastore`: the Hive Metastore (Thrift catalog for Spark and Trino) on PostgreSQL,
  * with the warehouse on Ceph S3.
+ *
+ * Both replicas run the metastore's housekeeping, which times out table locks left by writers that died
+ * mid-commit after `foundation.metastoreLockTimeoutSeconds` (metastoreLockProperties in metastoreSite.ts argues
+ * every replica over one named leader or HMS 4's lock-based election); the replicas take turns on a database
+ * mutex, so two of them cleaning is harmless.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -105,6 +110,7 @@ export class HiveMetastore extends pulumi.ComponentResource {
           warehouseBucket: bucket,
           s3Endpoint: endpoint,
           s3Region: config.s3.region,
+          lockTimeoutSeconds: config.foundation.metastoreLockTimeoutSeconds,
         }),
       );
 

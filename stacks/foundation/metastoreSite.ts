@@ -29,6 +29,12 @@ export interface MetastoreSiteInput {
    * @default "S3SignerType"
    */
   readonly s3SigningAlgorithm?: string;
+  /**
+   * `metastore.txn.timeout` in seconds (`lakehouse:foundation.metastoreLockTimeoutSeconds`): a lock whose holder
+   * has not heartbeated for this long is abandoned and removed by housekeeping (see metastoreLockProperties).
+   * @default 300
+   */
+  readonly lockTimeoutSeconds?: number;
 }
 
 /** A property of the rendered site, in order. */
@@ -36,6 +42,74 @@ export interface SiteProperty {
   readonly name: string;
   readonly value: string;
   readonly why?: string;
+}
+
+/** The metastore's default `metastore.txn.timeout`, kept as the platform's default (300 s). */
+export const DEFAULT_LOCK_TIMEOUT_SECONDS = 300;
+/**
+ * How often each replica's AcidHouseKeeperService deletes timed-out locks (`metastore.acid.housekeeper.interval`;
+ * Hive's default is 60 s). Half of that here: it bounds how long past the timeout an abandoned lock survives,
+ * and one run is a handful of indexed statements on the lock and transaction tables.
+ */
+export const LOCK_HOUSEKEEPING_INTERVAL_SECONDS = 30;
+/**
+ * How often the metastore refreshes `num_locks` / `oldest_lock_age_in_sec` (AcidMetricService,
+ * `metastore.acidmetrics.check.interval`; Hive's default is 300 s): the lock alert's resolution.
+ */
+export const LOCK_METRICS_INTERVAL_SECONDS = 60;
+
+/** The longest an abandoned lock outlives its holder: the timeout, then at most one housekeeping run. */
+export function lockReleaseBoundSeconds(timeoutSeconds: number): number {
+  return timeoutSeconds + LOCK_HOUSEKEEPING_INTERVAL_SECONDS;
+}
+
+/**
+ * Lock housekeeping. Every Iceberg commit through the metastore (Spark, Trino, pyiceberg) takes an exclusive HMS
+ * table lock; its row lives in the metastore database, so a writer that dies between lock and unlock (OOM kill,
+ * preemption, node drain) leaves a lock that blocks every later commit to that table, across metastore
+ * restarts. Only AcidHouseKeeperService times such locks out, and HMS 4.0 runs it only with
+ * `metastore.housekeeping.threads.on=true` (default false).
+ *
+ * Where it runs: on EVERY replica (`leader.election=host` with an empty `leader.hostname` makes each instance
+ * its own leader). Shown harmless on HMS 4.0.0 (test/stacks/foundation/metastore-locks.real.test.ts, two
+ * instances on one database): AcidHouseKeeperService holds the `HouseKeeper` mutex (a row lock in the
+ * database's AUX_TABLE) while it cleans, so the replicas take turns; the timeout is computed with the database's
+ * clock, so their clocks do not matter. The alternatives, and why not:
+ * - one named replica (`leader.hostname`): Deployment pods get new host names on every reschedule, and while
+ *   that one pod is drained (the PDB allows it) nothing times locks out, the moment writers are being killed too;
+ * - HMS 4's lock-based election (`leader.election=lock`): one replica runs the tasks, but each election holds a
+ *   permanent lock row (`__METASTORE_LEADER_ELECTION__.metastore_*`), which pins the metastore's own
+ *   `oldest_lock_age_in_sec` at the leader's uptime and so blinds the lock alert; a dead leader is replaced
+ *   only after its lock times out; and in 4.0.0 an election thread that exhausts its retries dies silently,
+ *   leaving no replica to run housekeeping (fixed upstream only by HIVE-29720).
+ */
+export function metastoreLockProperties(timeoutSeconds: number): SiteProperty[] {
+  return [
+    {
+      name: "metastore.housekeeping.threads.on",
+      value: "true",
+      why: "AcidHouseKeeperService times out locks abandoned by dead writers; off by default in HMS 4",
+    },
+    {
+      name: "metastore.housekeeping.leader.election",
+      value: "host",
+      why: "with an empty leader host every replica runs housekeeping; they serialise on the HouseKeeper mutex",
+    },
+    { name: "metastore.housekeeping.leader.hostname", value: "" },
+    {
+      name: "metastore.txn.timeout",
+      value: `${timeoutSeconds}s`,
+      why:
+        "lakehouse:foundation.metastoreLockTimeoutSeconds; above Iceberg's lock heartbeat interval (240 s), " +
+        "far above the seconds a healthy commit holds its lock",
+    },
+    { name: "metastore.acid.housekeeper.interval", value: `${LOCK_HOUSEKEEPING_INTERVAL_SECONDS}s` },
+    {
+      name: "metastore.acidmetrics.check.interval",
+      value: `${LOCK_METRICS_INTERVAL_SECONDS}s`,
+      why: "refreshes num_locks / oldest_lock_age_in_sec, exported as hive_metastore_* for the lock alert",
+    },
+  ];
 }
 
 /** Parses and validates the endpoint; errors name the key and the fix. */
@@ -118,6 +192,7 @@ export function metastoreSiteProperties(input: MetastoreSiteInput): SiteProperty
       value: "com.amazonaws.auth.EnvironmentVariableCredentialsProvider",
       why: "keys only from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY env (a Secret), never from this file",
     },
+    ...metastoreLockProperties(input.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS),
   ];
 }
 

@@ -3,9 +3,17 @@
  * PrometheusRule custom resource and into a plain rule file that `promtool check rules` / `promtool test rules`
  * accept (test/alerts/). Metric sources:
  * - `up` of the metastore's JMX exporter target (the ServiceMonitor's job = the metastore Service name);
+ * - `hive_metastore_oldest_lock_age_in_sec` from the same target: the metastore's own AcidMetricService gauge
+ *   (seconds since the oldest row in HIVE_LOCKS was acquired, refreshed every LOCK_METRICS_INTERVAL_SECONDS),
+ *   exported by the JMX exporter rules of metastoreSite.ts (seen for real in metastore-locks.real.test.ts);
  * - kube-state-metrics for the database StatefulSet and the backup CronJob/Jobs.
  */
 import { stringify } from "yaml";
+import {
+  DEFAULT_LOCK_TIMEOUT_SECONDS,
+  LOCK_METRICS_INTERVAL_SECONDS,
+  lockReleaseBoundSeconds,
+} from "./metastoreSite";
 
 export interface FoundationRulesInput {
   /** Namespace of the platform workloads. */
@@ -20,6 +28,11 @@ export interface FoundationRulesInput {
   readonly backupMaxAgeHours: number;
   /** Availability objective in percent, e.g. 99.9. */
   readonly availabilityObjective: number;
+  /**
+   * The metastore's lock timeout (`lakehouse:foundation.metastoreLockTimeoutSeconds`).
+   * @default 300
+   */
+  readonly lockTimeoutSeconds?: number;
   /**
    * Extra labels on every alert (routing).
    * @default {}
@@ -76,6 +89,14 @@ export const BURN_RATE_ALERTS = [
 
 const RUNBOOK = "docs/runbooks/foundation.md";
 
+/**
+ * The oldest-lock age above which housekeeping has missed a lock: the timeout, one housekeeping run (the release
+ * bound) and one refresh of the gauge, which can still show a lock the last run removed.
+ */
+export function lockAgeAlertSeconds(lockTimeoutSeconds: number): number {
+  return lockReleaseBoundSeconds(lockTimeoutSeconds) + LOCK_METRICS_INTERVAL_SECONDS;
+}
+
 function quote(v: string): string {
   return JSON.stringify(v);
 }
@@ -98,6 +119,8 @@ export function renderFoundationRules(input: FoundationRulesInput): { groups: Pr
   const sts = `namespace=${ns},statefulset=${quote(input.databaseStatefulSet)}`;
   const cron = `namespace=${ns},cronjob=${quote(input.backupCronJob)}`;
   const jobs = `namespace=${ns},job_name=~${quote(`${input.backupCronJob}-[0-9]+`)}`;
+  const lockAge = `hive_metastore_oldest_lock_age_in_sec{namespace=${ns},job=${quote(input.metastoreJob)}}`;
+  const lockTimeout = input.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
   const budget = errorBudget(input.availabilityObjective);
   const maxAgeSeconds = input.backupMaxAgeHours * 3600;
   const extra = { ...(input.extraLabels ?? {}) };
@@ -168,6 +191,22 @@ export function renderFoundationRules(input: FoundationRulesInput): { groups: Pr
           `The PostgreSQL StatefulSet ${input.databaseStatefulSet} has had no ready replica for 5 minutes; ` +
             "the metastore cannot read or write table metadata.",
           "metastoredatabasedown",
+        ),
+      },
+      {
+        // Acquired-age of the oldest lock (both replicas report the same database-wide figure). A healthy commit
+        // holds its lock for about a second; past the timeout plus one housekeeping run and one gauge refresh the
+        // lock is either abandoned and housekeeping is not running, or a live writer has been stuck that long.
+        alert: "MetastoreLockHeldTooLong",
+        expr: `max(${lockAge}) > ${lockAgeAlertSeconds(lockTimeout)}`,
+        for: "5m",
+        labels: labels("warning"),
+        annotations: annotations(
+          "A Hive Metastore table lock is held longer than the lock timeout",
+          `The oldest metastore lock has been held more than ${lockAgeAlertSeconds(lockTimeout)} s ` +
+            `(timeout ${lockTimeout} s, lakehouse:foundation.metastoreLockTimeoutSeconds): housekeeping is not ` +
+            "removing abandoned locks, or a writer is stuck mid-commit; commits to that table fail meanwhile.",
+          "metastorelockheldtoolong",
         ),
       },
       {

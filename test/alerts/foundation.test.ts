@@ -23,6 +23,7 @@ const INPUT: FoundationRulesInput = {
   backupCronJob: "metastore-backup",
   backupMaxAgeHours: 12,
   availabilityObjective: 99.9,
+  lockTimeoutSeconds: 300,
 };
 
 const UP = (instance: string) => `up{namespace="lakehouse",job="hive-metastore",instance="${instance}"}`;
@@ -31,6 +32,8 @@ const LAST_OK = 'kube_cronjob_status_last_successful_time{namespace="lakehouse",
 const jobStart = (job: string) => `kube_job_status_start_time{namespace="lakehouse",job_name="${job}"}`;
 const jobFailed = (job: string) =>
   `kube_job_failed{namespace="lakehouse",job_name="${job}",condition="true"}`;
+const LOCK_AGE = (instance: string) =>
+  `hive_metastore_oldest_lock_age_in_sec{namespace="lakehouse",job="hive-metastore",instance="${instance}"}`;
 const ALERT_LABELS = { platform: "lakehouse", phase: "foundation" };
 
 /** promtool compares annotations exactly: expect the rendered ones, with `$labels` templates expanded. */
@@ -123,6 +126,35 @@ function testGroups(): TestGroup[] {
       interval: "1m",
       input_series: [{ series: STS, values: "1x30" }],
       alert_rule_test: [quiet("MetastoreDatabaseDown", "20m")],
+    },
+    {
+      // 300 s timeout + 30 s housekeeping + 60 s gauge refresh = 390 s; both replicas report the same figure.
+      name: "a lock nobody removes: its age passes 390 s at 9m, the alert fires 5m later",
+      interval: "1m",
+      input_series: [
+        { series: LOCK_AGE("a"), values: "0 0 0 60+60x30" },
+        { series: LOCK_AGE("b"), values: "0 0 0 60+60x30" },
+      ],
+      alert_rule_test: [
+        quiet("MetastoreLockHeldTooLong", "8m"),
+        quiet("MetastoreLockHeldTooLong", "12m"), // pending
+        firing("MetastoreLockHeldTooLong", "15m", "warning"),
+      ],
+    },
+    {
+      name: "housekeeping removes an abandoned lock after the timeout: the age peaks at 360 s, quiet",
+      interval: "1m",
+      input_series: [
+        { series: LOCK_AGE("a"), values: "0 60+60x5 0x20" },
+        { series: LOCK_AGE("b"), values: "0 60+60x5 0x20" },
+      ],
+      alert_rule_test: [quiet("MetastoreLockHeldTooLong", "6m"), quiet("MetastoreLockHeldTooLong", "20m")],
+    },
+    {
+      name: "one stale refresh above the threshold is not enough",
+      interval: "1m",
+      input_series: [{ series: LOCK_AGE("a"), values: "0x3 420 420 0x20" }],
+      alert_rule_test: [quiet("MetastoreLockHeldTooLong", "5m"), quiet("MetastoreLockHeldTooLong", "12m")],
     },
     {
       name: "backup failed after the last success; an older failure is not reported",
@@ -274,6 +306,7 @@ describe("foundation alerts (promtool)", function () {
         "MetastoreDown",
         "MetastoreDegraded",
         "MetastoreDatabaseDown",
+        "MetastoreLockHeldTooLong",
         "MetadataBackupFailed",
         "MetadataBackupStale",
         "MetadataBackupMissing",
@@ -288,6 +321,19 @@ describe("foundation alerts (promtool)", function () {
         `docs/runbooks/foundation.md has no anchor "${anchor}" for ${r.alert}`,
       );
     }
+  });
+
+  it("the lock alert's threshold follows the lock timeout: timeout + 30 s housekeeping + 60 s gauge refresh", () => {
+    const expr = (lockTimeoutSeconds?: number) =>
+      renderFoundationRules({ ...INPUT, lockTimeoutSeconds })
+        .groups.flatMap((g) => g.rules)
+        .find((r) => r.alert === "MetastoreLockHeldTooLong")?.expr;
+    assert.equal(
+      expr(300),
+      'max(hive_metastore_oldest_lock_age_in_sec{namespace="lakehouse",job="hive-metastore"}) > 390',
+    );
+    assert.match(expr(1800) ?? "", /> 1890$/);
+    assert.equal(expr(undefined), expr(300), "the product's default timeout");
   });
 
   it("the burn-rate thresholds follow the objective (99.9 % -> 14.4 * 0.001, 99 % -> 6 * 0.01)", () => {

@@ -5,9 +5,12 @@
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
+import type { LakehouseConfig } from "../../preflight/config/schema";
+import type { CheckResult } from "../../preflight/model";
+import { evaluateChecks, FOUNDATION_CHECKS } from "../../verify/checks";
+import type { FoundationObservations, JobObservation } from "../../verify/types";
 import type { Radosgw } from "../harness/radosgw";
 import type { Postgres } from "../harness/postgres";
-import type { JobObservation } from "../../verify/types";
 
 export const SCRIPTS = path.resolve(__dirname, "../../stacks/foundation/scripts");
 
@@ -65,6 +68,26 @@ export function asJob(r: ScriptRun): JobObservation {
     logTail: r.stderr.slice(-2000),
     durationMs: 0,
   };
+}
+
+/** The foundation checks on the given observations, every other Job skipped and no Prometheus; by id. */
+export function foundationChecks(
+  over: Partial<FoundationObservations>,
+  config: LakehouseConfig,
+): Record<string, CheckResult> {
+  const skipped: JobObservation = { state: "skipped", reason: "not part of this test" };
+  const all: FoundationObservations = {
+    metastorePing: skipped,
+    icebergRoundtrip: skipped,
+    backupRestore: skipped,
+    artifactCache: skipped,
+    lockTimeout: skipped,
+    prometheus: { state: "skipped", reason: "no Prometheus here" },
+    ...over,
+  };
+  return Object.fromEntries(
+    evaluateChecks(FOUNDATION_CHECKS, all, { config, now: new Date() }).map((r) => [r.id, r]),
+  );
 }
 
 export function s3Client(rgw: Radosgw): S3Client {

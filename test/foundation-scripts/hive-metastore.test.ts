@@ -10,12 +10,11 @@ import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { configSchema } from "../../preflight/config/schema";
-import { evaluateChecks, FOUNDATION_CHECKS } from "../../verify/checks";
-import type { FoundationObservations, JobObservation } from "../../verify/types";
+import type { FoundationObservations } from "../../verify/types";
 import { startHiveMetastore, type HiveMetastore } from "../harness/hive-metastore";
 import { startPostgres, type Postgres } from "../harness/postgres";
 import { startRadosgw, type Radosgw } from "../harness/radosgw";
-import { asJob, runScript, s3Client, scriptEnv, SCRIPTS } from "./helpers";
+import { asJob, foundationChecks, runScript, s3Client, scriptEnv, SCRIPTS } from "./helpers";
 
 describe("foundation scripts against a real Hive Metastore 4.0.0", function () {
   this.timeout(300_000);
@@ -33,21 +32,7 @@ describe("foundation scripts against a real Hive Metastore 4.0.0", function () {
     await Promise.all([pg?.stop(), rgw?.stop()]);
   });
 
-  const checks = (over: Partial<FoundationObservations>) => {
-    const config = configSchema.parse({});
-    const skipped: JobObservation = { state: "skipped", reason: "not part of this test" };
-    const all: FoundationObservations = {
-      metastorePing: skipped,
-      icebergRoundtrip: skipped,
-      backupRestore: skipped,
-      artifactCache: skipped,
-      prometheus: { state: "skipped", reason: "no Prometheus here" },
-      ...over,
-    };
-    return Object.fromEntries(
-      evaluateChecks(FOUNDATION_CHECKS, all, { config, now: new Date() }).map((r) => [r.id, r]),
-    );
-  };
+  const checks = (over: Partial<FoundationObservations>) => foundationChecks(over, configSchema.parse({}));
 
   it("metastore_ping.py: get_all_databases answers over Thrift", async () => {
     const r = await runScript("python3", [path.join(SCRIPTS, "metastore_ping.py")], {

@@ -30,12 +30,10 @@ import {
 } from "@aws-sdk/client-s3";
 import { configSchema } from "../../preflight/config/schema";
 import { renderSparkConf } from "../../stacks/compute/sparkConf";
-import { evaluateChecks, FOUNDATION_CHECKS } from "../../verify/checks";
-import type { FoundationObservations, JobObservation } from "../../verify/types";
 import { TrinoClient } from "../../verify/trino";
 import { sparkInstall, submitJob } from "../compute-engines/spark";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
-import { asJob, runScript, s3Client, scriptEnv, SCRIPTS, type ScriptRun } from "./helpers";
+import { asJob, foundationChecks, runScript, s3Client, scriptEnv, SCRIPTS, type ScriptRun } from "./helpers";
 
 const RESTORE = path.join(SCRIPTS, "restore.sh");
 const BACKUP = path.join(SCRIPTS, "backup.sh");
@@ -63,16 +61,9 @@ interface Reconcile {
 
 /** verify.metadata-backup-restore on a real `restore.sh --verify` line. */
 function backupCheck(r: ScriptRun) {
-  const skipped: JobObservation = { state: "skipped", reason: "not part of this test" };
-  const obs: FoundationObservations = {
-    metastorePing: skipped,
-    icebergRoundtrip: skipped,
-    artifactCache: skipped,
-    backupRestore: asJob(r),
-    prometheus: { state: "skipped", reason: "no Prometheus here" },
-  };
-  const results = evaluateChecks(FOUNDATION_CHECKS, obs, { config: configSchema.parse({}), now: new Date() });
-  return results.find((c) => c.id === "verify.metadata-backup-restore")!;
+  return foundationChecks({ backupRestore: asJob(r) }, configSchema.parse({}))[
+    "verify.metadata-backup-restore"
+  ];
 }
 
 describe("restore.sh reconciles the restored catalog with the warehouse (real PostgreSQL + HMS 4.0.0 + radosgw + pyiceberg + PySpark + Trino)", function () {

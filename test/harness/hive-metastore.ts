@@ -15,6 +15,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { configSchema } from "../../preflight/config/schema";
+import { metastoreLockProperties } from "../../stacks/foundation/metastoreSite";
 import type { Postgres } from "./postgres";
 import {
   freePort,
@@ -78,7 +80,30 @@ export interface HiveMetastoreOptions {
   extraConf?: Record<string, string>;
   /** @default 120000 */
   startTimeoutMs?: number;
+  /**
+   * Serve this existing metastore database (another instance's `database`, schema already there) instead of a
+   * fresh one: a second replica on the same database, as the product runs two. Neither creates nor drops it.
+   */
+  sharedDatabase?: string;
+  /** Extra JVM flags, e.g. `-javaagent:...` (the JMX exporter). */
+  jvmArgs?: readonly string[];
+  /** Extra environment of the JVM (e.g. the S3 keys the product passes as env vars). */
+  env?: Readonly<Record<string, string>>;
+  /**
+   * `lakehouse:foundation.metastoreLockTimeoutSeconds` for this instance, through the product's config schema.
+   * @default TEST_LOCK_TIMEOUT_SECONDS
+   */
+  lockTimeoutSeconds?: number;
 }
+
+/**
+ * The lock timeout every harness metastore runs with: the product's key (300 s by default) scaled down to its
+ * lower bound so the abandoned-lock tests wait about 1.5 minutes, not 5.5. The tests' commits hold their
+ * locks for well under a second, so nothing else notices.
+ */
+export const TEST_LOCK_TIMEOUT_SECONDS = configSchema.parse({
+  foundation: { metastoreLockTimeoutSeconds: 60 },
+}).foundation.metastoreLockTimeoutSeconds;
 
 function xmlEscape(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -150,7 +175,7 @@ export async function startHiveMetastore(opts: HiveMetastoreOptions): Promise<Hi
   fs.mkdirSync(confDir);
   fs.mkdirSync(path.join(dir, "tmp"));
   const logFile = path.join(dir, "metastore.log");
-  const database = `metastore_${randomBytes(4).toString("hex")}`;
+  const database = opts.sharedDatabase ?? `metastore_${randomBytes(4).toString("hex")}`;
   let child: ChildProcess | undefined;
   const stopAll = async (): Promise<void> => {
     if (child?.pid) await stopPid(child.pid, 10_000);
@@ -175,8 +200,16 @@ export async function startHiveMetastore(opts: HiveMetastoreOptions): Promise<Hi
       "metastore.warehouse.external.dir": warehouse,
       // Log4j's async logger needs the LMAX disruptor jar, which the release does not ship.
       "metastore.async.log.enabled": "false",
-      // The default list names HiveProtoEventsCleanerTask, which lives in hive-exec (not in the standalone metastore).
-      "metastore.task.threads.always": "org.apache.hadoop.hive.metastore.events.EventCleanerTask",
+      // The image's default list minus HiveProtoEventsCleanerTask, which lives in hive-exec (not in the standalone
+      // metastore). AcidMetricService is the one that publishes num_locks / oldest_lock_age_in_sec.
+      "metastore.task.threads.always": [
+        "org.apache.hadoop.hive.metastore.events.EventCleanerTask",
+        "org.apache.hadoop.hive.metastore.RuntimeStatsCleanerTask",
+        "org.apache.hadoop.hive.metastore.metrics.AcidMetricService",
+        "org.apache.hadoop.hive.metastore.metrics.AcidMetricLogger",
+        "org.apache.hadoop.hive.metastore.ScheduledQueryExecutionsMaintTask",
+        "org.apache.hadoop.hive.metastore.ReplicationMetricsMaintTask",
+      ].join(","),
       "fs.s3a.endpoint": rgw.endpoint,
       "fs.s3a.path.style.access": "true",
       "fs.s3a.connection.ssl.enabled": rgw.endpoint.startsWith("https:") ? "true" : "false",
@@ -190,12 +223,19 @@ export async function startHiveMetastore(opts: HiveMetastoreOptions): Promise<Hi
       "fs.s3a.signing-algorithm": "S3SignerType",
       // Locations written as s3:// (Trino, pyiceberg) resolve through S3A too.
       "fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+      // Lock housekeeping exactly as the product renders it (stacks/foundation/metastoreSite.ts).
+      ...Object.fromEntries(
+        metastoreLockProperties(opts.lockTimeoutSeconds ?? TEST_LOCK_TIMEOUT_SECONDS).map((p) => [
+          p.name,
+          p.value,
+        ]),
+      ),
       ...opts.extraConf,
     };
     fs.writeFileSync(path.join(confDir, "metastore-site.xml"), siteXml(props));
     fs.writeFileSync(path.join(confDir, "metastore-log4j2.properties"), LOG4J2);
 
-    await pg.createDb(database);
+    if (!opts.sharedDatabase) await pg.createDb(database);
     const s3 = new S3Client({
       endpoint: rgw.endpoint,
       region: rgw.region,
@@ -223,43 +263,42 @@ export async function startHiveMetastore(opts: HiveMetastoreOptions): Promise<Hi
       `-Djava.io.tmpdir=${path.join(dir, "tmp")}`,
       ...ADD_OPENS,
     ];
+    const env = { ...process.env, METASTORE_HOME: home, ...opts.env };
     // Hive's own schematool runs the release's hive-schema-4.0.0.postgres.sql, as `schematool -initSchema` would
-    // in the product; it finds the scripts under METASTORE_HOME.
-    await run(
-      "java",
-      [
-        ...jvm,
-        "-cp",
-        classpath,
-        "org.apache.hadoop.hive.metastore.tools.schematool.MetastoreSchemaTool",
-        "-initSchema",
-        "-dbType",
-        "postgres",
-        "-url",
-        jdbcUrl,
-        "-driver",
-        "org.postgresql.Driver",
-        "-userName",
-        pg.user,
-        "-passWord",
-        "unused",
-      ],
-      { env: { ...process.env, METASTORE_HOME: home }, cwd: dir, timeoutMs: 180_000 },
-    ).catch((e: Error) => {
-      throw new Error(`Hive schematool -initSchema failed on ${jdbcUrl}: ${e.message.slice(-2000)}`, {
-        cause: e,
+    // in the product; it finds the scripts under METASTORE_HOME. A second instance finds the schema there.
+    if (!opts.sharedDatabase)
+      await run(
+        "java",
+        [
+          ...jvm,
+          "-cp",
+          classpath,
+          "org.apache.hadoop.hive.metastore.tools.schematool.MetastoreSchemaTool",
+          "-initSchema",
+          "-dbType",
+          "postgres",
+          "-url",
+          jdbcUrl,
+          "-driver",
+          "org.postgresql.Driver",
+          "-userName",
+          pg.user,
+          "-passWord",
+          "unused",
+        ],
+        { env: { ...process.env, METASTORE_HOME: home }, cwd: dir, timeoutMs: 180_000 },
+      ).catch((e: Error) => {
+        throw new Error(`Hive schematool -initSchema failed on ${jdbcUrl}: ${e.message.slice(-2000)}`, {
+          cause: e,
+        });
       });
-    });
 
     const launch = async (): Promise<number> => {
       const started = (child = await spawnDaemon(
         "java",
-        [...jvm, "-cp", classpath, "org.apache.hadoop.hive.metastore.HiveMetaStore"],
+        [...jvm, ...(opts.jvmArgs ?? []), "-cp", classpath, "org.apache.hadoop.hive.metastore.HiveMetaStore"],
         logFile,
-        {
-          env: { ...process.env, METASTORE_HOME: home },
-          cwd: dir,
-        },
+        { env, cwd: dir },
       ));
       await waitFor(
         `the Hive Metastore to answer get_all_databases on 127.0.0.1:${port}`,

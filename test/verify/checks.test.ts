@@ -8,6 +8,8 @@ import { percent } from "../../verify/checks/metastoreAvailable";
 import type { FoundationObservations, JobObservation, PrometheusObservation } from "../../verify/types";
 import {
   completed,
+  LOCK_OK,
+  LOCK_STUCK,
   PING_FAIL,
   PING_OK,
   RESTORE_CORRUPT,
@@ -34,6 +36,7 @@ const allPass: FoundationObservations = {
   icebergRoundtrip: completed(ROUNDTRIP_OK),
   backupRestore: completed(restoreOk("2026-11-25T12:00:00Z")),
   artifactCache: completed(CACHE_OK),
+  lockTimeout: completed(LOCK_OK),
 };
 const run = (over: Partial<FoundationObservations>) =>
   Object.fromEntries(
@@ -48,6 +51,7 @@ describe("verify checks (foundation)", () => {
       "verify.iceberg-roundtrip",
       "verify.metadata-backup-restore",
       "verify.artifact-cache",
+      "verify.metastore-lock-timeout",
     ]);
     assert.equal(new Set(ids).size, ids.length);
     const results = evaluateChecks(FOUNDATION_CHECKS, allPass, { config, now });
@@ -330,6 +334,64 @@ describe("verify checks (foundation)", () => {
       status: "unknown",
       observed: /could not be watched: reading Job lakehouse\/j: HTTP 500/,
     },
+    {
+      name: "the abandoned lock released at the first housekeeping run after the timeout",
+      over: {},
+      id: "verify.metastore-lock-timeout",
+      status: "pass",
+      observed:
+        /abandoned lock on lakehouse_verify_locks\.abandoned_r1 was released after 316\.2 s \(bound 330 s\)\. 1 other lock\(s\); the oldest, on lakehouse\.events from lakehouse-ingest-driver, held 0\.8 s/,
+    },
+    {
+      name: "never released: housekeeping is off",
+      over: { lockTimeout: completed(LOCK_STUCK, 3) },
+      id: "verify.metastore-lock-timeout",
+      status: "fail",
+      observed: /still held lock 7 .* 391\.4 s after its writer vanished \(the check unlocked it itself\)/,
+      remediation:
+        /hive-metastore-conf sets metastore\.housekeeping\.threads\.on=true.*logs deploy\/hive-metastore.*#metastorelockheldtoolong/,
+    },
+    {
+      name: "released, but later than the bound",
+      over: { lockTimeout: completed({ ...LOCK_OK, releasedAfterSeconds: 352 }) },
+      id: "verify.metastore-lock-timeout",
+      status: "warn",
+      observed: /released after 352 s, later than the 330 s bound/,
+    },
+    {
+      name: "released in time, but another lock has had no heartbeat for longer than the bound",
+      over: {
+        lockTimeout: completed({
+          ...LOCK_OK,
+          locks: {
+            count: 1,
+            oldestHeldSeconds: 900,
+            oldestSilentSeconds: 900,
+            oldest: { table: "sales.orders", heldSeconds: 900, silentSeconds: 900, host: "etl-7" },
+          },
+        }),
+      },
+      id: "verify.metastore-lock-timeout",
+      status: "warn",
+      observed: /another lock had no heartbeat for 900 s.*on sales\.orders from etl-7, held 900 s/,
+    },
+    {
+      name: "metastore unreachable: cannot measure",
+      over: {
+        lockTimeout: completed(
+          {
+            event: "metastore-lock-timeout",
+            ok: false,
+            stage: "connect",
+            error: "TTransportException: timed out",
+          },
+          1,
+        ),
+      },
+      id: "verify.metastore-lock-timeout",
+      status: "unknown",
+      observed: /could not reach the metastore: TTransportException: timed out/,
+    },
   ];
   for (const c of cases) {
     it(`${c.id}: ${c.name} -> ${c.status}`, () => {
@@ -348,6 +410,15 @@ describe("verify checks (foundation)", () => {
     assert.equal(byId["verify.metastore-available"].status, "fail");
     assert.equal(byId["verify.metadata-backup-restore"].status, "fail");
     assert.match(byId["verify.metadata-backup-restore"].observed, /the schedule allows 1 h/);
+  });
+
+  it("the lock check's bound follows foundation.metastoreLockTimeoutSeconds", () => {
+    const short = configSchema.parse({ foundation: { metastoreLockTimeoutSeconds: 120 } });
+    const r = evaluateChecks(FOUNDATION_CHECKS, allPass, { config: short, now }).find(
+      (x) => x.id === "verify.metastore-lock-timeout",
+    );
+    assert.equal(r?.status, "warn", "316 s is late for a 120 s timeout (bound 150 s)");
+    assert.match(r?.expected ?? "", /within 150 s \(lock timeout 120 s/);
   });
 
   it("a skipped Job is skipped, not passed", () => {

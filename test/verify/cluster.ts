@@ -7,7 +7,7 @@
 import type * as http from "node:http";
 import type { KubeObject } from "../../preflight/model";
 import type { KubeApi } from "../harness/kube-api";
-import { CACHE_OK, PING_OK, restoreOk, ROUNDTRIP_OK } from "./fixtures";
+import { CACHE_OK, LOCK_OK, PING_OK, restoreOk, ROUNDTRIP_OK } from "./fixtures";
 
 export interface Scenario {
   /** Polls of the Job before it finishes; Infinity = never. */
@@ -110,6 +110,7 @@ export const PASS: Record<string, Scenario> = {
     log: `restore.sh: downloading\n${JSON.stringify(restoreOk("2026-11-25T12:00:00Z"))}\n`,
   },
   "verify.artifact-cache": { polls: 1, exitCode: 0, log: line(CACHE_OK) },
+  "verify.metastore-lock-timeout": { polls: 2, exitCode: 0, log: line(LOCK_OK) },
 };
 export const PROM_OK = {
   status: 200,

@@ -161,6 +161,48 @@ export const CACHE_OK = {
   bucket: "lakehouse-artifacts",
 };
 
+/** metastore_lock_timeout.py's line: default timeout 300 s, released at the first housekeeping run after it. */
+export const LOCK_OK = {
+  event: "metastore-lock-timeout",
+  table: "lakehouse_verify_locks.abandoned_r1",
+  timeoutSeconds: 300,
+  boundSeconds: 330,
+  lockId: 7,
+  locks: {
+    count: 1,
+    oldestHeldSeconds: 0.8,
+    oldestSilentSeconds: 0.8,
+    oldest: {
+      lockId: 6,
+      table: "lakehouse.events",
+      heldSeconds: 0.8,
+      silentSeconds: 0.8,
+      user: "spark",
+      host: "lakehouse-ingest-driver",
+    },
+  },
+  ok: true,
+  releasedAfterSeconds: 316.2,
+  waitedSeconds: 316.2,
+  cleanedUp: false,
+};
+
+/** ... and when housekeeping never releases it (exit 3): the probe unlocked its own lock. */
+export const LOCK_STUCK = {
+  event: "metastore-lock-timeout",
+  table: "lakehouse_verify_locks.abandoned_r1",
+  timeoutSeconds: 300,
+  boundSeconds: 330,
+  lockId: 7,
+  locks: { count: 0, oldestHeldSeconds: null, oldestSilentSeconds: null, oldest: null },
+  ok: false,
+  stage: "wait",
+  releasedAfterSeconds: null,
+  waitedSeconds: 391.4,
+  cleanedUp: true,
+  error: "lock 7 was still held 390 s after its writer vanished",
+};
+
 export function completed(result: Record<string, unknown> | null, exitCode = 0): JobObservation {
   return {
     state: "completed",

@@ -37,7 +37,8 @@ describe("verify Job manifests", () => {
         configMap: { name: "lakehouse-verify-scripts-r1", defaultMode: 0o555 },
       });
       assert.equal(j.spec?.backoffLimit, 0);
-      assert.equal(j.spec?.activeDeadlineSeconds, 660);
+      // The lock probe waits out the lock timeout: 300 + 30 + 60 s, plus 5 minutes for pull and pip.
+      assert.equal(j.spec?.activeDeadlineSeconds, j.metadata?.name?.includes("-lock-") ? 690 : 660);
       assert.equal(spec.restartPolicy, "Never");
       assert.equal(spec.priorityClassName, "lakehouse-batch");
       assert.equal(spec.securityContext?.runAsNonRoot, true);
@@ -78,6 +79,7 @@ describe("verify Job manifests", () => {
     for (const [key, arrow] of [
       ["metastorePing", false],
       ["icebergRoundtrip", true],
+      ["lockTimeout", false],
     ] as const) {
       const spec = job(key).spec!.template.spec!;
       const init = spec.initContainers ?? [];
@@ -122,6 +124,31 @@ describe("verify Job manifests", () => {
       secretKeyRef: { name: "lakehouse-artifacts", key: "AWS_SECRET_ACCESS_KEY" },
     });
     assert.equal(j.metadata?.labels?.["lakehouse.dev/check"], "verify.artifact-cache");
+  });
+
+  it("the lock probe abandons a lock on a per-run scratch table and waits the timeout + 30 s + a minute", () => {
+    const plan = m.jobs.find((j) => j.key === "lockTimeout")!;
+    assert.equal(plan.checkId, "verify.metastore-lock-timeout");
+    assert.equal(plan.timeoutMs, 690_000, "the runner waits for it as long as its deadline");
+    const env = envOf(plan.job);
+    assert.equal(env.METASTORE_URI.value, "thrift://hive-metastore.lakehouse.svc:9083");
+    assert.equal(env.LOCK_DATABASE.value, "lakehouse_verify_locks");
+    assert.equal(env.LOCK_TABLE.value, "abandoned_r1");
+    assert.equal(env.LOCK_TIMEOUT_SECONDS.value, "300");
+    assert.equal(env.LOCK_RELEASE_BOUND_SECONDS.value, "330");
+    assert.equal(env.WAIT_SECONDS.value, "390");
+    const cmd = plan.job.spec!.template.spec!.containers[0].command!.join(" ");
+    assert.match(cmd, /exec python \/scripts\/metastore_lock_timeout\.py$/);
+    assert.doesNotMatch(cmd, /pyarrow/, "Thrift bindings only");
+    const long = foundationManifests(
+      foundationTargets(configSchema.parse({ foundation: { metastoreLockTimeoutSeconds: 1800 } })),
+      "Run-2",
+      readScripts(),
+      { timeoutSeconds: 660 },
+    ).jobs.find((j) => j.key === "lockTimeout")!;
+    assert.equal(envOf(long.job).WAIT_SECONDS.value, "1890");
+    assert.equal(envOf(long.job).LOCK_TABLE.value, "abandoned_run_2");
+    assert.equal(long.job.spec?.activeDeadlineSeconds, 2190);
   });
 
   it("the restore Job runs restore.sh --verify with the backup env contract, secrets only by reference", () => {

@@ -41,7 +41,7 @@ describe("verify runner against the Kubernetes API stand-in", function () {
       ...extra,
     });
 
-  it("pass: creates the ConfigMap and four Jobs, reads their results, measures availability, deletes everything", async () => {
+  it("pass: creates the ConfigMap and five Jobs, reads their results, measures availability, deletes everything", async () => {
     const a = await start(PASS);
     const r = await verify(a);
     assert.equal(r.status, "pass", `${r.summary} ${JSON.stringify(r.results.map((x) => x.observed))}`);
@@ -52,6 +52,7 @@ describe("verify runner against the Kubernetes API stand-in", function () {
         ["verify.iceberg-roundtrip", "pass"],
         ["verify.metadata-backup-restore", "pass"],
         ["verify.artifact-cache", "pass"],
+        ["verify.metastore-lock-timeout", "pass"],
       ],
     );
     assert.match(
@@ -66,6 +67,7 @@ describe("verify runner against the Kubernetes API stand-in", function () {
       "jobs/lakehouse",
       "jobs/lakehouse",
       "jobs/lakehouse",
+      "jobs/lakehouse",
     ]);
     const deletes = a.requests
       .filter((q) => q.method === "DELETE")
@@ -74,6 +76,7 @@ describe("verify runner against the Kubernetes API stand-in", function () {
     assert.deepEqual(deletes, [
       "lakehouse-verify-artifacts-t1",
       "lakehouse-verify-iceberg-t1",
+      "lakehouse-verify-lock-t1",
       "lakehouse-verify-ping-t1",
       "lakehouse-verify-restore-t1",
       "lakehouse-verify-scripts-t1",
@@ -82,7 +85,7 @@ describe("verify runner against the Kubernetes API stand-in", function () {
       !a.objects().some((o) => o.kind === "Job" || o.kind === "ConfigMap"),
       "no Job or ConfigMap is left",
     );
-    assert.equal(r.summary, "The foundation phase is verified: 4 of 4 checks pass.");
+    assert.equal(r.summary, "The foundation phase is verified: 5 of 5 checks pass.");
   });
 
   it("fail: a corrupt backup fails its check and the verification, the others still pass", async () => {

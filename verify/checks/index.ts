@@ -14,6 +14,7 @@ import { artifactCache } from "./artifactCache";
 import { backupRestore } from "./backupRestore";
 import { icebergRoundtrip } from "./icebergRoundtrip";
 import { metastoreAvailable } from "./metastoreAvailable";
+import { metastoreLockTimeout } from "./metastoreLockTimeout";
 import { sampleJob } from "./sampleJob";
 import { sparkOperatorReady } from "./sparkOperatorReady";
 
@@ -22,6 +23,7 @@ export const FOUNDATION_CHECKS: readonly VerifyCheckDefinition<FoundationObserva
   icebergRoundtrip,
   backupRestore,
   artifactCache,
+  metastoreLockTimeout,
 ];
 
 export const COMPUTE_CHECKS: readonly VerifyCheckDefinition<ComputeObservations>[] = [

@@ -45,6 +45,9 @@ Checks (foundation):
                                    restores into a scratch database with the live tables and row counts
   verify.artifact-cache            every pinned jar and wheel is in the in-cluster artifact cache
                                    (artifacts.bucket) with its sha256, read back through the RGW endpoint
+  verify.metastore-lock-timeout    a table lock taken and abandoned on a scratch name is released within
+                                   foundation.metastoreLockTimeoutSeconds + 30 s (waits that long: 5.5 min by
+                                   default, longer than --timeout if need be); reports the oldest lock seen
 
 Checks (compute):
   verify.spark-operator-ready      HelmRelease Ready, controller Deployment available, SparkApplication CRD

@@ -121,6 +121,12 @@ describe("config: schema and loading", () => {
       words: /170/,
     },
     {
+      name: "metastore lock timeout below its floor",
+      raw: { foundation: { metastoreLockTimeoutSeconds: 30 } },
+      key: "lakehouse:foundation.metastoreLockTimeoutSeconds",
+      words: /60.*saw 30/,
+    },
+    {
       name: "boolean",
       raw: { triggers: { manualEtl: "maybe" } },
       key: "lakehouse:triggers.manualEtl",

@@ -640,6 +640,7 @@ describe("foundation components (mocks)", function () {
           externalSecretStore: "vault",
           s3Endpoint: "https://s3.example.internal:8443",
           monitoringLabels: { release: "kube-prometheus-stack" },
+          metastoreLockTimeoutSeconds: 600,
         },
         s3: { region: "homelab" },
         sizing: { metastore: { replicas: 3, cpu: "500m", memory: "2Gi", memoryLimit: "3Gi" } },
@@ -690,8 +691,10 @@ describe("foundation components (mocks)", function () {
           warehouseBucket: "lakehouse-warehouse",
           s3Endpoint: "https://s3.example.internal:8443",
           s3Region: "homelab",
+          lockTimeoutSeconds: 600,
         }),
       );
+      assert.match(cm.inputs.data["metastore-site.xml"], /metastore\.txn\.timeout<\/name>\s*<value>600s</);
       assert.match(
         cm.inputs.data["metastore-site.xml"],
         /fs\.s3a\.connection\.ssl\.enabled<\/name>\s*<value>true</,

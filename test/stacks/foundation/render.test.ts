@@ -22,6 +22,10 @@ import { inClusterS3Endpoint, jvmHeapMiB } from "../../../stacks/foundation/comm
 import { schemaJobHash } from "../../../stacks/foundation/hiveMetastore";
 import { configSchema } from "../../../preflight/config/schema";
 import {
+  DEFAULT_LOCK_TIMEOUT_SECONDS,
+  LOCK_HOUSEKEEPING_INTERVAL_SECONDS,
+  LOCK_METRICS_INTERVAL_SECONDS,
+  lockReleaseBoundSeconds,
   metastoreSiteProperties,
   renderMetastoreSite,
   type MetastoreSiteInput,
@@ -87,6 +91,38 @@ describe("foundation renderers", () => {
       for (const n of names) {
         assert.doesNotMatch(n, /access\.key|secret\.key|ConnectionPassword|ConnectionUserName/i, n);
       }
+    });
+
+    it("turns lock housekeeping on in every replica, with the lock timeout from config (300 s by default)", () => {
+      const props = parseHadoopXml(renderMetastoreSite(INPUT));
+      assert.equal(props["metastore.housekeeping.threads.on"], "true");
+      assert.equal(props["metastore.housekeeping.leader.election"], "host");
+      // Empty: no replica is singled out, each runs AcidHouseKeeperService (they take turns on a DB mutex).
+      assert.equal(props["metastore.housekeeping.leader.hostname"], "");
+      assert.equal(props["metastore.txn.timeout"], `${DEFAULT_LOCK_TIMEOUT_SECONDS}s`);
+      assert.equal(
+        DEFAULT_LOCK_TIMEOUT_SECONDS,
+        configSchema.parse({}).foundation.metastoreLockTimeoutSeconds,
+      );
+      assert.equal(props["metastore.acid.housekeeper.interval"], `${LOCK_HOUSEKEEPING_INTERVAL_SECONDS}s`);
+      assert.equal(props["metastore.acidmetrics.check.interval"], `${LOCK_METRICS_INTERVAL_SECONDS}s`);
+      const custom = parseHadoopXml(renderMetastoreSite({ ...INPUT, lockTimeoutSeconds: 900 }));
+      assert.equal(custom["metastore.txn.timeout"], "900s");
+      assert.equal(lockReleaseBoundSeconds(900), 930);
+    });
+
+    it("bounds the lock timeout: above Iceberg's 240 s heartbeat by default, 60-3600 s when set", () => {
+      const timeout = (v: unknown) =>
+        configSchema.parse({ foundation: { metastoreLockTimeoutSeconds: v } }).foundation
+          .metastoreLockTimeoutSeconds;
+      assert.ok(
+        DEFAULT_LOCK_TIMEOUT_SECONDS > 240,
+        "Iceberg's Java writers heartbeat a held lock every 240 s",
+      );
+      assert.equal(timeout("120"), 120);
+      assert.throws(() => timeout(59), />=60/);
+      assert.throws(() => timeout(3601), /<=3600/);
+      assert.throws(() => timeout(90.5), /int/);
     });
 
     it("escapes XML special characters in values", () => {
