@@ -17,38 +17,25 @@
  */
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
-import * as path from "node:path";
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { MAINTENANCE_METRICS, REFUSAL_REASONS } from "../../stacks/analytics/metrics";
 import { TrinoClient, TrinoQueryError } from "../../verify/trino";
-import { runScript, s3Client, type ScriptRun } from "../foundation-scripts/helpers";
+import { runScript, s3Client } from "../foundation-scripts/helpers";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
 import { startPushgateway, type Pushgateway } from "../harness/pushgateway";
+import {
+  byTable as tableOf,
+  maintenanceEnv,
+  runMaintenance,
+  type MaintenanceOutcome as Outcome,
+  type TableOutcome,
+} from "./maintenance-run";
 
-const SCRIPT = path.resolve(__dirname, "../../stacks/analytics/scripts/table_maintenance.py");
 const RUN = randomBytes(3).toString("hex");
 const SCHEMA = `tm_${RUN}`;
 const BACKUP_BUCKET = "lakehouse-metastore-backup";
 const PREFIX = `metastore-${RUN}`;
 const JOB = "lakehouse-table-maintenance";
-
-interface TableOutcome {
-  table: string;
-  status: string;
-  reason?: string;
-  detail?: string;
-  steps: Record<string, string>;
-  before?: { files: number; bytes: number; snapshots: number };
-  after?: { files: number; bytes: number; snapshots: number };
-  seconds?: Record<string, number>;
-}
-interface Outcome {
-  ok: boolean;
-  dryRun: boolean;
-  orphanRemoval: { allowed: boolean; reasons: string[]; why: string };
-  tables: TableOutcome[];
-  pushed: boolean;
-}
 
 /** The sample of `name` whose labels include all of `labels` in a Prometheus text page, or undefined. */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
@@ -84,31 +71,19 @@ describe("table maintenance on real Trino 476 (HMS 4.0.0 + radosgw + Pushgateway
   const snapshotCount = async (name: string) =>
     Number((await q(`SELECT count(*) FROM ${t(`"${name}$snapshots"`)}`))[0][0]);
 
-  const env = (): Record<string, string> => ({
-    TRINO_URL: lh.trino.url,
-    RETENTION_DAYS: "14",
-    SCHEMAS: SCHEMA,
-    S3_ENDPOINT: lh.rgw.endpoint,
-    AWS_REGION: lh.rgw.region,
-    BACKUP_BUCKET,
-    BACKUP_PREFIX: PREFIX,
-    BACKUP_AWS_ACCESS_KEY_ID: lh.rgw.accessKeyId,
-    BACKUP_AWS_SECRET_ACCESS_KEY: lh.rgw.secretAccessKey,
-    WAREHOUSE_AWS_ACCESS_KEY_ID: lh.rgw.accessKeyId,
-    WAREHOUSE_AWS_SECRET_ACCESS_KEY: lh.rgw.secretAccessKey,
-    PUSHGATEWAY_URL: pgw.url,
-    PUSH_JOB: JOB,
-  });
-  const maintain = async (...args: string[]): Promise<{ run: ScriptRun; out: Outcome }> => {
-    const run = await runScript("python3", [SCRIPT, ...args], env(), 900_000);
-    assert.ok(run.json, `no JSON line (exit ${run.code}): ${run.stderr.slice(-3000)}`);
-    return { run, out: run.json as unknown as Outcome };
-  };
-  const byTable = (o: Outcome, name: string): TableOutcome => {
-    const found = o.tables.find((x) => x.table === `${SCHEMA}.${name}`);
-    assert.ok(found, `${name} is not in ${JSON.stringify(o.tables.map((x) => x.table))}`);
-    return found;
-  };
+  const env = (): Record<string, string> =>
+    maintenanceEnv(
+      lh,
+      {
+        bucket: BACKUP_BUCKET,
+        prefix: PREFIX,
+        accessKeyId: lh.rgw.accessKeyId,
+        secretAccessKey: lh.rgw.secretAccessKey,
+      },
+      { SCHEMAS: SCHEMA, PUSHGATEWAY_URL: pgw.url, PUSH_JOB: JOB },
+    );
+  const maintain = (...args: string[]) => runMaintenance(env(), ...args);
+  const byTable = (o: Outcome, name: string): TableOutcome => tableOf(o, `${SCHEMA}.${name}`);
   const putRecord = (record: unknown) =>
     s3.send(
       new PutObjectCommand({

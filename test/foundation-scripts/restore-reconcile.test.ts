@@ -15,6 +15,10 @@
  *
  * The backup bucket belongs to its own radosgw user (as with one ObjectBucketClaim per bucket), so the
  * reconcile must read the warehouse with WAREHOUSE_AWS_* keys.
+ *
+ * Then the nightly table maintenance (the shipped table_maintenance.py through the same Trino) runs on the
+ * restored catalog and reads the record the real reconcile wrote: orphan removal refused, d left alone, every
+ * row and every file kept; and a reconcile that cannot run records its failure, which the maintenance refuses on.
  */
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
@@ -33,6 +37,7 @@ import { renderSparkConf } from "../../stacks/compute/sparkConf";
 import { TrinoClient } from "../../verify/trino";
 import { sparkInstall, submitJob } from "../compute-engines/spark";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
+import { byTable, maintenanceEnv, runMaintenance } from "../analytics/maintenance-run";
 import { asJob, foundationChecks, runScript, s3Client, scriptEnv, SCRIPTS, type ScriptRun } from "./helpers";
 
 const RESTORE = path.join(SCRIPTS, "restore.sh");
@@ -74,6 +79,7 @@ describe("restore.sh reconciles the restored catalog with the warehouse (real Po
   let lh: Lakehouse;
   let s3: S3Client;
   let backupS3: S3Client;
+  let backupUser: { accessKeyId: string; secretAccessKey: string };
   let env: Record<string, string>;
   let trino: TrinoClient;
   let work: string;
@@ -90,7 +96,7 @@ describe("restore.sh reconciles the restored catalog with the warehouse (real Po
   before(async () => {
     lh = await sharedLakehouse();
     s3 = s3Client(lh.rgw);
-    const backupUser = await lh.rgw.createUser(`rr-backup-${randomBytes(3).toString("hex")}`);
+    backupUser = await lh.rgw.createUser(`rr-backup-${randomBytes(3).toString("hex")}`);
     backupS3 = s3Client({ ...lh.rgw, ...backupUser });
     await backupS3.send(new CreateBucketCommand({ Bucket: BACKUP_BUCKET })).catch(() => undefined);
     env = {
@@ -134,6 +140,23 @@ describe("restore.sh reconciles the restored catalog with the warehouse (real Po
   const q = (table: string): string => `${ns}.${table}`;
   const reconcileOf = (r: ScriptRun): Reconcile =>
     (r.json?.event === "reconcile" ? r.json : r.json?.reconcile) as unknown as Reconcile;
+  const latestRecord = async (): Promise<Record<string, unknown>> => {
+    const o = await backupS3.send(
+      new GetObjectCommand({ Bucket: BACKUP_BUCKET, Key: `${prefix}/reconcile/latest.json` }),
+    );
+    return JSON.parse(await o.Body!.transformToString()) as Record<string, unknown>;
+  };
+  /** The maintenance CronJob's script on this namespace, reading the record with the backup bucket's keys. */
+  const maintain = (over: Record<string, string>, ...args: string[]) =>
+    step(`table_maintenance.py ${args.join(" ")}`.trim(), () =>
+      runMaintenance(
+        maintenanceEnv(lh, { bucket: BACKUP_BUCKET, prefix, ...backupUser }, { SCHEMAS: ns, ...over }),
+        ...args,
+      ),
+    );
+  /** 15 days after `time`: past the 14-day retention, so only the other refusal reasons remain. */
+  const pastRetention = (time: unknown): string =>
+    new Date(Date.parse(String(time)) + 15 * 86400_000).toISOString();
 
   let dumped: Record<string, string>;
   let dumpKey: string;
@@ -349,6 +372,101 @@ describe("restore.sh reconciles the restored catalog with the warehouse (real Po
     assert.deepEqual(daily.rows[0]!.map(String), ["7", "22.74"]);
   });
 
+  it("the nightly table maintenance right after: orphan removal refused (restore-reconciled, divergent-tables), d left alone, every row and every file kept", async () => {
+    const tables = ["t", "u", "d", "events", "events_daily"];
+    // count(*) and a checksum over every column of each table, through Trino.
+    const fingerprint = async (): Promise<Record<string, string[]>> => {
+      const out: Record<string, string[]> = {};
+      for (const name of tables) {
+        const cols = (
+          await trino.query(
+            `SELECT column_name FROM iceberg.information_schema.columns WHERE table_schema = '${ns}' AND table_name = '${name}' ORDER BY ordinal_position`,
+          )
+        ).rows.map((r) => `"${String(r[0])}"`);
+        const row = cols.length > 1 ? `ROW(${cols.join(", ")})` : cols[0];
+        out[name] = (
+          await trino.query(`SELECT count(*), checksum(${row}) FROM iceberg.${ns}.${name}`)
+        ).rows[0]!.map(String);
+      }
+      return out;
+    };
+    // Every object under the namespace's folder (data and metadata files of all five tables).
+    const dbLocation = (
+      await lh.pg.psql(`SELECT "DB_LOCATION_URI" FROM "DBS" WHERE "NAME" = '${ns}'`, lh.hms.database)
+    ).trim();
+    const folder = `${dbLocation.replace(/^s3a?:\/\/[^/]+\//, "").replace(/\/$/, "")}/`;
+    const objects = async (): Promise<Set<string>> => {
+      const keys = new Set<string>();
+      let token: string | undefined;
+      do {
+        const page = await s3.send(
+          new ListObjectsV2Command({ Bucket: lh.bucket, Prefix: folder, ContinuationToken: token }),
+        );
+        for (const o of page.Contents ?? []) keys.add(o.Key!);
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      return keys;
+    };
+    // The data files committed after the dump: read now, not at the tables' first (pre-dump) snapshot.
+    const newerFiles: string[] = [];
+    for (const name of ["t", "events"]) {
+      const first = (
+        await trino.query(
+          `SELECT CAST(snapshot_id AS varchar) FROM iceberg.${ns}."${name}$snapshots" ORDER BY committed_at LIMIT 1`,
+        )
+      ).rows[0]![0];
+      const paths = async (asOf: string) =>
+        (await trino.query(`SELECT DISTINCT "$path" FROM iceberg.${ns}.${name}${asOf}`)).rows.map((r) =>
+          String(r[0]).replace(/^s3a?:\/\/[^/]+\//, ""),
+        );
+      const atDump = new Set(await paths(` FOR VERSION AS OF ${String(first)}`));
+      const added = (await paths("")).filter((p) => !atDump.has(p));
+      assert.ok(added.length > 0, `${name}: the commits after the dump added data files`);
+      newerFiles.push(...added);
+    }
+    const before = await fingerprint();
+    const objectsBefore = await objects();
+    assert.deepEqual(before.t!.slice(0, 1), ["5"]);
+    assert.deepEqual(before.events!.slice(0, 1), ["7"]);
+    const record = await latestRecord();
+
+    const { run, out } = await maintain({});
+    assert.equal(run.code, 0, run.stderr.slice(-3000));
+    assert.equal(out.ok, true, JSON.stringify(out));
+    assert.equal(out.orphanRemoval.allowed, false);
+    assert.deepEqual(out.orphanRemoval.reasons, ["restore-reconciled", "divergent-tables"]);
+    assert.match(out.orphanRemoval.why, new RegExp(`a restore was reconciled at ${String(record.time)}`));
+    assert.match(out.orphanRemoval.why, new RegExp(`left divergent tables: ${q("d")}$`));
+    const d = byTable(out, q("d"));
+    assert.deepEqual([d.status, d.reason, d.steps], ["skipped", "divergent-after-restore", {}]);
+    for (const name of ["t", "u", "events", "events_daily"]) {
+      const o = byTable(out, q(name));
+      assert.equal(o.status, "maintained", JSON.stringify(o));
+      assert.deepEqual(
+        o.steps,
+        { optimize: "done", expireSnapshots: "done", removeOrphanFiles: "refused" },
+        name,
+      );
+    }
+    // The moved t was compacted (its pre- and post-dump files into one): maintenance did run on it.
+    const t = byTable(out, q("t"));
+    assert.deepEqual([t.before?.files, t.after?.files], [2, 1]);
+
+    assert.deepEqual(await fingerprint(), before, "every row of every table, count and checksum");
+    const objectsAfter = await objects();
+    const gone = [...objectsBefore].filter((k) => !objectsAfter.has(k));
+    assert.deepEqual(gone, [], "no object of the namespace was deleted");
+    for (const f of newerFiles)
+      assert.ok(objectsAfter.has(f), `${f} (committed after the dump) is still there`);
+
+    // Past the retention the divergent d alone still refuses orphan removal, and d stays untouched.
+    const later = await maintain({ MAINTENANCE_NOW: pastRetention(record.time) }, "--dry-run");
+    assert.equal(later.run.code, 0, later.run.stderr.slice(-3000));
+    assert.deepEqual(later.out.orphanRemoval.reasons, ["divergent-tables"]);
+    assert.equal(byTable(later.out, q("d")).reason, "divergent-after-restore");
+    assert.equal(byTable(later.out, q("t")).steps.removeOrphanFiles, "refused");
+  });
+
   it("a second reconcile changes nothing; commits on the moved and registered tables work; the check passes", async () => {
     const again = await step("reconcile-only again", () =>
       restore("--reconcile-only", "--target-db", lh.hms.database, "--backup", dumpKey),
@@ -376,5 +494,39 @@ describe("restore.sh reconciles the restored catalog with the warehouse (real Po
     assert.equal(v.json?.pointersMatch, true);
     const c = backupCheck(v);
     assert.equal(c.status, "pass", c.observed);
+  });
+
+  it("a reconcile that cannot run records its failure, and the maintenance refuses orphan removal until one succeeds (reconcile-failed)", async () => {
+    const r = await step("reconcile-only with wrong warehouse keys", () =>
+      runScript(
+        RESTORE,
+        ["--reconcile-only", "--target-db", lh.hms.database, "--backup", dumpKey],
+        { ...env, WAREHOUSE_AWS_SECRET_ACCESS_KEY: "wrong" },
+        300_000,
+      ),
+    );
+    assert.equal(r.code, 9, r.stderr);
+    assert.match(
+      String(r.json?.error),
+      /reading the warehouse bucket '.*' .* failed .* Nothing was changed\./,
+    );
+    const latest = await latestRecord();
+    assert.deepEqual(
+      [latest.event, latest.ok, latest.dryRun, latest.error, latest.record],
+      ["reconcile", false, false, r.json?.error, r.json?.record],
+    );
+    assert.match(String(latest.time), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    assert.equal(
+      latest.record,
+      `s3://${BACKUP_BUCKET}/${prefix}/reconcile/${String(latest.time).replace(/[-:]/g, "")}.json`,
+    );
+
+    // Past the retention window too: a failed reconcile refuses until a reconcile succeeds. d is no longer
+    // named by the record, and the per-table guard still keeps it out (its files are ahead of its catalog).
+    const { run, out } = await maintain({ MAINTENANCE_NOW: pastRetention(latest.time) }, "--dry-run");
+    assert.equal(run.code, 0, run.stderr.slice(-3000));
+    assert.deepEqual(out.orphanRemoval.reasons, ["reconcile-failed"]);
+    assert.match(out.orphanRemoval.why, /the last reconcile did not finish: reading the warehouse bucket/);
+    assert.equal(byTable(out, q("d")).reason, "catalog-behind-bucket");
   });
 });

@@ -36,7 +36,9 @@
 # where <backup prefix> is $S3_PREFIX without leading/trailing slashes (the key is `reconcile/...` when empty),
 # exactly as backup.sh names the dumps `<backup prefix>/metastore-<time>.dump`. The record is written BEFORE
 # the catalog is changed (the planned outcome) and again after (the applied one): if it cannot be written,
-# nothing is changed (exit 9).
+# nothing is changed (exit 9). A reconcile that cannot run (exit 9: warehouse or database unreachable, the
+# transaction rolled back) records its failure line, `"ok":false` with `error`, so that the maintenance keeps
+# refusing orphan removal until a reconcile succeeds (a restore may just have put the catalog back at the dump).
 #
 # Env: PG* (PGDATABASE is replaced by --db), S3_ENDPOINT S3_BUCKET S3_PREFIX AWS_ACCESS_KEY_ID
 # AWS_SECRET_ACCESS_KEY AWS_REGION (the backup bucket, as backup.sh); the warehouse is read with
@@ -63,12 +65,29 @@ record=true
 scratch=false
 since=""
 now_iso="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+# Set once the record's key is known (after the checks), cleared when writing the record itself failed.
+record_key=""
+record_failure=false
 die() {
-  local code="$1"
+  local code="$1" line
   shift
   printf 'reconcile.sh: ERROR: %s\n' "$*" >&2
-  printf '{"event":"reconcile","ok":false,"time":"%s","dryRun":%s,"targetDb":"%s","exitCode":%s,"error":"%s"}\n' \
-    "$now_iso" "$dry" "$(json_str "$db")" "$code" "$(json_str "$*")"
+  line="$(printf '{"event":"reconcile","ok":false,"time":"%s","dryRun":%s,"targetDb":"%s","exitCode":%s,"error":"%s"' \
+    "$now_iso" "$dry" "$(json_str "$db")" "$code" "$(json_str "$*")")"
+  if $record_failure; then
+    # A reconcile that could not run still leaves its record: the table maintenance reads `error` and refuses
+    # orphan removal until a reconcile succeeds (a restore may have just put the catalog back at the dump).
+    line+=",\"record\":\"s3://$(json_str "$S3_BUCKET/$record_key")\"}"
+    printf '%s\n' "$line" >"$work/failure.json"
+    local k
+    for k in "$record_key" "${record_key%/*}/latest.json"; do
+      bk s3api put-object --bucket "$S3_BUCKET" --key "$k" --body "$work/failure.json" --content-type application/json >/dev/null ||
+        printf 'reconcile.sh: ERROR: writing the failure record s3://%s/%s failed too (see above)\n' "$S3_BUCKET" "$k" >&2
+    done
+  else
+    line+="}"
+  fi
+  printf '%s\n' "$line"
   exit "$code"
 }
 usage() { die 2 "$1 Usage: reconcile.sh --db NAME [--since ISO-8601|@epoch] [--dry-run] [--no-record] [--scratch]"; }
@@ -124,6 +143,14 @@ wh() {
     aws --endpoint-url "${WAREHOUSE_S3_ENDPOINT:-$S3_ENDPOINT}" --cli-read-timeout 60 --cli-connect-timeout 10 "$@"
 }
 bk() { aws --endpoint-url "$S3_ENDPOINT" --cli-read-timeout 60 --cli-connect-timeout 10 "$@"; }
+if $record; then
+  prefix="${S3_PREFIX:-}"
+  prefix="${prefix#/}"
+  prefix="${prefix%/}"
+  record_key="${prefix:+$prefix/}reconcile/$(date -u -d "$now_iso" +%Y%m%dT%H%M%SZ).json"
+  # From here on a failure (exit 9) is recorded too.
+  record_failure=true
+fi
 psqlq() { psql -X -q -v ON_ERROR_STOP=1 --no-password "$@"; }
 # SQL string literal (standard_conforming_strings: only quotes need doubling).
 lit() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/''/g")"; }
@@ -295,21 +322,15 @@ run_sql() {
   }
 }
 
-record_key=""
-if $record; then
-  prefix="${S3_PREFIX:-}"
-  prefix="${prefix#/}"
-  prefix="${prefix%/}"
-  stamp="$(date -u -d "$now_iso" +%Y%m%dT%H%M%SZ)"
-  record_key="${prefix:+$prefix/}reconcile/$stamp.json"
-fi
 # put_record JSON: stores the line at the timestamped key and at latest.json; dies (exit 9) on failure.
 put_record() {
   printf '%s\n' "$1" >"$work/record.json"
   local k
   for k in "$record_key" "${record_key%/*}/latest.json"; do
-    bk s3api put-object --bucket "$S3_BUCKET" --key "$k" --body "$work/record.json" --content-type application/json >/dev/null ||
+    bk s3api put-object --bucket "$S3_BUCKET" --key "$k" --body "$work/record.json" --content-type application/json >/dev/null || {
+      record_failure=false
       die 9 "writing the reconcile record s3://$S3_BUCKET/$k failed (see above); $2"
+    }
   done
 }
 with_record() {

@@ -20,6 +20,8 @@ import {
 import { AWS_CLI_BIN, awsCliBundle, withAwsCliOnPath } from "../../../stacks/foundation/awsCli";
 import { inClusterS3Endpoint, jvmHeapMiB } from "../../../stacks/foundation/common";
 import { schemaJobHash } from "../../../stacks/foundation/hiveMetastore";
+import { FOUNDATION_NAMES } from "../../../stacks/foundation/names";
+import { ANALYTICS_NAMES } from "../../../stacks/analytics/names";
 import { configSchema } from "../../../preflight/config/schema";
 import {
   DEFAULT_LOCK_TIMEOUT_SECONDS,
@@ -245,12 +247,13 @@ describe("foundation renderers", () => {
 });
 
 describe("runbook: the restore Job's command", () => {
-  it("the documented jq filter turns the backup CronJob's Job into restore.sh with the given arguments", () => {
+  it("the documented jq filter turns the backup CronJob's Job into one run of restore.sh with the given arguments", () => {
     const runbook = fs.readFileSync(path.join(__dirname, "../../../docs/runbooks/foundation.md"), "utf8");
     const m = /jq --arg args "\$\*" '([\s\S]*?)' \|/.exec(runbook);
     assert.ok(m, "docs/runbooks/foundation.md has the restore_job jq filter");
     const job = {
       spec: {
+        backoffLimit: 2,
         template: {
           spec: { containers: [{ name: "backup", command: withAwsCliOnPath("/scripts/backup.sh") }] },
         },
@@ -263,9 +266,39 @@ describe("runbook: the restore Job's command", () => {
     });
     if (r.error) throw new Error(`jq is needed (bash .ci/setup.d/20-jq.sh): ${r.error.message}`);
     assert.equal(r.status, 0, r.stderr);
-    const command = JSON.parse(r.stdout).spec.template.spec.containers[0].command as string[];
+    const spec = JSON.parse(r.stdout).spec as {
+      backoffLimit: number;
+      template: { spec: { containers: { command: string[] }[] } };
+    };
+    // Exits 7/8/9 are outcomes: the backup's retries would restore over the database again.
+    assert.equal(spec.backoffLimit, 0);
+    const command = spec.template.spec.containers[0]!.command;
     // Same wrapper as the CronJob (AWS CLI on PATH), running restore.sh with the arguments.
     assert.deepEqual(command.slice(0, 3), withAwsCliOnPath("/scripts/restore.sh").slice(0, 3));
     assert.deepEqual(command.slice(4), ["--target-db", "metastore", "--replace"]);
+  });
+  it("the restore steps name the program's objects and restore.sh's flags, and restore_job is valid bash", () => {
+    const runbook = fs.readFileSync(path.join(__dirname, "../../../docs/runbooks/foundation.md"), "utf8");
+    const start = runbook.indexOf("## Restore the metastore from a backup");
+    const section = runbook.slice(start, runbook.indexOf("\n## ", start + 1));
+    const named = (kind: string) =>
+      [...new Set([...section.matchAll(new RegExp(`${kind}/([a-z0-9-]+)`, "g"))].map((m) => m[1]))].sort();
+    assert.deepEqual(named("cronjob"), [ANALYTICS_NAMES.maintenance, FOUNDATION_NAMES.backup].sort());
+    assert.deepEqual(named("deploy"), [FOUNDATION_NAMES.metastore]);
+    assert.match(section, new RegExp(`ConfigMap \`${FOUNDATION_NAMES.backup}-scripts\``));
+    // Every flag given to restore_job is one restore.sh parses.
+    const restoreSh = fs.readFileSync(
+      path.join(__dirname, "../../../stacks/foundation/scripts/restore.sh"),
+      "utf8",
+    );
+    const flags = [...section.matchAll(/restore_job [a-z-]+\$\(date \+%s\)((?: [^`]+)?)`/g)].flatMap((m) =>
+      [...m[1].matchAll(/--[a-z-]+/g)].map((f) => f[0]),
+    );
+    assert.ok(flags.includes("--replace") && flags.includes("--reconcile-only"), flags.join(" "));
+    for (const f of flags) assert.match(restoreSh, new RegExp(`^    ${f}\\)`, "m"), `restore.sh has no ${f}`);
+    const block = /```bash\n([\s\S]*?restore_job\(\)[\s\S]*?)```/.exec(section);
+    assert.ok(block, "the restore_job block");
+    const bash = spawnSync("bash", ["-n"], { input: block[1], encoding: "utf8" });
+    assert.equal(bash.status, 0, bash.stderr);
   });
 });
