@@ -58,7 +58,7 @@ export function scaleTrinoMemory(m: TrinoMemory, factor: number): TrinoMemory {
   const [lo, hi] = MEMORY_SCALE_RANGE;
   if (!(factor >= lo && factor <= hi)) {
     throw new Error(
-      `Trino harness: memory scale is ${factor}; expected ${lo}..${hi} (1 = the product's sizes, ` +
+      `Trino harness: memory scale is ${+factor.toFixed(3)}; expected ${lo}..${hi} (1 = the product's sizes, ` +
         `${TEST_MEMORY_SCALE} = the test suite's).`,
     );
   }
