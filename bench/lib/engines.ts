@@ -1,7 +1,9 @@
 /**
  * The engines a benchmark runs on, started for the run and stopped after it (by pid, through the test
  * harnesses): radosgw alone for the S3 legs, or PostgreSQL + radosgw + Hive Metastore 4.0.0 + Trino 476 for
- * the lakehouse legs. Trino runs with the product's rendered catalogs (stacks/analytics/catalogs.ts) and,
+ * the lakehouse legs. Trino runs on the product's topology (a coordinator and a worker, the chart's files from the
+ * product's values, memory divided by a stated factor: test/harness/trino-topology.ts), with the product's
+ * rendered catalogs (stacks/analytics/catalogs.ts) and,
  * when asked, one bench-only `hive` catalog on the same metastore and S3 settings, used to read the raw CSV
  * object (the product has no Hive catalog: its tables are Iceberg).
  *
@@ -32,7 +34,12 @@ export interface BenchEngineOptions {
   hive?: boolean;
   /** radosgw's memstore OSD size (objects live in RAM). @default 2 */
   storageGib?: number;
-  /** Trino heap; the machine is shared. @default 3 */
+  /**
+   * The factor the product's Trino memory settings are divided by (1 = the product's sizes: 4.8 GiB coordinator
+   * and 12.8 GiB worker heaps). @default 4
+   */
+  memoryScale?: number;
+  /** Or the worker's heap in GB (the factor is the product's worker heap / this). */
   heapGb?: number;
   /** How long Trino may take to start (20 s idle, minutes at load 30 on 2 cores). @default 600000 */
   trinoStartTimeoutMs?: number;
@@ -83,10 +90,13 @@ export async function startBenchEngines(opts: BenchEngineOptions): Promise<Bench
     const trino = await startTrino({
       catalogs,
       env: { AWS_ACCESS_KEY_ID: rgw.accessKeyId, AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey },
-      heapGb: opts.heapGb ?? 3,
+      memoryScale: opts.heapGb === undefined ? (opts.memoryScale ?? 4) : undefined,
+      heapGb: opts.heapGb,
       startTimeoutMs: opts.trinoStartTimeoutMs ?? 600_000,
     });
     log(`Trino ${TRINO_TEST_VERSION} up in ${since(t2)} (catalogs: ${Object.keys(catalogs).join(", ")})`);
+    const { memory, memoryScale } = trino.topology;
+    const gb = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
     const h = hms;
     return {
       rgw,
@@ -94,7 +104,10 @@ export async function startBenchEngines(opts: BenchEngineOptions): Promise<Bench
       hms: h,
       trino,
       catalogs,
-      describe: `Trino ${TRINO_TEST_VERSION} (1 node, ${opts.heapGb ?? 3} GB heap), Hive Metastore 4.0.0, PostgreSQL 15, radosgw (Ceph 16, ${opts.storageGib ?? 2} GiB memstore)`,
+      describe:
+        `Trino ${TRINO_TEST_VERSION} (coordinator ${gb(memory.coordinator.heapBytes)} heap + 1 worker ${gb(memory.worker.heapBytes)} heap, ` +
+        `query.max-memory-per-node ${memory.worker.maxMemoryPerNode}: the product's memory / ${+memoryScale.toFixed(2)}), ` +
+        `Hive Metastore 4.0.0, PostgreSQL 15, radosgw (Ceph 16, ${opts.storageGib ?? 2} GiB memstore)`,
       stop: async () => {
         await trino.stop();
         await h.stop();

@@ -8,6 +8,7 @@ import { containerResources } from "../../preflight/config/sizing";
 import type { BucketCredentials } from "../foundation/common";
 import { CATALOG_NAMES } from "./catalogs";
 import { trinoMemory, type TrinoMemory } from "./trinoMemory";
+import { trinoServerValues } from "./trinoNodeConfig";
 
 /** uid/gid of the `trino` user in trinodb/trino images (the chart's default securityContext). */
 export const TRINO_UID = 1000;
@@ -91,10 +92,14 @@ export function trinoValues(input: TrinoValuesInput): {
     worker: config.sizing.trinoWorker,
   });
   const grace = a.shutdownGracePeriodSeconds;
-  // The chart adds these two flags only for an unmodified `trinodb/trino` tag > 447 (JDK-8329528: G1 pinned
-  // regions stall GC on JDK 22+). The image is given as one reference (any registry, tag or digest), so they are
-  // set here for the pinned 476 explicitly.
-  const jdkWorkaround = ["-XX:+UnlockDiagnosticVMOptions", "-XX:G1NumCollectionsKeepPinned=10000000"];
+  // The server's memory, scheduling, JVM flags and graceful shutdown: the part of the values the chart turns into
+  // each node's config.properties and jvm.config (renderTrinoNodeFiles renders those files as the chart does).
+  const server = trinoServerValues({
+    memory,
+    environment: a.environment,
+    workers: config.sizing.trinoWorker.replicas,
+    shutdownGracePeriodSeconds: grace,
+  });
   const podSecurity = {
     runAsNonRoot: true,
     runAsUser: TRINO_UID,
@@ -110,36 +115,19 @@ export function trinoValues(input: TrinoValuesInput): {
       useRepositoryAsSoleImageReference: true,
       pullPolicy: "IfNotPresent",
     },
-    server: {
-      workers: config.sizing.trinoWorker.replicas,
-      node: { environment: a.environment },
-      config: { query: { maxMemory: memory.maxMemory } },
-    },
+    server: server.server,
     coordinator: {
-      jvm: { maxHeapSize: memory.coordinator.maxHeapSize },
-      config: {
-        memory: { heapHeadroomPerNode: memory.coordinator.heapHeadroomPerNode },
-        query: { maxMemoryPerNode: memory.coordinator.maxMemoryPerNode },
-        nodeScheduler: { includeCoordinator: memory.includeCoordinator },
-      },
-      additionalJVMConfig: jdkWorkaround,
+      ...server.coordinator,
       resources: containerResources(config.sizing.trinoCoordinator),
       priorityClassName: input.priorityClassCritical,
       terminationGracePeriodSeconds: 30,
     },
     worker: {
-      jvm: { maxHeapSize: memory.worker.maxHeapSize },
-      config: {
-        memory: { heapHeadroomPerNode: memory.worker.heapHeadroomPerNode },
-        query: { maxMemoryPerNode: memory.worker.maxMemoryPerNode },
-      },
-      additionalJVMConfig: jdkWorkaround,
+      ...server.worker,
       resources: containerResources(config.sizing.trinoWorker),
       // Workers are the batch class (the base's PriorityClasses): they wait for room, never preempt.
       priorityClassName: input.priorityClassBatch,
-      // The chart's preStop asks the worker to shut down (PUT /v1/info/state SHUTTING_DOWN) and waits: running
-      // tasks finish instead of failing their queries when a node drains or the Deployment rolls.
-      gracefulShutdown: { enabled: true, gracePeriodSeconds: grace },
+      // Trino waits the grace period twice (trinoServerValues: gracefulShutdown), then the pod gets its margin.
       terminationGracePeriodSeconds: 2 * grace + TERMINATION_MARGIN_SECONDS,
       // Spread workers over nodes so one node's loss takes one worker.
       topologySpreadConstraints: [

@@ -37,7 +37,7 @@ const ROWS = 500; // observe's endToEndRows default
 function testConfig(): LakehouseConfig {
   return configSchema.parse({
     sizing: {
-      trinoWorker: { replicas: 0, cpu: "1", memory: "4Gi" },
+      trinoWorker: { replicas: 1, cpu: "1", memory: "4Gi" }, // the harness's coordinator + one worker
       // Local mode runs everything in the driver JVM; small, the machine is shared (1152m heap + 384m overhead).
       sparkDriver: { replicas: 1, cpu: "1", memory: "1536Mi" },
     },

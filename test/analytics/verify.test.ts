@@ -20,7 +20,8 @@ const SCHEMA = "it_verify";
 
 function testConfig(over: { replicas?: number; latency?: number; schema?: string } = {}): LakehouseConfig {
   return configSchema.parse({
-    sizing: { trinoWorker: { replicas: over.replicas ?? 0, cpu: "1", memory: "4Gi" } },
+    // The harness runs the product's topology: a coordinator and one worker (test/harness/trino-topology.ts).
+    sizing: { trinoWorker: { replicas: over.replicas ?? 1, cpu: "1", memory: "4Gi" } },
     thresholds: { queryLatencySeconds: over.latency ?? 600 },
     analytics: { verifyScaleFactor: 0.01, verifySchema: over.schema ?? SCHEMA },
   });
@@ -108,7 +109,7 @@ describe("verify --phase analytics against the real Trino (through the Kubernete
     );
     assert.match(
       c["verify.trino-available"].observed,
-      /Trino 476 at service lakehouse\/trino:8080 via the Kubernetes API proxy: 1 active coordinator, 0 of 0 workers active/,
+      /Trino 476 at service lakehouse\/trino:8080 via the Kubernetes API proxy: 1 active coordinator, 1 of 1 workers active/,
     );
     assert.match(
       c["verify.iceberg-catalog"].observed,
@@ -297,7 +298,7 @@ describe("verify --phase analytics against the real Trino (through the Kubernete
     assert.match(join.observed, /returned 5 rows .*; the known answer has 5 \(/);
     const workers = judge(testConfig({ replicas: 2, schema: "it_verify_bad" }))["verify.trino-available"];
     assert.equal(workers.status, "fail");
-    assert.match(workers.observed, /0 of 2 workers active/);
+    assert.match(workers.observed, /1 of 2 workers active/);
     const slow = judge(testConfig({ latency: 0.001, schema: "it_verify_bad" }))["verify.query-latency"];
     assert.equal(slow.status, "fail");
     assert.match(slow.observed, /over 0\.001 s: q1, q3, q5, q6, q10, time-travel/);

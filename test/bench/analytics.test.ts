@@ -228,7 +228,7 @@ describe("bench: analytics on the real engines (TPC-H tiny, 2 runs)", function (
 describe("npm run bench:analytics (refusals)", function () {
   this.timeout(240_000);
 
-  it("names the setup script when Trino is not installed, and a bad --scale, before starting anything", async () => {
+  it("names the setup script when Trino is not installed, and a bad --scale or --heap-gb, before starting anything", async () => {
     const missing = await npmRun(["bench:analytics"], {
       timeoutMs: 120_000,
       env: { LAKEHOUSE_TRINO_HOME: path.join(ROOT, "no-such-trino") },
@@ -241,5 +241,9 @@ describe("npm run bench:analytics (refusals)", function () {
     const bad = await npmRun(["bench:analytics", "--", "--scale", "5"], { timeoutMs: 120_000 });
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /bench:analytics: --scale must be one of tiny, 1, 10, got "5"\./);
+    // --heap-gb is the worker's heap: at most the product's own 12.8 GB (a 16Gi worker pod).
+    const big = await npmRun(["bench:analytics", "--", "--heap-gb", "13"]);
+    assert.equal(big.code, 2);
+    assert.match(big.stderr, /bench:analytics: --heap-gb must be a number from 0\.8 to 12\.8, got "13"\./);
   });
 });

@@ -18,6 +18,7 @@ import {
 import { startRadosgw, type Radosgw } from "../harness/radosgw";
 import { which } from "../harness/proc";
 import { seedAnton, type SeededAnton } from "./anton";
+import { upstreamCrdsHint } from "./fixtures/crds";
 import { FOUNDATION_NAMES } from "../../stacks/foundation/names";
 
 export const REPO = path.resolve(__dirname, "../..");
@@ -38,7 +39,7 @@ export interface E2eEnv {
 
 /** Why the e2e suite cannot run here (missing tools), or "" when it can. */
 export function e2eHint(): string {
-  const hints = [controlPlaneHint()];
+  const hints = [controlPlaneHint(), upstreamCrdsHint()];
   if (!which("radosgw")) hints.push("radosgw (S3) not installed: run `bash .ci/setup.d/10-apt.sh`.");
   return hints.filter(Boolean).join(" ");
 }

@@ -4,7 +4,8 @@
  * timeout. This stand-in plays only the part of helm-controller that the program observes: while it runs, every
  * HelmRelease of the program's (label `app.kubernetes.io/part-of: lakehouse`) whose current generation is not
  * yet reported gets `Ready=True` with that `observedGeneration`,
- * written through the status subresource as the controller would. It installs no chart: the Spark Operator's
+ * written through the status subresource as the controller would (a status the upstream HelmRelease CRD's schema
+ * accepts: test/e2e/fixtures/crds.ts). It installs no chart: the Spark Operator's
  * and Trino's own Deployments do not exist in this suite, which the README says.
  */
 import type { ControlPlane, Obj } from "../harness/kube-control-plane";
@@ -50,6 +51,8 @@ export function startFluxStandIn(cp: ControlPlane, intervalMs = 500): FluxStandI
             type: "Ready",
             status: "True",
             reason: "InstallSucceeded",
+            // The upstream CRD requires every field of a metav1.Condition; the time as the API writes it.
+            lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
             message: "e2e stand-in for Flux helm-controller: reported Ready, no chart installed",
           },
         ],

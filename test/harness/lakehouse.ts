@@ -1,8 +1,9 @@
 /**
  * The analytics engines for tests, started once per test run (./shared): PostgreSQL + radosgw + Hive Metastore
- * 4.0.0 (the foundation's harnesses) and a Trino 476 configured ONLY with the product's rendered catalogs
- * (stacks/analytics/catalogs.ts) pointing at them, its S3 keys given as environment variables exactly as the
- * cluster mounts the warehouse Secret.
+ * 4.0.0 (the foundation's harnesses) and a Trino 476 coordinator + worker configured ONLY with the product's
+ * rendered catalogs (stacks/analytics/catalogs.ts) pointing at them and the chart's config.properties and
+ * jvm.config rendered from the product's values, memory divided by TEST_MEMORY_SCALE (./trino-topology.ts), its
+ * S3 keys given as environment variables exactly as the cluster mounts the warehouse Secret.
  */
 import { renderCatalogs } from "../../stacks/analytics/catalogs";
 import { startHiveMetastore, type HiveMetastore } from "./hive-metastore";
@@ -24,7 +25,7 @@ export interface Lakehouse {
 }
 
 /** Starts (once per test run) and returns the shared analytics engines. */
-export function sharedLakehouse(opts: { heapGb?: number } = {}): Promise<Lakehouse> {
+export function sharedLakehouse(opts: { memoryScale?: number } = {}): Promise<Lakehouse> {
   return shared("lakehouse", async () => {
     const t0 = Date.now();
     const secs = (t: number): string => `${((Date.now() - t) / 1000).toFixed(1)} s`;
@@ -44,7 +45,7 @@ export function sharedLakehouse(opts: { heapGb?: number } = {}): Promise<Lakehou
       const trino = await startTrino({
         catalogs: rendered,
         env: { AWS_ACCESS_KEY_ID: rgw.accessKeyId, AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey },
-        heapGb: opts.heapGb ?? 2,
+        memoryScale: opts.memoryScale,
       });
       const h = hms;
       // Warm the metastore path once: on a machine at load 60 the metastore's first calls (cold JIT) can take
@@ -61,7 +62,7 @@ export function sharedLakehouse(opts: { heapGb?: number } = {}): Promise<Lakehou
       }
       // One line per run, so the suite's time can be read off the log (start-up dominates it).
       process.stderr.write(
-        `      [lakehouse engines] PostgreSQL + radosgw ${((t1 - t0) / 1000).toFixed(1)} s, Hive Metastore ${((t2 - t1) / 1000).toFixed(1)} s, Trino ${secs(t2)}; total ${secs(t0)}\n`,
+        `      [lakehouse engines] PostgreSQL + radosgw ${((t1 - t0) / 1000).toFixed(1)} s, Hive Metastore ${((t2 - t1) / 1000).toFixed(1)} s, Trino coordinator + worker (memory / ${trino.topology.memoryScale}) ${secs(t2)}; total ${secs(t0)}\n`,
       );
       return {
         pg,

@@ -1,14 +1,17 @@
 /**
- * A real Trino 476 server for tests: the trino-server tarball from Maven Central (see .ci/setup.d/60-trino.sh)
- * on the machine image's Temurin 25 JDK, one node (coordinator that also runs tasks), HTTP on 127.0.0.1 on a
- * port the kernel hands out, all state in a fresh temp dir. ~20 s to the first answer on an idle 2-core
- * machine (80 s seen at load 27), ~0.6 GB RSS idle.
+ * A real Trino 476 for tests and benchmarks: the trino-server tarball from Maven Central (see
+ * .ci/setup.d/60-trino.sh) on the machine image's Temurin 25 JDK, run as the product runs it: a coordinator and
+ * a worker, two JVMs (`node-scheduler.include-coordinator=false`: the worker runs every task), each with the
+ * config.properties and jvm.config the trino chart renders from the product's values, memory divided by a stated
+ * factor (./trino-topology.ts says what differs from a pod, and why). HTTP on 127.0.0.1 on ports the kernel hands
+ * out, all state in a fresh temp dir. Both JVMs start at once; the start is ready when the worker is active and
+ * a query runs on it.
  *
- * The harness writes config.properties, node.properties and jvm.config itself; the catalogs are exactly the
- * texts it is given (the product's renderCatalogs output), nothing else. Only the plugins those catalogs
- * name are loaded (symlinks into the install), which saves ~half the start-up against loading all ~55.
+ * The catalogs are exactly the texts it is given (the product's renderCatalogs output), on both nodes, nothing
+ * else. Only the plugins those catalogs name are loaded (symlinks into the install), which saves ~half the
+ * start-up against loading all ~55.
  *
- * `stop()` stops the JVM by its pid (SIGTERM, then SIGKILL) and removes the temp dir.
+ * `stop()` stops both JVMs by their pids (SIGTERM, then SIGKILL) and removes the temp dir.
  */
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -17,6 +20,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { TrinoClient, TrinoQueryError } from "../../verify/trino";
 import { freePort, isAlive, spawnDaemon, stopPid, tail, waitFor } from "./proc";
+import { harnessNodeFiles, harnessTopology, TEST_MEMORY_SCALE, type TrinoTopology } from "./trino-topology";
 
 /** The Trino release the tests run (stacks/analytics/catalogs.ts pins the same). */
 export const TRINO_TEST_VERSION = "476";
@@ -37,29 +41,59 @@ export function trinoHome(env: NodeJS.ProcessEnv = process.env): string {
   );
 }
 
+export interface TrinoNode {
+  /** `coordinator` or `worker`. */
+  role: "coordinator" | "worker";
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  pid: number;
+  /** The node's `node.id`, as system.runtime.nodes and system.runtime.tasks name it. */
+  nodeId: string;
+  /** Its etc dir (config.properties, jvm.config, node.properties, catalog/), as written. */
+  etcDir: string;
+  /** The JVM's log (stdout+stderr). */
+  logFile: string;
+}
+
 export interface Trino {
-  /** `http://127.0.0.1:PORT` (the client protocol: POST /v1/statement). */
+  /** The coordinator, `http://127.0.0.1:PORT` (the client protocol: POST /v1/statement). */
   url: string;
   port: number;
-  /** Pid of the Trino JVM, for tests that assert it is gone after `stop()`. */
+  /** Pid of the coordinator JVM. */
   pid: number;
-  /** The server's log (stdout+stderr), for failure messages. */
+  /** The coordinator's log, for failure messages. */
   logFile: string;
-  /** The catalog files as written (name -> text), for tests that assert nothing else was configured. */
+  /** The coordinator's catalog files as written (name -> text), for tests that assert nothing else was configured. */
   catalogDir: string;
-  /** Stops the JVM by pid, waits until it is gone, removes the temp dir. Idempotent. */
+  /** Both JVMs. */
+  nodes: { coordinator: TrinoNode; worker: TrinoNode };
+  /** The product-derived settings the nodes run with (memory scale, memory, the chart's files). */
+  topology: TrinoTopology;
+  /** Stops both JVMs by pid, waits until they are gone, removes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
 
 export interface TrinoOptions {
-  /** catalog name -> properties text (renderCatalogs output), written as etc/catalog/<name>.properties. */
+  /** catalog name -> properties text (renderCatalogs output), written as etc/catalog/<name>.properties on both nodes. */
   catalogs: Record<string, string>;
-  /** Environment of the server (e.g. the S3 keys the catalogs reference as ${ENV:...}); nothing else is inherited but PATH. */
+  /** Environment of the servers (e.g. the S3 keys the catalogs reference as ${ENV:...}); nothing else is inherited but PATH. */
   env: Record<string, string>;
-  /** JVM heap in GB (the machine is shared: at most 3). @default 2 */
+  /**
+   * The product's memory settings are divided by this (1 = the product's sizes: 4.8 + 12.8 GiB of heap).
+   * @default TEST_MEMORY_SCALE (8: the machine is shared)
+   */
+  memoryScale?: number;
+  /** Alternatively the worker's heap in GB; the factor is the product's worker heap / this. */
   heapGb?: number;
   /** @default 600000 (start-up takes 20 s on an idle machine, minutes when 6 engineers share its 2 cores) */
   startTimeoutMs?: number;
+}
+
+/** The memory factor of `opts` (memoryScale, or derived from heapGb). */
+export function memoryScaleOf(opts: Pick<TrinoOptions, "memoryScale" | "heapGb">): number {
+  if (opts.heapGb === undefined) return opts.memoryScale ?? TEST_MEMORY_SCALE;
+  const productWorkerHeap = harnessTopology({ memoryScale: 1 }).memory.worker.heapBytes;
+  return productWorkerHeap / (opts.heapGb * 2 ** 30);
 }
 
 /** Throws a clear "not installed" error unless the server and the JDK are where the setup script puts them. */
@@ -94,32 +128,44 @@ export async function startTrino(opts: TrinoOptions): Promise<Trino> {
   }
 }
 
+interface NodeDirs {
+  etc: string;
+  data: string;
+  tmp: string;
+  log: string;
+}
+
 async function startTrinoOnce(opts: TrinoOptions): Promise<Trino> {
   const home = requireTrino();
-  const heapGb = opts.heapGb ?? 2;
-  // Tests keep to 1-3 GB (the machine is shared); the scale-10 benchmark asks for more, on purpose.
-  if (!(heapGb >= 1 && heapGb <= 12)) {
-    throw new Error(
-      `startTrino: heapGb is ${heapGb}; expected 1..12 (tests use 1..3: the machine is shared).`,
-    );
-  }
   for (const name of Object.keys(opts.catalogs)) {
     if (!/^[a-z][a-z0-9_]*$/.test(name)) {
       throw new Error(`startTrino: catalog name "${name}" is not a Trino catalog name (a-z, 0-9, _).`);
     }
   }
+  const memoryScale = memoryScaleOf(opts);
+  // Throws a clear message for a factor out of range (scaleTrinoMemory).
+  const topology = harnessTopology({ memoryScale });
   const timeoutMs = opts.startTimeoutMs ?? 600_000;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lakehouse-trino-"));
-  const etc = path.join(dir, "etc");
-  const catalogDir = path.join(etc, "catalog");
-  const dataDir = path.join(dir, "data");
   const pluginDir = path.join(dir, "plugin");
-  for (const d of [catalogDir, dataDir, pluginDir, path.join(dir, "tmp")])
-    fs.mkdirSync(d, { recursive: true });
-  const logFile = path.join(dir, "server.log");
-  let child: ChildProcess | undefined;
+  fs.mkdirSync(pluginDir);
+  const roles = ["coordinator", "worker"] as const;
+  const dirs = Object.fromEntries(
+    roles.map((role) => {
+      const base = path.join(dir, role);
+      const d: NodeDirs = {
+        etc: path.join(base, "etc"),
+        data: path.join(base, "data"),
+        tmp: path.join(base, "tmp"),
+        log: path.join(base, "server.log"),
+      };
+      for (const x of [path.join(d.etc, "catalog"), d.data, d.tmp]) fs.mkdirSync(x, { recursive: true });
+      return [role, d];
+    }),
+  ) as Record<(typeof roles)[number], NodeDirs>;
+  const children: ChildProcess[] = [];
   const stopAll = async (): Promise<void> => {
-    if (child?.pid) await stopPid(child.pid, 15_000);
+    await Promise.all(children.map((c) => (c.pid ? stopPid(c.pid, 15_000) : undefined)));
     fs.rmSync(dir, { recursive: true, force: true });
   };
 
@@ -132,103 +178,101 @@ async function startTrinoOnce(opts: TrinoOptions): Promise<Trino> {
       ? [...new Set(connectors as string[])]
       : [...available];
     for (const p of plugins) fs.symlinkSync(path.join(home, "plugin", p), path.join(pluginDir, p));
-    for (const [name, text] of Object.entries(opts.catalogs)) {
-      fs.writeFileSync(path.join(catalogDir, `${name}.properties`), text);
+
+    const ports = { coordinator: await freePort(), worker: await freePort() };
+    const nodeIds = { coordinator: "", worker: "" };
+    for (const role of roles) {
+      const d = dirs[role];
+      for (const [name, text] of Object.entries(opts.catalogs)) {
+        fs.writeFileSync(path.join(d.etc, "catalog", `${name}.properties`), text);
+      }
+      const files = harnessNodeFiles(topology[role], {
+        port: ports[role],
+        coordinatorPort: ports.coordinator,
+        tmpDir: d.tmp,
+        // One archive per role and heap: the JVM rewrites an archive made with other flags.
+        sharedArchive: path.join(home, `.cds-${role}-${topology.values[role].jvm.maxHeapSize}.jsa`),
+      });
+      fs.writeFileSync(path.join(d.etc, "config.properties"), files.configProperties);
+      fs.writeFileSync(path.join(d.etc, "jvm.config"), files.jvmConfig);
+      nodeIds[role] = `test-${role}-${randomBytes(4).toString("hex")}`;
+      fs.writeFileSync(
+        path.join(d.etc, "node.properties"),
+        [
+          `node.environment=${topology.values.server.node.environment}`,
+          `node.id=${nodeIds[role]}`,
+          `node.data-dir=${d.data}`,
+          `plugin.dir=${pluginDir}`,
+          // Loopback only: several engineers run tests on this machine; nothing listens beyond 127.0.0.1.
+          "node.bind-ip=127.0.0.1",
+          "node.internal-address=127.0.0.1",
+          "",
+        ].join("\n"),
+      );
+      fs.writeFileSync(path.join(d.etc, "log.properties"), "io.trino=INFO\n");
     }
 
-    const port = await freePort();
-    fs.writeFileSync(
-      path.join(etc, "config.properties"),
-      [
-        "coordinator=true",
-        // One node: the coordinator runs the tasks too (the cluster has separate workers).
-        "node-scheduler.include-coordinator=true",
-        `http-server.http.port=${port}`,
-        `discovery.uri=http://127.0.0.1:${port}`,
-        `plugin.dir=${pluginDir}`,
-        // Memory limits left at Trino's defaults (30 % of the heap per query per node).
-        "",
-      ].join("\n"),
-    );
-    fs.writeFileSync(
-      path.join(etc, "node.properties"),
-      [
-        "node.environment=test",
-        `node.id=test-${randomBytes(4).toString("hex")}`,
-        `node.data-dir=${dataDir}`,
-        // Loopback only: several engineers run tests on this machine; nothing listens beyond 127.0.0.1.
-        "node.bind-ip=127.0.0.1",
-        "node.internal-address=127.0.0.1",
-        "",
-      ].join("\n"),
-    );
-    fs.writeFileSync(
-      path.join(etc, "jvm.config"),
-      [
-        "-server",
-        `-Xmx${heapGb}G`,
-        "-XX:+UseG1GC",
-        "-XX:+ExitOnOutOfMemoryError",
-        "-XX:-OmitStackTraceInFastThrow",
-        "-XX:ReservedCodeCacheSize=256M",
-        "-Djdk.attach.allowAttachSelf=true",
-        // Class data sharing: the first run writes an archive of the ~30k classes Trino loads into the cache, later
-        // runs map it instead of parsing the jars again (start-up is CPU-bound). The JVM validates the archive
-        // and rewrites it if the JDK, the class path or these flags changed.
-        "-XX:+AutoCreateSharedArchive",
-        `-XX:SharedArchiveFile=${path.join(home, `.cds-heap${heapGb}g.jsa`)}`,
-        "-XX:+EnableDynamicAgentLoading",
-        "--enable-native-access=ALL-UNNAMED",
-        `-Djava.io.tmpdir=${path.join(dir, "tmp")}`,
-        "-Dfile.encoding=UTF-8",
-        "",
-      ].join("\n"),
-    );
-    fs.writeFileSync(path.join(etc, "log.properties"), "io.trino=INFO\n");
-
     // The launcher (`run`) execs the JVM in place, so the pid we spawn is Trino's own. Never -v: it prints
-    // the whole environment, S3 keys included.
-    const started = (child = await spawnDaemon(
-      path.join(home, "bin", "launcher"),
-      ["run", `--etc-dir=${etc}`, `--data-dir=${dataDir}`, `--jvm-dir=${TRINO_JAVA_HOME}`],
-      logFile,
-      {
-        env: {
-          PATH: process.env.PATH ?? "/usr/bin:/bin",
-          LANG: "C.UTF-8",
-          JAVA_HOME: TRINO_JAVA_HOME,
-          ...opts.env,
-        },
-        cwd: dir,
-      },
-    ));
-    const url = `http://127.0.0.1:${port}`;
-    const exited = (): boolean => started.exitCode !== null || started.signalCode !== null;
+    // the whole environment, S3 keys included. Both JVMs start at once (start-up is CPU-bound and single-threaded
+    // for long stretches, so two overlap well on 2 cores).
+    for (const role of roles) {
+      const d = dirs[role];
+      children.push(
+        await spawnDaemon(
+          path.join(home, "bin", "launcher"),
+          ["run", `--etc-dir=${d.etc}`, `--data-dir=${d.data}`, `--jvm-dir=${TRINO_JAVA_HOME}`],
+          d.log,
+          {
+            env: {
+              PATH: process.env.PATH ?? "/usr/bin:/bin",
+              LANG: "C.UTF-8",
+              JAVA_HOME: TRINO_JAVA_HOME,
+              ...opts.env,
+            },
+            cwd: path.dirname(d.etc),
+          },
+        ),
+      );
+    }
+    const [coordinator, worker] = children;
+    const url = `http://127.0.0.1:${ports.coordinator}`;
+    const exited = (c: ChildProcess): boolean => c.exitCode !== null || c.signalCode !== null;
+    const anyExited = (): boolean => children.some(exited);
+    const logs = (lines: number): string =>
+      roles.map((r) => `--- ${r} (${dirs[r].log}):\n${tail(dirs[r].log, lines)}`).join("\n");
+    const exitedError = (): Error =>
+      new Error(
+        `Trino exited during start-up (${roles.filter((_, i) => exited(children[i])).join(", ")}):\n${logs(40)}`,
+      );
+    const client = new TrinoClient({ baseUrl: url, label: url }, { queryTimeoutMs: 30_000 });
     await waitFor(
-      `Trino to finish starting on ${url}`,
+      `Trino's coordinator on ${url} to finish starting and see its worker active`,
       async () => {
         // An exited server ends the wait at once; the check below reports it with its log.
-        if (exited()) return true;
+        if (anyExited()) return true;
         const res = await fetch(`${url}/v1/info`, { signal: AbortSignal.timeout(2_000) });
         const info = (await res.json()) as { starting?: boolean };
-        return res.ok && info.starting === false;
+        if (!res.ok || info.starting !== false) return false;
+        const nodes = await client.query(
+          `SELECT node_id FROM system.runtime.nodes WHERE state = 'active' AND NOT coordinator`,
+        );
+        return nodes.rows.some((r) => r[0] === nodeIds.worker);
       },
       timeoutMs,
       500,
-      () => `Log:\n${tail(logFile, 30)}`,
+      () => `Log:\n${logs(30)}`,
     );
-    if (exited()) throw new Error(`Trino exited during start-up:\n${tail(logFile, 40)}`);
-    // `starting: false` comes before the node manager has seen this node serve the catalogs: a query in that
-    // window fails with "nodes is empty" (NO_NODES_AVAILABLE), seen 1-5 s after start. So wait until a query
-    // that is scheduled on a node runs, on the tpch catalog when there is one (generated rows, no storage).
+    if (anyExited()) throw exitedError();
+    // An active worker comes before the worker serves the catalogs: a query in that window fails with "nodes is
+    // empty" (NO_NODES_AVAILABLE), seen 1-5 s after start. So wait until a query that is scheduled on the worker
+    // runs, on the tpch catalog when there is one (generated rows, no storage).
     const tpch = Object.entries(opts.catalogs).find(([, text]) => connectorOf(text) === "tpch")?.[0];
     if (tpch) {
-      const client = new TrinoClient({ baseUrl: url, label: url }, { queryTimeoutMs: 30_000 });
       let fatal: Error | undefined;
       await waitFor(
-        `Trino on ${url} to schedule a query on its node`,
+        `Trino on ${url} to schedule a query on its worker`,
         async () => {
-          if (exited()) return true;
+          if (anyExited()) return true;
           try {
             await client.query(`SELECT count(*) FROM ${tpch}.tiny.region`);
             return true;
@@ -243,27 +287,39 @@ async function startTrinoOnce(opts: TrinoOptions): Promise<Trino> {
         },
         timeoutMs,
         500,
-        () => `Log:\n${tail(logFile, 30)}`,
+        () => `Log:\n${logs(30)}`,
       );
       if (fatal)
         throw new Error(
           `Trino on ${url} started but cannot run a query on catalog ${tpch}: ${fatal.message}`,
         );
-      if (exited()) throw new Error(`Trino exited during start-up:\n${tail(logFile, 40)}`);
+      if (anyExited()) throw exitedError();
     }
-    const pid = started.pid ?? -1;
+    const node = (role: (typeof roles)[number], c: ChildProcess): TrinoNode => ({
+      role,
+      url: `http://127.0.0.1:${ports[role]}`,
+      pid: c.pid ?? -1,
+      nodeId: nodeIds[role],
+      etcDir: dirs[role].etc,
+      logFile: dirs[role].log,
+    });
+    const nodes = { coordinator: node("coordinator", coordinator), worker: node("worker", worker) };
     let stopped = false;
     return {
       url,
-      port,
-      pid,
-      logFile,
-      catalogDir,
+      port: ports.coordinator,
+      pid: nodes.coordinator.pid,
+      logFile: nodes.coordinator.logFile,
+      catalogDir: path.join(dirs.coordinator.etc, "catalog"),
+      nodes,
+      topology,
       stop: async () => {
         if (stopped) return;
         stopped = true;
         await stopAll();
-        if (isAlive(pid)) throw new Error(`Trino harness: pid ${pid} survived SIGKILL.`);
+        const left = Object.values(nodes).filter((n) => isAlive(n.pid));
+        if (left.length > 0)
+          throw new Error(`Trino harness: pid ${left.map((n) => n.pid).join(", ")} survived SIGKILL.`);
       },
     };
   } catch (e) {
