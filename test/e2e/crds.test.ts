@@ -82,12 +82,14 @@ describe("e2e: upstream CRD schemas judge the program's custom objects", functio
     env = await sharedEnv();
     await env.cp.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
     const job = fs.readFileSync(path.join(REPO, "stacks/compute/jobs/lakehouse_ingest.py"), "utf8");
+    // The DAG as the program reads it (it sets PAUSED_UPON_CREATION in it, so a placeholder is refused).
+    const dag = fs.readFileSync(path.join(REPO, "dags/lakehouse_ingest.py"), "utf8");
     const [foundation, externalSecrets, compute, analytics] = await Promise.all([
       rendered("foundation", { config: {} }),
       rendered("foundation", {
         config: { foundation: { dbCredentials: "external-secrets", externalSecretStore: "onepassword" } },
       }),
-      rendered("compute", { config: {}, jobSource: job, dagSource: "# dag\n" }),
+      rendered("compute", { config: {}, jobSource: job, dagSource: dag }),
       rendered("analytics", { config: {} }),
     ]);
     objects = [
