@@ -7,7 +7,7 @@ import type { LakehouseConfig } from "../preflight/config/schema";
 import type { Phase, Report } from "../preflight/model";
 
 /** What the platform base (namespace, quota, priority classes, network policy) hands to every phase. */
-export interface PlatformBase {
+export interface PlatformBaseRefs {
   /** The platform namespace name (known at plan time). */
   readonly namespace: string;
   readonly priorityClassCritical: string;
@@ -21,7 +21,7 @@ export interface PlatformBase {
 export interface PhaseContext {
   readonly config: LakehouseConfig;
   readonly report: Report;
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /** The previous phase's top-level resources (phase order), plus the base and the Readiness resource. */
   readonly dependsOn: readonly pulumi.Resource[];
 }
@@ -44,7 +44,7 @@ export interface PhaseDefinition {
   /**
    * Builds the phase's components (type tokens `lakehouse:<phase>:<Name>`) and returns the top-level ones, as a
    * plain array or with the outputs that say the phase is ready. Shared machinery (the post-deploy
-   * Verification) is attached by the registry (stacks/index.ts), never by the phase.
+   * Verification) is attached by the wiring layer (program/registry.ts), never by the phase.
    */
   deploy(ctx: PhaseContext): pulumi.Resource[] | PhaseDeployment;
 }

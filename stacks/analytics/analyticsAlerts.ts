@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { prometheusRule } from "../delivery/prometheusRule";
 import type { LakehouseConfig } from "../../preflight/config/schema";
-import { platformLabels, type PlatformBase } from "../types";
+import { platformLabels, type PlatformBaseRefs } from "../types";
 import { ANALYTICS_NAMES, chartNames } from "./names";
 import { renderAnalyticsRules, type AnalyticsRulesInput } from "./rules";
 
@@ -13,7 +13,7 @@ export interface AnalyticsAlertsArgs {
   /** Parsed config: `analytics.releaseName/failedQueryPercent`, `sizing.trinoWorker.replicas`, `foundation.monitoringLabels`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /**
    * Extra labels on every alert (e.g. for Alertmanager routing).
    * @default {}

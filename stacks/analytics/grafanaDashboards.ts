@@ -12,7 +12,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { FOUNDATION_NAMES } from "../foundation/names";
-import { platformLabels, type PlatformBase } from "../types";
+import { platformLabels, type PlatformBaseRefs } from "../types";
 import { dashboardSpecs, grafanaDashboard, type DashboardSpec } from "./dashboards";
 import { ANALYTICS_NAMES } from "./names";
 
@@ -20,7 +20,7 @@ export interface DashboardsArgs {
   /** Parsed config: `analytics.dashboardLabels/dashboardNamespace/releaseName`, `cluster.monitoringNamespace`, `phases`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace of the scraped workloads). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
 }
 
 /** The dashboards a config ships (the ones whose phase is enabled) and where. Pure. */

@@ -13,7 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { containerResources } from "../../preflight/config/sizing";
-import { platformLabels, type PlatformBase } from "../types";
+import { platformLabels, type PlatformBaseRefs } from "../types";
 import { ANALYTICS_NAMES, PUSHGATEWAY_PORT } from "./names";
 
 /** uid/gid of the `prom/pushgateway` image's user (`nobody`). */
@@ -23,7 +23,7 @@ export interface PushgatewayArgs {
   /** Parsed config: `images.pushgateway`, `sizing.pushgateway`, `foundation.monitoringLabels`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace, batch priority class). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
 }
 
 /** Selector labels of the Pushgateway's pods. */

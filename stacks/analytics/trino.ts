@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { FluxHelmRelease } from "../delivery/fluxHelmRelease";
 import type { BucketCredentials } from "../foundation/common";
-import { platformLabels, type PlatformBase } from "../types";
+import { platformLabels, type PlatformBaseRefs } from "../types";
 import { renderCatalogs } from "./catalogs";
 import { ANALYTICS_NAMES, chartNames, TRINO_CHART, TRINO_HTTP_PORT, trinoSelector } from "./names";
 import { mergeCatalogs, trinoValues } from "./trinoValues";
@@ -17,7 +17,7 @@ export interface TrinoArgs {
   /** Parsed config: `analytics.*`, `images.trino`, `sizing.trinoCoordinator/trinoWorker`, `s3.region`, `foundation.monitoringLabels`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace, priority classes). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /** `thrift://host:9083` of the foundation's Hive Metastore. */
   readonly metastoreUri: string;
   /** In-cluster S3 endpoint URL of the RADOS Gateway. */

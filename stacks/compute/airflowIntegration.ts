@@ -13,7 +13,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../../preflight/config/schema";
-import type { PlatformBase } from "../types";
+import type { PlatformBaseRefs } from "../types";
 import { airflowServiceAccount, computeLabels } from "./common";
 import { COMPUTE_NAMES, DAG_FILE, MANIFEST_FILE, SPARK_API_GROUP } from "./names";
 
@@ -21,7 +21,7 @@ export interface AirflowIntegrationArgs {
   /** Parsed config: `cluster.airflowNamespace/airflowRelease`, `compute.airflowServiceAccount/dagConfigMap`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /** Text of dags/lakehouse_ingest.py. */
   readonly dagSource: string;
   /** The SparkApplication manifest (YAML) the DAG submits. */

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { prometheusRule } from "../delivery/prometheusRule";
 import type { LakehouseConfig } from "../../preflight/config/schema";
-import type { PlatformBase } from "../types";
+import type { PlatformBaseRefs } from "../types";
 import { computeLabels } from "./common";
 import { COMPUTE_NAMES } from "./names";
 import { renderComputeRules, type ComputeRulesInput } from "./rules";
@@ -14,7 +14,7 @@ export interface ComputeAlertsArgs {
   /** Parsed config: `compute.webhook`, `foundation.monitoringLabels` (the Prometheus Operator's selector). */
   readonly config: LakehouseConfig;
   /** The platform base (namespace). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
 }
 
 /** Pure: the rules input for a config (the names the chart gives the operator's Deployments). */

@@ -7,7 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../../preflight/config/schema";
-import type { PlatformBase } from "../types";
+import type { PlatformBaseRefs } from "../types";
 import { computeLabels } from "./common";
 import { COMPUTE_NAMES, JOB_FILE } from "./names";
 import { sampleJobArgs, sampleJobManifest, sampleJobManifestYaml } from "./sparkApplication";
@@ -16,7 +16,7 @@ export interface SampleJobComponentArgs {
   /** Parsed config: `compute.sampleJob`, `images.spark/tools`, `sizing.sparkDriver/sparkExecutor`, foundation names. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /** Text of lakehouse_ingest.py. */
   readonly jobSource: string;
 }

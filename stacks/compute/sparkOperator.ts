@@ -16,7 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { containerResources } from "../../preflight/config/sizing";
 import { FluxHelmRelease } from "../delivery/fluxHelmRelease";
-import type { PlatformBase } from "../types";
+import type { PlatformBaseRefs } from "../types";
 import { computeLabels, jobNamespaces, splitImage } from "./common";
 import { COMPUTE_NAMES, OPERATOR_METRICS_PORT, WEBHOOK_PORT } from "./names";
 
@@ -24,14 +24,17 @@ export interface SparkOperatorArgs {
   /** Parsed config: `compute.*`, `images.sparkOperator`, `sizing.sparkOperator/sparkOperatorWebhook`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace, priority classes). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
 }
 
 /** The chart name in its repository. */
 export const OPERATOR_CHART = "spark-operator";
 
 /** The chart values. Pure; throws naming the key for an image the chart cannot take. */
-export function sparkOperatorValues(config: LakehouseConfig, base: PlatformBase): Record<string, unknown> {
+export function sparkOperatorValues(
+  config: LakehouseConfig,
+  base: PlatformBaseRefs,
+): Record<string, unknown> {
   const image = splitImage(config.images.sparkOperator, "lakehouse:images.sparkOperator");
   const controller = config.sizing.sparkOperator;
   const webhook = config.sizing.sparkOperatorWebhook;

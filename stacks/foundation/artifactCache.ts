@@ -12,7 +12,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { LakehouseConfig } from "../../preflight/config/schema";
-import type { PlatformBase } from "../types";
+import type { PlatformBaseRefs } from "../types";
 import {
   artifactVolumeSize,
   cacheEnv,
@@ -39,7 +39,7 @@ export interface ArtifactCacheArgs {
   /** Parsed config: `artifacts.bucket/source`, `foundation.bucketMode`, `images.tools`, `platform.*`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace, critical priority class). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /**
    * What to stage. @default every artifact of the platform (platformArtifacts())
    */

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { prometheusRule } from "../delivery/prometheusRule";
 import type { LakehouseConfig } from "../../preflight/config/schema";
-import type { PlatformBase } from "../types";
+import type { PlatformBaseRefs } from "../types";
 import { foundationLabels } from "./common";
 import { FOUNDATION_NAMES } from "./names";
 import { renderFoundationRules, type FoundationRulesInput } from "./rules";
@@ -15,7 +15,7 @@ export interface FoundationAlertsArgs {
   /** Parsed config: `foundation.backupMaxAgeHours/availabilityObjective/metastoreLockTimeoutSeconds/monitoringLabels`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /**
    * Extra labels on every alert (e.g. for Alertmanager routing).
    * @default {}

@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { containerResources } from "../../preflight/config/sizing";
-import type { PlatformBase } from "../types";
+import type { PlatformBaseRefs } from "../types";
 import { cacheReader } from "./artifactCache";
 import {
   artifactVolumeSize,
@@ -42,7 +42,7 @@ export interface HiveMetastoreArgs {
    */
   readonly config: LakehouseConfig;
   /** The platform base (namespace, critical priority class). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /** JDBC URL of the metastore database. */
   readonly jdbcUrl: pulumi.Input<string>;
   /** Secret with `username` and `password` of the database. */

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { containerResources } from "../../preflight/config/sizing";
-import type { PlatformBase } from "../types";
+import type { PlatformBaseRefs } from "../types";
 import { awsCliBundle, withAwsCliOnPath } from "./awsCli";
 import { containerSecurity, foundationLabels, podSecurity } from "./common";
 import { POSTGRES_UID } from "./metastoreDatabase";
@@ -30,7 +30,7 @@ export interface MetadataBackupArgs {
    */
   readonly config: LakehouseConfig;
   /** The platform base (namespace, batch priority class). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /** Host of the metastore database Service. */
   readonly databaseHost: pulumi.Input<string>;
   readonly databasePort: pulumi.Input<number>;
