@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../preflight/config/schema";
 import { PHASES, type Phase, type Report } from "../preflight/model";
-import { asDeployment, type PhaseDefinition, type PlatformBaseRefs } from "../stacks/types";
+import type { PhaseDefinition, PlatformBaseRefs } from "../stacks/types";
 import { PHASE_DEFINITIONS } from "./registry";
 
 /** What happens to one registered phase in this run. */
@@ -109,14 +109,12 @@ export function deployPhases(ctx: DeployContext): Partial<Record<Phase, pulumi.R
     const def = defs.get(p.phase);
     if (!def) continue;
     pulumi.log.info(`Deploying phase ${p.phase} (${def.title}).`);
-    const { resources } = asDeployment(
-      def.deploy({
-        config: ctx.config,
-        report: ctx.report,
-        base: ctx.base,
-        dependsOn: [ctx.readiness, ...ctx.base.resources, ...previous],
-      }),
-    );
+    const { resources } = def.deploy({
+      config: ctx.config,
+      report: ctx.report,
+      base: ctx.base,
+      dependsOn: [ctx.readiness, ...ctx.base.resources, ...previous],
+    });
     deployed[p.phase] = resources;
     previous = resources;
   }

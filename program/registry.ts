@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { analyticsPhase } from "../stacks/analytics";
 import { computePhase } from "../stacks/compute";
 import { foundationPhase } from "../stacks/foundation";
-import { asDeployment, type PhaseDefinition } from "../stacks/types";
+import type { PhaseDefinition } from "../stacks/types";
 import { verifyPhase } from "./verification";
 
 /**
@@ -21,7 +21,7 @@ export function withVerification(def: PhaseDefinition): PhaseDefinition {
   return {
     ...def,
     deploy(ctx) {
-      const { resources, ready } = asDeployment(def.deploy(ctx));
+      const { resources, ready = [] } = def.deploy(ctx);
       const verification = verifyPhase(`${def.phase}-verify`, {
         phase: def.phase,
         config: ctx.config,

@@ -26,11 +26,11 @@ import {
   PYTHON_WHEELS,
   renderArtifactScript,
   type CacheReader,
-} from "../stacks/foundation/artifacts";
-import { awsCliBundle, withAwsCliOnPath } from "../stacks/foundation/awsCli";
+} from "../stacks/platform/artifacts";
+import { awsCliBundle, withAwsCliOnPath } from "../stacks/platform/awsCli";
 import { lockReleaseBoundSeconds } from "../stacks/foundation/metastoreSite";
-import { platformLabels } from "../stacks/types";
 import { PYTHON_PACKAGES, type BucketTarget, type FoundationTargets } from "./targets";
+import { platformLabels } from "../stacks/platform/labels";
 
 /** Scripts shipped to the Jobs (file names in stacks/foundation/scripts). */
 export const SCRIPT_FILES = [

@@ -12,9 +12,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { FOUNDATION_NAMES } from "../foundation/names";
-import { platformLabels, type PlatformBaseRefs } from "../types";
+import { type PlatformBaseRefs } from "../types";
 import { dashboardSpecs, grafanaDashboard, type DashboardSpec } from "./dashboards";
 import { ANALYTICS_NAMES } from "./names";
+import { platformLabels } from "../platform/labels";
 
 export interface DashboardsArgs {
   /** Parsed config: `analytics.dashboardLabels/dashboardNamespace/releaseName`, `cluster.monitoringNamespace`, `phases`. */

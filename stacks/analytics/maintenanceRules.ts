@@ -6,8 +6,8 @@
  * `honorLabels` so `job` is the pushed job name and `namespace` the Pushgateway's.
  */
 import { stringify } from "yaml";
-import type { PromRule, PromRuleGroup } from "../foundation/rules";
 import { BENIGN_SKIP_REASONS } from "./metrics";
+import type { PromRule, PromRuleGroup } from "../platform/prometheusRule";
 
 export interface MaintenanceRulesInput {
   /** Namespace of the Pushgateway (the platform namespace). */

@@ -6,7 +6,7 @@
  * - Trino's own view of the cluster and of finished queries, from the coordinator's native /metrics.
  */
 import { stringify } from "yaml";
-import type { PromRule, PromRuleGroup } from "../foundation/rules";
+import type { PromRule, PromRuleGroup } from "../platform/prometheusRule";
 
 export interface AnalyticsRulesInput {
   /** Namespace of the platform workloads. */

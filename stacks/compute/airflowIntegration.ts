@@ -14,8 +14,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import type { PlatformBaseRefs } from "../types";
-import { airflowServiceAccount, computeLabels } from "./common";
-import { COMPUTE_NAMES, DAG_FILE, MANIFEST_FILE, SPARK_API_GROUP } from "./names";
+import {
+  COMPUTE_NAMES,
+  DAG_FILE,
+  MANIFEST_FILE,
+  SPARK_API_GROUP,
+  airflowServiceAccount,
+  computeLabels,
+} from "./names";
 
 export interface AirflowIntegrationArgs {
   /** Parsed config: `cluster.airflowNamespace/airflowRelease`, `compute.airflowServiceAccount/dagConfigMap`. */

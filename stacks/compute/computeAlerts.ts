@@ -3,11 +3,10 @@
  * failures, executors OOM-killed), rendered by rules.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { prometheusRule } from "../delivery/prometheusRule";
+import { prometheusRule } from "../platform/prometheusRule";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import type { PlatformBaseRefs } from "../types";
-import { computeLabels } from "./common";
-import { COMPUTE_NAMES } from "./names";
+import { COMPUTE_NAMES, computeLabels } from "./names";
 import { renderComputeRules, type ComputeRulesInput } from "./rules";
 
 export interface ComputeAlertsArgs {

@@ -8,8 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import type { PlatformBaseRefs } from "../types";
-import { computeLabels } from "./common";
-import { COMPUTE_NAMES, JOB_FILE } from "./names";
+import { COMPUTE_NAMES, JOB_FILE, computeLabels } from "./names";
 import { sampleJobArgs, sampleJobManifest, sampleJobManifestYaml } from "./sparkApplication";
 
 export interface SampleJobComponentArgs {

@@ -7,8 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformBaseRefs } from "../types";
-import { computeLabels } from "./common";
-import { COMPUTE_NAMES } from "./names";
+import { COMPUTE_NAMES, computeLabels } from "./names";
 
 export interface SparkJobIdentityArgs {
   /** The platform base (namespace). */

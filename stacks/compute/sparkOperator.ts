@@ -15,10 +15,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { containerResources } from "../../preflight/config/sizing";
-import { FluxHelmRelease } from "../delivery/fluxHelmRelease";
+import { FluxHelmRelease } from "../platform/fluxHelmRelease";
 import type { PlatformBaseRefs } from "../types";
-import { computeLabels, jobNamespaces, splitImage } from "./common";
-import { COMPUTE_NAMES, OPERATOR_METRICS_PORT, WEBHOOK_PORT } from "./names";
+import { COMPUTE_NAMES, OPERATOR_METRICS_PORT, WEBHOOK_PORT, computeLabels, jobNamespaces } from "./names";
+import { splitImage } from "../platform/images";
 
 export interface SparkOperatorArgs {
   /** Parsed config: `compute.*`, `images.sparkOperator`, `sizing.sparkOperator/sparkOperatorWebhook`. */

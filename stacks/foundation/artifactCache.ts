@@ -20,15 +20,10 @@ import {
   renderArtifactScript,
   type CacheReader,
   type PinnedArtifact,
-} from "./artifacts";
-import {
-  artifactCacheLocation,
-  containerSecurity,
-  foundationLabels,
-  HELPER_RESOURCES,
-  podSecurity,
-} from "./common";
-import { ARTIFACT_STAGER_LABEL, FOUNDATION_NAMES } from "./names";
+} from "../platform/artifacts";
+import { containerSecurity, HELPER_RESOURCES, podSecurity } from "../platform/pods";
+import { ARTIFACT_STAGER_LABEL, FOUNDATION_NAMES, foundationLabels } from "./names";
+import { artifactCacheLocation } from "../platform/s3";
 
 /** uid of the curl image's user (curlimages/curl runs as 100). */
 export const TOOLS_UID = 100;

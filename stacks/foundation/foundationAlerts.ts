@@ -4,11 +4,10 @@
  * rendered by rules.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { prometheusRule } from "../delivery/prometheusRule";
+import { prometheusRule } from "../platform/prometheusRule";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import type { PlatformBaseRefs } from "../types";
-import { foundationLabels } from "./common";
-import { FOUNDATION_NAMES } from "./names";
+import { FOUNDATION_NAMES, foundationLabels } from "./names";
 import { renderFoundationRules, type FoundationRulesInput } from "./rules";
 
 export interface FoundationAlertsArgs {

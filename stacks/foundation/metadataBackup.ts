@@ -9,11 +9,11 @@ import * as path from "node:path";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { containerResources } from "../../preflight/config/sizing";
 import type { PlatformBaseRefs } from "../types";
-import { awsCliBundle, withAwsCliOnPath } from "./awsCli";
-import { containerSecurity, foundationLabels, podSecurity } from "./common";
+import { awsCliBundle, withAwsCliOnPath } from "../platform/awsCli";
+import { containerSecurity, podSecurity } from "../platform/pods";
 import { POSTGRES_UID } from "./metastoreDatabase";
-import { FOUNDATION_NAMES } from "./names";
-import type { BucketCredentials } from "./warehouseBucket";
+import { FOUNDATION_NAMES, foundationLabels } from "./names";
+import type { BucketCredentials } from "../platform/s3";
 
 /**
  * The scripts the ConfigMap carries (engineer H8's backup/restore, tested on real PostgreSQL + radosgw; the

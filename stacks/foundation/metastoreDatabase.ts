@@ -8,8 +8,8 @@ import { randomBytes } from "node:crypto";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { containerResources } from "../../preflight/config/sizing";
 import type { PlatformBaseRefs } from "../types";
-import { containerSecurity, foundationLabels, podSecurity } from "./common";
-import { FOUNDATION_NAMES, POSTGRES_PORT, selectorLabels } from "./names";
+import { containerSecurity, podSecurity } from "../platform/pods";
+import { FOUNDATION_NAMES, POSTGRES_PORT, selectorLabels, foundationLabels } from "./names";
 
 /** uid/gid of the `postgres` user in the official image (Debian variant). */
 export const POSTGRES_UID = 999;

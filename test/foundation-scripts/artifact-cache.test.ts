@@ -25,7 +25,7 @@ import {
   PYTHON_REQUIREMENTS,
   totalBytes,
   type PinnedArtifact,
-} from "../../stacks/foundation/artifacts";
+} from "../../stacks/platform/artifacts";
 import { jobWheels, pythonCommand } from "../../verify/jobspecs";
 import {
   mirrorSources,

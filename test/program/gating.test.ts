@@ -12,7 +12,7 @@ import type { PhaseDefinition } from "../../stacks/types";
 const defs: PhaseDefinition[] = (["foundation", "compute", "analytics"] as Phase[]).map((phase) => ({
   phase,
   title: phase,
-  deploy: () => [],
+  deploy: () => ({ resources: [] }),
 }));
 
 function check(id: string, status: CheckResult["status"], gates: Phase[]): CheckResult {

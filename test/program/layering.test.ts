@@ -31,9 +31,45 @@ function importEdges(dir: string): { from: string; to: string }[] {
   return edges;
 }
 
+/**
+ * What verify/ may read from stacks/: the contracts a phase publishes (its names.ts: object names, ports, API
+ * versions), the shared platform parts every phase uses (stacks/platform/), and the few renderers whose output
+ * verification must submit exactly as the phase deploys it (listed, with the reason, in docs/architecture.md).
+ */
+const VERIFY_MAY_READ = [/^stacks\/[a-z]+\/names\.ts$/, /^stacks\/platform\/[^/]+\.ts$/];
+const VERIFY_MAY_READ_RENDERERS = [
+  // The SparkApplication the compute verification submits is the phase's own sample job, rendered by one function.
+  "stacks/compute/sparkApplication.ts",
+  // The metastore's lock-release bound is derived from the rendered metastore-site.xml settings.
+  "stacks/foundation/metastoreSite.ts",
+];
+
 describe("layering (docs/architecture.md)", () => {
   it("nothing under stacks/ imports verify/ or program/", () => {
     const offenders = importEdges("stacks").filter((e) => /^(verify|program)\//.test(e.to));
+    assert.deepStrictEqual(offenders, []);
+  });
+
+  it("verify/ reads only the contracts of stacks/ (names.ts, platform/, the listed renderers) and never program/", () => {
+    const offenders = importEdges("verify").filter(
+      (e) =>
+        e.to.startsWith("program/") ||
+        (e.to.startsWith("stacks/") &&
+          !VERIFY_MAY_READ.some((r) => r.test(e.to)) &&
+          !VERIFY_MAY_READ_RENDERERS.includes(e.to)),
+    );
+    assert.deepStrictEqual(offenders, []);
+  });
+
+  it("stacks/platform/ reads no phase but the phases' names.ts and pin lists; a phase reads no other phase's internals", () => {
+    const phaseOf = (f: string) => /^stacks\/([a-z]+)\//.exec(f)?.[1];
+    const offenders = importEdges("stacks").filter((e) => {
+      if (!e.to.startsWith("stacks/")) return false;
+      const from = phaseOf(e.from);
+      const to = phaseOf(e.to);
+      if (to === undefined || to === "platform" || to === from) return false; // stacks/types.ts, shared parts, own folder
+      return !/^stacks\/[a-z]+\/(names\.ts|[a-z-]+\.json)$/.test(e.to);
+    });
     assert.deepStrictEqual(offenders, []);
   });
 

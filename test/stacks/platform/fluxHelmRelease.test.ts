@@ -10,7 +10,7 @@ import {
   isExactChartVersion,
   validateFluxHelmReleaseArgs,
   type FluxHelmReleaseArgs,
-} from "../../../stacks/delivery/fluxHelmRelease";
+} from "../../../stacks/platform/fluxHelmRelease";
 import { runMocked, type MockedRun, type Recorded } from "../run-mocked";
 
 const SCENARIO = path.join(__dirname, "scenario.ts");
