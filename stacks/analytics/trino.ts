@@ -1,6 +1,6 @@
 /**
  * `lakehouse:analytics:Trino`: Trino from the trinodb/charts `trino` chart at a pinned version, delivered as a
- * Flux HelmRelease (stacks/delivery, C1), on the foundation's Iceberg catalog; plus what the chart does not
+ * Flux HelmRelease (stacks/platform/fluxHelmRelease.ts), on the foundation's Iceberg catalog; plus what the chart does not
  * provide: a PodDisruptionBudget for the workers and ServiceMonitors that scrape Trino's native `/metrics`.
  */
 import * as k8s from "@pulumi/kubernetes";

@@ -1,6 +1,6 @@
 /**
  * `lakehouse:compute:SparkOperator`: the kubeflow Spark Operator (controller + mutating webhook), from its chart at
- * an exact version, delivered by Flux (stacks/delivery). The program waits until the HelmRelease is Ready.
+ * an exact version, delivered by Flux (stacks/platform/fluxHelmRelease.ts). The program waits until the HelmRelease is Ready.
  *
  * Values, and why:
  * - controller/webhook replicas and resources from `lakehouse:sizing.sparkOperator/sparkOperatorWebhook`, the
