@@ -1,12 +1,12 @@
 /**
  * The one verification runner behind every face (the `verify` CLI and the Pulumi program's Verification
  * resource): observe (Jobs in the cluster + Prometheus), evaluate the pure checks, return the results document
- * in the shared format. It does not throw for an unreachable cluster: that yields `unknown` results.
+ * in the shared format. Throws only for bad input (InputError); an unreachable cluster yields `unknown` results.
  */
 import { randomBytes } from "crypto";
 import { ApiextensionsV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { LakehouseConfig } from "../preflight/config/schema";
-import type { CheckResult, Phase, Status } from "../preflight/model";
+import { InputError, PHASES, type CheckResult, type Phase, type Status } from "../preflight/model";
 import { overallStatus } from "../preflight/render";
 import { COMPUTE_CHECKS, evaluateChecks, FOUNDATION_CHECKS } from "./checks";
 import { observeCompute } from "./compute";
@@ -122,6 +122,12 @@ export function summarize(phase: Phase, results: readonly CheckResult[]): string
 
 /** Runs the post-deploy verification of one phase. */
 export async function runVerification(opts: VerifyOptions): Promise<VerificationResult> {
+  // Every phase has checks; this refuses a value outside PHASES that reached here through a cast or plain JS.
+  if (!PHASES.includes(opts.phase)) {
+    throw new InputError(
+      `The ${opts.phase} phase has no post-deploy checks yet; verifiable phases: ${PHASES.join(", ")}.`,
+    );
+  }
   if (opts.phase === "analytics") return runAnalyticsVerification(opts);
   const log = opts.log ?? (() => undefined);
   const config = opts.config;
