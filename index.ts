@@ -14,13 +14,13 @@ import {
   deployPhases,
   planPhases,
   PHASE_DEFINITIONS,
+  Readiness,
   readinessFailure,
   stackOutputs,
   type StackOutputs,
-} from "./stacks";
+} from "./program";
 import { PlatformBase } from "./stacks/base";
 import { retainedObjects } from "./stacks/foundation/retained";
-import { Readiness } from "./stacks/readiness";
 import type { PhaseDefinition } from "./stacks/types";
 
 /** Seams for tests; `pulumi up` calls `main()` with none. */

@@ -7,7 +7,7 @@ import type { LakehouseConfig } from "../preflight/config/schema";
 import type { Phase, Report } from "../preflight/model";
 
 /** What the platform base (namespace, quota, priority classes, network policy) hands to every phase. */
-export interface PlatformBase {
+export interface PlatformBaseRefs {
   /** The platform namespace name (known at plan time). */
   readonly namespace: string;
   readonly priorityClassCritical: string;
@@ -21,7 +21,7 @@ export interface PlatformBase {
 export interface PhaseContext {
   readonly config: LakehouseConfig;
   readonly report: Report;
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /** The previous phase's top-level resources (phase order), plus the base and the Readiness resource. */
   readonly dependsOn: readonly pulumi.Resource[];
 }
@@ -42,26 +42,9 @@ export interface PhaseDefinition {
   readonly phase: Phase;
   readonly title: string;
   /**
-   * Builds the phase's components (type tokens `lakehouse:<phase>:<Name>`) and returns the top-level ones, as a
-   * plain array or with the outputs that say the phase is ready. Shared machinery (the post-deploy
-   * Verification) is attached by the registry (stacks/index.ts), never by the phase.
+   * Builds the phase's components (type tokens `lakehouse:<phase>:<Name>`) and returns the top-level ones with
+   * the outputs that say the phase is ready. Shared machinery (the post-deploy
+   * Verification) is attached by the wiring layer (program/registry.ts), never by the phase.
    */
-  deploy(ctx: PhaseContext): pulumi.Resource[] | PhaseDeployment;
-}
-
-/** The two shapes `deploy` may return, as one. Pure. */
-export function asDeployment(out: pulumi.Resource[] | PhaseDeployment): Required<PhaseDeployment> {
-  return Array.isArray(out)
-    ? { resources: out, ready: [] }
-    : { resources: out.resources, ready: out.ready ?? [] };
-}
-
-/** Labels every platform resource carries (Kubernetes recommended labels + the phase). */
-export function platformLabels(phase: Phase | "base", component: string): Record<string, string> {
-  return {
-    "app.kubernetes.io/part-of": "lakehouse",
-    "app.kubernetes.io/managed-by": "pulumi",
-    "app.kubernetes.io/component": component,
-    "lakehouse.dev/phase": phase,
-  };
+  deploy(ctx: PhaseContext): PhaseDeployment;
 }

@@ -22,7 +22,6 @@
 import * as fs from "fs";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { LakehouseConfig } from "../preflight/config/schema";
-import { SPARK_CATALOG } from "../stacks/compute/sparkApplication";
 import { generateEvents } from "./analytics/events";
 import { DAG_ID } from "./checks/airflowDag";
 import { AIRFLOW_SCRIPT, airflowDagManifests } from "./compute";
@@ -46,6 +45,7 @@ import type {
   OperatorObservation,
   TriggeredApplication,
 } from "./types";
+import { SPARK_CATALOG } from "../stacks/compute/names";
 
 export const AIRFLOW_DAG_CHECK = "verify.airflow-dag";
 

@@ -15,10 +15,8 @@ import {
   type V1Job,
 } from "@kubernetes/client-node";
 import type { LakehouseConfig } from "../preflight/config/schema";
-import { airflowApiService } from "../stacks/compute/common";
-import { COMPUTE_NAMES } from "../stacks/compute/names";
+import { COMPUTE_NAMES, airflowApiService } from "../stacks/compute/names";
 import { DAG_ID } from "./checks/airflowDag";
-import { platformLabels } from "../stacks/types";
 import { apiError, JobRunner, withTimeout } from "./jobs";
 import { objectName, RUN_LABEL, verificationJob } from "./jobspecs";
 import { airflowRunPrecondition, dagRunId, observeAirflowRun } from "./airflowRun";
@@ -29,6 +27,7 @@ import type {
   JobObservation,
   OperatorObservation,
 } from "./types";
+import { platformLabels } from "../stacks/platform/labels";
 
 const notFound = (e: unknown) => (e as { code?: number }).code === 404;
 

@@ -26,11 +26,11 @@ import {
   PYTHON_WHEELS,
   renderArtifactScript,
   type CacheReader,
-} from "../stacks/foundation/artifacts";
-import { awsCliBundle, withAwsCliOnPath } from "../stacks/foundation/awsCli";
+} from "../stacks/platform/artifacts";
+import { awsCliBundle, withAwsCliOnPath } from "../stacks/platform/awsCli";
 import { lockReleaseBoundSeconds } from "../stacks/foundation/metastoreSite";
-import { platformLabels } from "../stacks/types";
 import { PYTHON_PACKAGES, type BucketTarget, type FoundationTargets } from "./targets";
+import { platformLabels } from "../stacks/platform/labels";
 
 /** Scripts shipped to the Jobs (file names in stacks/foundation/scripts). */
 export const SCRIPT_FILES = [
@@ -311,7 +311,7 @@ export function foundationManifests(
     { name: "PGDATABASE", value: db.name },
   ];
   const warehouseEnv = bucketEnv(t.warehouse, t.region);
-  // The same AWS CLI side-load as the backup CronJob (stacks/foundation/awsCli.ts): the postgres image has
+  // The same AWS CLI side-load as the backup CronJob (stacks/platform/awsCli.ts): the postgres image has
   // pg_restore/psql, the pinned aws-cli image's bundle is copied next to them by an init container.
   const aws = awsCliBundle(t.images.awsCli);
   const warehouseUri = `s3://${t.warehouse.bucket}/${t.warehouse.path}`;

@@ -6,8 +6,8 @@
 import * as http from "http";
 import * as https from "https";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { SLO_RECORDS } from "../stacks/foundation/rules";
 import type { PrometheusObservation } from "./types";
+import { SLO_RECORDS } from "../stacks/foundation/names";
 
 /**
  * Availability over 30 days as the foundation's SLO defines it (the service is up while ANY replica answers):

@@ -20,10 +20,8 @@ import type { LakehouseConfig } from "../preflight/config/schema";
 import {
   sampleJobArgs,
   sampleJobManifest,
-  SPARK_CATALOG,
   type SparkApplicationManifest,
 } from "../stacks/compute/sparkApplication";
-import { platformLabels } from "../stacks/types";
 import { generateEvents } from "./analytics/events";
 import type { IngestDriver } from "./analytics/observe";
 import { JobRunner } from "./jobs";
@@ -44,6 +42,8 @@ import type {
   SampleJobObservation,
   SparkApplicationObservation,
 } from "./types";
+import { SPARK_CATALOG } from "../stacks/compute/names";
+import { platformLabels } from "../stacks/platform/labels";
 
 export const END_TO_END_CHECK = "verify.end-to-end";
 export const SAMPLE_IO_SCRIPT = path.resolve(

@@ -1,14 +1,14 @@
 /**
  * Where the verification Jobs find the foundation phase's services and credentials: the same names, endpoint
- * and Secrets the phase's components use (stacks/foundation/names.ts, common.ts), derived from the stack
+ * and Secrets the phase's components use (stacks/foundation/names.ts, stacks/platform/s3.ts), derived from the stack
  * config. Pure.
  *
  * Secrets are referenced (secretKeyRef), never read: the verification never sees a password or an S3 key.
  */
 import type { LakehouseConfig } from "../preflight/config/schema";
-import { PYTHON_REQUIREMENTS, type CacheReader } from "../stacks/foundation/artifacts";
-import { artifactCacheLocation, bucketCredentials, inClusterS3Endpoint } from "../stacks/foundation/common";
-import { FOUNDATION_NAMES, METASTORE_PORT, POSTGRES_PORT } from "../stacks/foundation/names";
+import { PYTHON_REQUIREMENTS, type CacheReader } from "../stacks/platform/artifacts";
+import { FOUNDATION_NAMES, metastoreUri, POSTGRES_PORT } from "../stacks/foundation/names";
+import { artifactCacheLocation, bucketCredentials, inClusterS3Endpoint } from "../stacks/platform/s3";
 
 /** Pinned images of the verification Jobs. */
 export const VERIFY_IMAGES = {
@@ -79,7 +79,7 @@ export function foundationTargets(config: LakehouseConfig, over: TargetOverrides
   const endpoint = inClusterS3Endpoint(config);
   return {
     namespace: ns,
-    metastoreUri: `thrift://${FOUNDATION_NAMES.metastore}.${ns}.svc:${METASTORE_PORT}`,
+    metastoreUri: metastoreUri(ns),
     database: {
       host: `${FOUNDATION_NAMES.database}.${ns}.svc`,
       port: POSTGRES_PORT,

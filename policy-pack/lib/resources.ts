@@ -79,7 +79,7 @@ export function labelsOf(props: Obj): Record<string, string> {
   return out;
 }
 
-/** A Flux HelmRelease (helm.toolkit.fluxcd.io, stacks/delivery/fluxHelmRelease.ts). */
+/** A Flux HelmRelease (helm.toolkit.fluxcd.io, stacks/platform/fluxHelmRelease.ts). */
 export function isFluxHelmRelease(type: string): boolean {
   return /^kubernetes:helm\.toolkit\.fluxcd\.io\/v2[a-z0-9]*:HelmRelease$/.test(type);
 }

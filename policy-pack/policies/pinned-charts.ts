@@ -3,7 +3,7 @@
  * HelmRelease, names one exact chart version. A range (`^2.5`, `2.x`, `>=2 <3`) or no version lets Helm or Flux
  * move to a newer chart, and with it to new images, CRDs and defaults, without a reviewed change.
  */
-import { chartVersionProblem } from "../../stacks/delivery/chartVersion";
+import { chartVersionProblem } from "../../stacks/platform/chartVersion";
 import type { LakehousePolicy } from "../lib/policy";
 import {
   displayName,

@@ -461,7 +461,7 @@ export const phasesSchema = z
   })
   .strict();
 
-/** The post-deploy verification that `pulumi up` runs after each phase (verify/resource.ts). */
+/** The post-deploy verification that `pulumi up` runs after each phase (program/verification.ts). */
 export const verificationSchema = z
   .object({
     /**

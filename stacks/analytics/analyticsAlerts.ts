@@ -3,17 +3,18 @@
  * configured, failed-query rate), rendered by rules.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { prometheusRule } from "../delivery/prometheusRule";
+import { prometheusRule } from "../platform/prometheusRule";
 import type { LakehouseConfig } from "../../preflight/config/schema";
-import { platformLabels, type PlatformBase } from "../types";
+import { type PlatformBaseRefs } from "../types";
 import { ANALYTICS_NAMES, chartNames } from "./names";
 import { renderAnalyticsRules, type AnalyticsRulesInput } from "./rules";
+import { platformLabels } from "../platform/labels";
 
 export interface AnalyticsAlertsArgs {
   /** Parsed config: `analytics.releaseName/failedQueryPercent`, `sizing.trinoWorker.replicas`, `foundation.monitoringLabels`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /**
    * Extra labels on every alert (e.g. for Alertmanager routing).
    * @default {}

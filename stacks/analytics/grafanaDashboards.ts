@@ -1,5 +1,5 @@
 /**
- * `lakehouse:analytics:Dashboards`: the Grafana dashboards (dashboards.ts) as ConfigMaps that
+ * `lakehouse:analytics:Dashboards`: every phase's Grafana dashboard (`<phase>/dashboard.ts`) as ConfigMaps that
  * kube-prometheus-stack's Grafana sidecar loads: labelled with `lakehouse:analytics.dashboardLabels` (default
  * `grafana_dashboard: "1"`, the sidecar's default label) in `dashboardNamespace` (default the monitoring
  * namespace, where the sidecar looks unless told to search all namespaces).
@@ -12,15 +12,51 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { FOUNDATION_NAMES } from "../foundation/names";
-import { platformLabels, type PlatformBase } from "../types";
-import { dashboardSpecs, grafanaDashboard, type DashboardSpec } from "./dashboards";
+import { type PlatformBaseRefs } from "../types";
+import { metastoreDashboard, METASTORE_METRICS } from "../foundation/dashboard";
+import { sparkDashboard, SPARK_METRICS } from "../compute/dashboard";
+import { grafanaDashboard, type DashboardSpec } from "../platform/dashboards";
+import { MAINTENANCE_METRICS, tablesDashboard, trinoDashboard, TRINO_METRICS } from "./dashboard";
 import { ANALYTICS_NAMES } from "./names";
+import { platformLabels } from "../platform/labels";
+
+export interface DashboardInput {
+  /** Platform namespace (where the scraped pods run). */
+  readonly namespace: string;
+  /** Hive Metastore Service (its ServiceMonitor's job). */
+  readonly metastoreJob: string;
+  /** Trino Helm release name. */
+  readonly trinoRelease: string;
+  /**
+   * The `job` label the table maintenance pushes its gauges under.
+   * @default MAINTENANCE_PUSH_JOB
+   */
+  readonly maintenanceJob?: string;
+}
+
+/** Every phase's dashboard (metastore, Spark jobs, Trino, Iceberg tables), each from its phase's dashboard.ts. Pure. */
+export function dashboardSpecs(input: DashboardInput): DashboardSpec[] {
+  return [
+    metastoreDashboard(input.namespace, input.metastoreJob),
+    sparkDashboard(),
+    trinoDashboard(input.namespace, input.trinoRelease),
+    tablesDashboard(input.namespace, input.maintenanceJob),
+  ];
+}
+
+/** Each dashboard's metric list (the phases' dashboard.ts), for the test that checks every expression. */
+export const METRICS_BY_COMPONENT = {
+  trino: TRINO_METRICS,
+  metastore: METASTORE_METRICS,
+  spark: SPARK_METRICS,
+  maintenance: MAINTENANCE_METRICS,
+} as const;
 
 export interface DashboardsArgs {
   /** Parsed config: `analytics.dashboardLabels/dashboardNamespace/releaseName`, `cluster.monitoringNamespace`, `phases`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace of the scraped workloads). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
 }
 
 /** The dashboards a config ships (the ones whose phase is enabled) and where. Pure. */

@@ -6,14 +6,14 @@
  * The post-deploy verification (verify.trino-available, ...) is attached by the phase registry, not here.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { bucketCredentials, inClusterS3Endpoint } from "../foundation/common";
-import { FOUNDATION_NAMES, METASTORE_PORT } from "../foundation/names";
+import { FOUNDATION_NAMES, metastoreUri } from "../foundation/names";
 import type { PhaseContext, PhaseDefinition } from "../types";
 import { AnalyticsAlerts } from "./analyticsAlerts";
 import { Dashboards } from "./grafanaDashboards";
 import { Pushgateway } from "./pushgateway";
 import { TableMaintenance } from "./tableMaintenance";
 import { Trino } from "./trino";
+import { bucketCredentials, inClusterS3Endpoint } from "../platform/s3";
 
 export { AnalyticsAlerts } from "./analyticsAlerts";
 export { Dashboards } from "./grafanaDashboards";
@@ -29,11 +29,6 @@ export interface AnalyticsComponents {
   dashboards: Dashboards;
   /** Absent when `analytics.maintenance.enabled` is false. */
   maintenance?: { pushgateway: Pushgateway; tables: TableMaintenance };
-}
-
-/** The foundation's metastore as Trino reaches it (the HiveMetastore Service in the platform namespace). */
-export function metastoreUri(namespace: string): string {
-  return `thrift://${FOUNDATION_NAMES.metastore}.${namespace}.svc:${METASTORE_PORT}`;
 }
 
 /** Builds the analytics components. Exported for tests; the program calls `analyticsPhase.deploy`. */
@@ -82,6 +77,6 @@ export const analyticsPhase: PhaseDefinition = {
   deploy(ctx) {
     const c = deployAnalytics(ctx);
     const maintenance = c.maintenance ? [c.maintenance.pushgateway, c.maintenance.tables] : [];
-    return [c.trino, c.alerts, c.dashboards, ...maintenance];
+    return { resources: [c.trino, c.alerts, c.dashboards, ...maintenance], ready: [c.trino.ready] };
   },
 };

@@ -2,12 +2,12 @@
  * Prometheus rules of the scheduled table maintenance, rendered by pure functions: the same groups go into the
  * PrometheusRule custom resource and into a plain rule file for `promtool check rules` / `promtool test rules`
  * (test/alerts/maintenance.test.ts). Metric source: the gauges the maintenance Job pushes to the Pushgateway
- * (stacks/analytics/scripts/table_maintenance.py, listed in stacks/analytics/metrics.ts), scraped with
+ * (stacks/analytics/scripts/table_maintenance.py, listed in stacks/analytics/dashboard.ts), scraped with
  * `honorLabels` so `job` is the pushed job name and `namespace` the Pushgateway's.
  */
 import { stringify } from "yaml";
-import type { PromRule, PromRuleGroup } from "../foundation/rules";
-import { BENIGN_SKIP_REASONS } from "./metrics";
+import { BENIGN_SKIP_REASONS } from "./dashboard";
+import type { PromRule, PromRuleGroup } from "../platform/prometheusRule";
 
 export interface MaintenanceRulesInput {
   /** Namespace of the Pushgateway (the platform namespace). */

@@ -13,8 +13,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { containerResources } from "../../preflight/config/sizing";
-import { platformLabels, type PlatformBase } from "../types";
+import { type PlatformBaseRefs } from "../types";
 import { ANALYTICS_NAMES, PUSHGATEWAY_PORT } from "./names";
+import { platformLabels } from "../platform/labels";
 
 /** uid/gid of the `prom/pushgateway` image's user (`nobody`). */
 export const PUSHGATEWAY_UID = 65534;
@@ -23,7 +24,7 @@ export interface PushgatewayArgs {
   /** Parsed config: `images.pushgateway`, `sizing.pushgateway`, `foundation.monitoringLabels`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace, batch priority class). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
 }
 
 /** Selector labels of the Pushgateway's pods. */

@@ -1,12 +1,12 @@
 /**
  * Prometheus rules of the analytics phase, rendered by pure functions: the same groups go into the
  * PrometheusRule custom resource and into a plain rule file that `promtool check rules` / `promtool test rules`
- * accept (test/alerts/analytics.test.ts). Metric sources (stacks/analytics/metrics.ts):
+ * accept (test/alerts/analytics.test.ts). Metric sources (stacks/analytics/dashboard.ts):
  * - `up` of the coordinator's scrape target (the ServiceMonitor's job = the coordinator Service name);
  * - Trino's own view of the cluster and of finished queries, from the coordinator's native /metrics.
  */
 import { stringify } from "yaml";
-import type { PromRule, PromRuleGroup } from "../foundation/rules";
+import type { PromRule, PromRuleGroup } from "../platform/prometheusRule";
 
 export interface AnalyticsRulesInput {
   /** Namespace of the platform workloads. */

@@ -16,12 +16,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { containerResources } from "../../preflight/config/sizing";
-import { prometheusRule } from "../delivery/prometheusRule";
-import type { BucketCredentials } from "../foundation/common";
-import { platformLabels, type PlatformBase } from "../types";
+import { prometheusRule } from "../platform/prometheusRule";
+import { type PlatformBaseRefs } from "../types";
 import { CATALOG_NAMES } from "./catalogs";
 import { renderMaintenanceRules, type MaintenanceRulesInput } from "./maintenanceRules";
 import { ANALYTICS_NAMES, MAINTENANCE_PUSH_JOB } from "./names";
+import type { BucketCredentials } from "../platform/s3";
+import { platformLabels } from "../platform/labels";
 
 /** The script the ConfigMap carries. */
 export const MAINTENANCE_SCRIPT = "table_maintenance.py";
@@ -41,7 +42,7 @@ export interface TableMaintenanceArgs {
    */
   readonly config: LakehouseConfig;
   /** The platform base (namespace, batch priority class). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /** `http://<coordinator Service>.<ns>.svc:8080`. */
   readonly trinoUrl: pulumi.Input<string>;
   /** `http://<pushgateway Service>.<ns>.svc:9091`. */

@@ -1,23 +1,24 @@
 /**
  * `lakehouse:analytics:Trino`: Trino from the trinodb/charts `trino` chart at a pinned version, delivered as a
- * Flux HelmRelease (stacks/delivery, C1), on the foundation's Iceberg catalog; plus what the chart does not
+ * Flux HelmRelease (stacks/platform/fluxHelmRelease.ts), on the foundation's Iceberg catalog; plus what the chart does not
  * provide: a PodDisruptionBudget for the workers and ServiceMonitors that scrape Trino's native `/metrics`.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../../preflight/config/schema";
-import { FluxHelmRelease } from "../delivery/fluxHelmRelease";
-import type { BucketCredentials } from "../foundation/common";
-import { platformLabels, type PlatformBase } from "../types";
+import { FluxHelmRelease } from "../platform/fluxHelmRelease";
+import { type PlatformBaseRefs } from "../types";
 import { renderCatalogs } from "./catalogs";
 import { ANALYTICS_NAMES, chartNames, TRINO_CHART, TRINO_HTTP_PORT, trinoSelector } from "./names";
 import { mergeCatalogs, trinoValues } from "./trinoValues";
+import type { BucketCredentials } from "../platform/s3";
+import { platformLabels } from "../platform/labels";
 
 export interface TrinoArgs {
   /** Parsed config: `analytics.*`, `images.trino`, `sizing.trinoCoordinator/trinoWorker`, `s3.region`, `foundation.monitoringLabels`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace, priority classes). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /** `thrift://host:9083` of the foundation's Hive Metastore. */
   readonly metastoreUri: string;
   /** In-cluster S3 endpoint URL of the RADOS Gateway. */
@@ -68,8 +69,11 @@ export class Trino extends pulumi.ComponentResource {
   declare public readonly releaseName: pulumi.Output<string>;
   /** `http://<coordinator service>.<namespace>.svc:8080`: the coordinator's client endpoint. */
   declare public readonly coordinatorUrl: pulumi.Output<string>;
-  /** The Flux HelmRelease resource; Ready once the chart is installed and its Deployments are available. */
-  declare public readonly release: pulumi.Output<unknown>;
+  /**
+   * Resolves once Flux reports the release Ready (the provider's wait: the chart installed, its Deployments
+   * available): what the verification waits for.
+   */
+  declare public readonly ready: pulumi.Output<unknown>;
 
   constructor(name: string, args: TrinoArgs, opts?: pulumi.ComponentResourceOptions) {
     super("lakehouse:analytics:Trino", name, {}, opts);
@@ -154,11 +158,11 @@ export class Trino extends pulumi.ComponentResource {
 
     this.releaseName = pulumi.output(a.releaseName);
     this.coordinatorUrl = pulumi.output(`http://${names.coordinatorService}.${ns}.svc:${TRINO_HTTP_PORT}`);
-    this.release = delivery.release.id;
+    this.ready = delivery.release.id;
     this.registerOutputs({
       releaseName: this.releaseName,
       coordinatorUrl: this.coordinatorUrl,
-      release: this.release,
+      ready: this.ready,
     });
   }
 }

@@ -5,10 +5,10 @@
  */
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { containerResources } from "../../preflight/config/sizing";
-import type { BucketCredentials } from "../foundation/common";
 import { CATALOG_NAMES } from "./catalogs";
 import { trinoMemory, type TrinoMemory } from "./trinoMemory";
 import { trinoServerValues } from "./trinoNodeConfig";
+import type { BucketCredentials } from "../platform/s3";
 
 /** uid/gid of the `trino` user in trinodb/trino images (the chart's default securityContext). */
 export const TRINO_UID = 1000;

@@ -7,9 +7,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import type { Phase } from "../../preflight/model";
-import { platformLabels, type PlatformBase as PlatformBaseRefs } from "../types";
+import { type PlatformBaseRefs } from "../types";
 import { networkPolicies } from "./network";
 import { containerDefaults, quotaHard } from "./quota";
+import { platformLabels } from "../platform/labels";
 
 export { networkPolicies } from "./network";
 export { containerDefaults, quotaHard } from "./quota";

@@ -13,15 +13,21 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../../preflight/config/schema";
-import type { PlatformBase } from "../types";
-import { airflowServiceAccount, computeLabels } from "./common";
-import { COMPUTE_NAMES, DAG_FILE, MANIFEST_FILE, SPARK_API_GROUP } from "./names";
+import type { PlatformBaseRefs } from "../types";
+import {
+  COMPUTE_NAMES,
+  DAG_FILE,
+  MANIFEST_FILE,
+  SPARK_API_GROUP,
+  airflowServiceAccount,
+  computeLabels,
+} from "./names";
 
 export interface AirflowIntegrationArgs {
   /** Parsed config: `cluster.airflowNamespace/airflowRelease`, `compute.airflowServiceAccount/dagConfigMap`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /** Text of dags/lakehouse_ingest.py. */
   readonly dagSource: string;
   /** The SparkApplication manifest (YAML) the DAG submits. */

@@ -3,18 +3,17 @@
  * failures, executors OOM-killed), rendered by rules.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { prometheusRule } from "../delivery/prometheusRule";
+import { prometheusRule } from "../platform/prometheusRule";
 import type { LakehouseConfig } from "../../preflight/config/schema";
-import type { PlatformBase } from "../types";
-import { computeLabels } from "./common";
-import { COMPUTE_NAMES } from "./names";
+import type { PlatformBaseRefs } from "../types";
+import { COMPUTE_NAMES, computeLabels } from "./names";
 import { renderComputeRules, type ComputeRulesInput } from "./rules";
 
 export interface ComputeAlertsArgs {
   /** Parsed config: `compute.webhook`, `foundation.monitoringLabels` (the Prometheus Operator's selector). */
   readonly config: LakehouseConfig;
   /** The platform base (namespace). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
 }
 
 /** Pure: the rules input for a config (the names the chart gives the operator's Deployments). */

@@ -1,3 +1,6 @@
+import type { LakehouseConfig } from "../../preflight/config/schema";
+import { platformLabels } from "../platform/labels";
+
 /**
  * Kubernetes names of the compute phase's objects. Fixed (not Pulumi auto-names) because the alerts, the
  * post-deploy verification, the Airflow DAG, the runbook and operators' `kubectl` commands all refer to them.
@@ -43,3 +46,32 @@ export const JOB_FILE = "lakehouse_ingest.py";
 export const WEBHOOK_PORT = 9443;
 /** Operator metrics port (chart default). */
 export const OPERATOR_METRICS_PORT = 8080;
+
+/** Labels of a compute object: the platform's labels plus name/instance. */
+export function computeLabels(component: string, name: string): Record<string, string> {
+  return {
+    ...platformLabels("compute", component),
+    "app.kubernetes.io/name": name,
+    "app.kubernetes.io/instance": "lakehouse",
+  };
+}
+
+/** The Airflow workers' ServiceAccount: `compute.airflowServiceAccount`, else the Airflow chart's `<release>-worker`. */
+export function airflowServiceAccount(config: LakehouseConfig): string {
+  return config.compute.airflowServiceAccount || `${config.cluster.airflowRelease}-worker`;
+}
+
+/** Airflow's API Service: `compute.airflowApiService`, else the Airflow 3 chart's `<release>-api-server`. */
+export function airflowApiService(config: LakehouseConfig): string {
+  return config.compute.airflowApiService || `${config.cluster.airflowRelease}-api-server`;
+}
+
+/** Namespaces the operator watches: `compute.jobNamespaces`, else the platform namespace. */
+export function jobNamespaces(config: LakehouseConfig): string[] {
+  return config.compute.jobNamespaces.length > 0
+    ? [...config.compute.jobNamespaces]
+    : [config.platform.namespace];
+}
+
+/** The Iceberg catalog name in Spark SQL (renderSparkConf's default). */
+export const SPARK_CATALOG = "lakehouse";

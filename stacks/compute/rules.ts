@@ -7,7 +7,7 @@
  *   `spark_application_failure_count` and `spark_application_failed_submission_count` (counters).
  */
 import { stringify } from "yaml";
-import type { PromRuleGroup } from "../foundation/rules";
+import type { PromRuleGroup } from "../platform/prometheusRule";
 
 export interface ComputeRulesInput {
   readonly namespace: string;

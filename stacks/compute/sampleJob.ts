@@ -7,16 +7,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../../preflight/config/schema";
-import type { PlatformBase } from "../types";
-import { computeLabels } from "./common";
-import { COMPUTE_NAMES, JOB_FILE } from "./names";
+import type { PlatformBaseRefs } from "../types";
+import { COMPUTE_NAMES, JOB_FILE, computeLabels } from "./names";
 import { sampleJobArgs, sampleJobManifest, sampleJobManifestYaml } from "./sparkApplication";
 
 export interface SampleJobComponentArgs {
   /** Parsed config: `compute.sampleJob`, `images.spark/tools`, `sizing.sparkDriver/sparkExecutor`, foundation names. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /** Text of lakehouse_ingest.py. */
   readonly jobSource: string;
 }

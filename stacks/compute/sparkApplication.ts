@@ -20,17 +20,23 @@ import {
   SPARK_ARTIFACTS,
   type CacheReader,
   type PinnedJar,
-} from "../foundation/artifacts";
-import { artifactCacheLocation, bucketCredentials, inClusterS3Endpoint } from "../foundation/common";
-import { FOUNDATION_NAMES, METASTORE_PORT } from "../foundation/names";
-import { computeLabels } from "./common";
-import { COMPUTE_NAMES, JARS_MOUNT, JOB_FILE, JOB_MOUNT, SPARK_API_GROUP, SPARK_API_VERSION } from "./names";
+} from "../platform/artifacts";
+import { FOUNDATION_NAMES, metastoreUri } from "../foundation/names";
+import {
+  COMPUTE_NAMES,
+  JARS_MOUNT,
+  JOB_FILE,
+  JOB_MOUNT,
+  SPARK_API_GROUP,
+  SPARK_API_VERSION,
+  SPARK_CATALOG,
+  computeLabels,
+} from "./names";
 import { renderSparkConf, sparkMemory, type SparkConfArgs } from "./sparkConf";
+import { artifactCacheLocation, bucketCredentials, inClusterS3Endpoint } from "../platform/s3";
 
 /** uid/gid of the `spark` user in apache/spark images. */
 export const SPARK_UID = 185;
-/** The Iceberg catalog name in Spark SQL (renderSparkConf's default). */
-export const SPARK_CATALOG = "lakehouse";
 /** The Spark version of the pinned image (SparkApplication `sparkVersion`). */
 export const SPARK_VERSION = "3.5.8";
 
@@ -102,7 +108,7 @@ export function sampleJobArgs(
     jobConfigMap: COMPUTE_NAMES.jobConfigMap,
     spark: {
       catalog: SPARK_CATALOG,
-      metastoreUri: `thrift://${FOUNDATION_NAMES.metastore}.${ns}.svc:${METASTORE_PORT}`,
+      metastoreUri: metastoreUri(ns),
       warehouseBucket: bucket,
       s3Endpoint: inClusterS3Endpoint(config),
       s3Region: config.s3.region,

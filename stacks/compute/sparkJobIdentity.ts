@@ -6,13 +6,12 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformBase } from "../types";
-import { computeLabels } from "./common";
-import { COMPUTE_NAMES } from "./names";
+import type { PlatformBaseRefs } from "../types";
+import { COMPUTE_NAMES, computeLabels } from "./names";
 
 export interface SparkJobIdentityArgs {
   /** The platform base (namespace). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
 }
 
 /** The Role's rules. Pure (the tests assert them exactly). */

@@ -1,6 +1,6 @@
 /**
  * `lakehouse:compute:SparkOperator`: the kubeflow Spark Operator (controller + mutating webhook), from its chart at
- * an exact version, delivered by Flux (stacks/delivery). The program waits until the HelmRelease is Ready.
+ * an exact version, delivered by Flux (stacks/platform/fluxHelmRelease.ts). The program waits until the HelmRelease is Ready.
  *
  * Values, and why:
  * - controller/webhook replicas and resources from `lakehouse:sizing.sparkOperator/sparkOperatorWebhook`, the
@@ -15,23 +15,26 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { containerResources } from "../../preflight/config/sizing";
-import { FluxHelmRelease } from "../delivery/fluxHelmRelease";
-import type { PlatformBase } from "../types";
-import { computeLabels, jobNamespaces, splitImage } from "./common";
-import { COMPUTE_NAMES, OPERATOR_METRICS_PORT, WEBHOOK_PORT } from "./names";
+import { FluxHelmRelease } from "../platform/fluxHelmRelease";
+import type { PlatformBaseRefs } from "../types";
+import { COMPUTE_NAMES, OPERATOR_METRICS_PORT, WEBHOOK_PORT, computeLabels, jobNamespaces } from "./names";
+import { splitImage } from "../platform/images";
 
 export interface SparkOperatorArgs {
   /** Parsed config: `compute.*`, `images.sparkOperator`, `sizing.sparkOperator/sparkOperatorWebhook`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace, priority classes). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
 }
 
 /** The chart name in its repository. */
 export const OPERATOR_CHART = "spark-operator";
 
 /** The chart values. Pure; throws naming the key for an image the chart cannot take. */
-export function sparkOperatorValues(config: LakehouseConfig, base: PlatformBase): Record<string, unknown> {
+export function sparkOperatorValues(
+  config: LakehouseConfig,
+  base: PlatformBaseRefs,
+): Record<string, unknown> {
   const image = splitImage(config.images.sparkOperator, "lakehouse:images.sparkOperator");
   const controller = config.sizing.sparkOperator;
   const webhook = config.sizing.sparkOperatorWebhook;

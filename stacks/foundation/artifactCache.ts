@@ -12,7 +12,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { LakehouseConfig } from "../../preflight/config/schema";
-import type { PlatformBase } from "../types";
+import type { PlatformBaseRefs } from "../types";
 import {
   artifactVolumeSize,
   cacheEnv,
@@ -20,15 +20,10 @@ import {
   renderArtifactScript,
   type CacheReader,
   type PinnedArtifact,
-} from "./artifacts";
-import {
-  artifactCacheLocation,
-  containerSecurity,
-  foundationLabels,
-  HELPER_RESOURCES,
-  podSecurity,
-} from "./common";
-import { ARTIFACT_STAGER_LABEL, FOUNDATION_NAMES } from "./names";
+} from "../platform/artifacts";
+import { containerSecurity, HELPER_RESOURCES, podSecurity } from "../platform/pods";
+import { ARTIFACT_STAGER_LABEL, FOUNDATION_NAMES, foundationLabels } from "./names";
+import { artifactCacheLocation } from "../platform/s3";
 
 /** uid of the curl image's user (curlimages/curl runs as 100). */
 export const TOOLS_UID = 100;
@@ -39,7 +34,7 @@ export interface ArtifactCacheArgs {
   /** Parsed config: `artifacts.bucket/source`, `foundation.bucketMode`, `images.tools`, `platform.*`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace, critical priority class). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /**
    * What to stage. @default every artifact of the platform (platformArtifacts())
    */

@@ -4,18 +4,17 @@
  * rendered by rules.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { prometheusRule } from "../delivery/prometheusRule";
+import { prometheusRule } from "../platform/prometheusRule";
 import type { LakehouseConfig } from "../../preflight/config/schema";
-import type { PlatformBase } from "../types";
-import { foundationLabels } from "./common";
-import { FOUNDATION_NAMES } from "./names";
+import type { PlatformBaseRefs } from "../types";
+import { FOUNDATION_NAMES, foundationLabels } from "./names";
 import { renderFoundationRules, type FoundationRulesInput } from "./rules";
 
 export interface FoundationAlertsArgs {
   /** Parsed config: `foundation.backupMaxAgeHours/availabilityObjective/metastoreLockTimeoutSeconds/monitoringLabels`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /**
    * Extra labels on every alert (e.g. for Alertmanager routing).
    * @default {}

@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { containerResources } from "../../preflight/config/sizing";
-import type { PlatformBase } from "../types";
+import type { PlatformBaseRefs } from "../types";
 import { cacheReader } from "./artifactCache";
 import {
   artifactVolumeSize,
@@ -21,11 +21,18 @@ import {
   METASTORE_JARS,
   renderArtifactScript,
   type PinnedJar,
-} from "./artifacts";
-import { containerSecurity, foundationLabels, jvmHeapMiB, podSecurity } from "./common";
+} from "../platform/artifacts";
+import { containerSecurity, jvmHeapMiB, podSecurity } from "../platform/pods";
 import { renderJmxExporterConfig, renderMetastoreSite } from "./metastoreSite";
-import { FOUNDATION_NAMES, METASTORE_METRICS_PORT, METASTORE_PORT, selectorLabels } from "./names";
-import type { BucketCredentials } from "./warehouseBucket";
+import {
+  FOUNDATION_NAMES,
+  foundationLabels,
+  METASTORE_METRICS_PORT,
+  METASTORE_PORT,
+  metastoreUri,
+  selectorLabels,
+} from "./names";
+import type { BucketCredentials } from "../platform/s3";
 
 /** uid/gid of the `hive` user in apache/hive images. */
 export const HIVE_UID = 1000;
@@ -42,7 +49,7 @@ export interface HiveMetastoreArgs {
    */
   readonly config: LakehouseConfig;
   /** The platform base (namespace, critical priority class). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /** JDBC URL of the metastore database. */
   readonly jdbcUrl: pulumi.Input<string>;
   /** Secret with `username` and `password` of the database. */
@@ -350,7 +357,7 @@ export class HiveMetastore extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.uri = pulumi.output(`thrift://${appName}.${ns}.svc:${METASTORE_PORT}`);
+    this.uri = pulumi.output(metastoreUri(ns));
     this.serviceName = pulumi.output(appName);
     this.warehouse = pulumi.output(args.warehouseBucket).apply((b) => `s3a://${b}/warehouse`);
     this.ready = pulumi.all([schemaJob.status, deployment.status]);

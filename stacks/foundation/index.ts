@@ -12,7 +12,8 @@ import { MetadataBackup } from "./metadataBackup";
 import { MetastoreDatabase } from "./metastoreDatabase";
 import { adoptionWarning, credentialsAdoption } from "./retained";
 import { FOUNDATION_NAMES } from "./names";
-import { bucketCredentials, WarehouseBucket } from "./warehouseBucket";
+import { WarehouseBucket } from "./warehouseBucket";
+import { bucketCredentials } from "../platform/s3";
 
 export { ArtifactCache } from "./artifactCache";
 export { FoundationAlerts } from "./foundationAlerts";

@@ -8,12 +8,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { containerResources } from "../../preflight/config/sizing";
-import type { PlatformBase } from "../types";
-import { awsCliBundle, withAwsCliOnPath } from "./awsCli";
-import { containerSecurity, foundationLabels, podSecurity } from "./common";
+import type { PlatformBaseRefs } from "../types";
+import { awsCliBundle, withAwsCliOnPath } from "../platform/awsCli";
+import { containerSecurity, podSecurity } from "../platform/pods";
 import { POSTGRES_UID } from "./metastoreDatabase";
-import { FOUNDATION_NAMES } from "./names";
-import type { BucketCredentials } from "./warehouseBucket";
+import { FOUNDATION_NAMES, foundationLabels } from "./names";
+import type { BucketCredentials } from "../platform/s3";
 
 /**
  * The scripts the ConfigMap carries (engineer H8's backup/restore, tested on real PostgreSQL + radosgw; the
@@ -30,7 +30,7 @@ export interface MetadataBackupArgs {
    */
   readonly config: LakehouseConfig;
   /** The platform base (namespace, batch priority class). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /** Host of the metastore database Service. */
   readonly databaseHost: pulumi.Input<string>;
   readonly databasePort: pulumi.Input<number>;

@@ -7,9 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { randomBytes } from "node:crypto";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { containerResources } from "../../preflight/config/sizing";
-import type { PlatformBase } from "../types";
-import { containerSecurity, foundationLabels, podSecurity } from "./common";
-import { FOUNDATION_NAMES, POSTGRES_PORT, selectorLabels } from "./names";
+import type { PlatformBaseRefs } from "../types";
+import { containerSecurity, podSecurity } from "../platform/pods";
+import { FOUNDATION_NAMES, POSTGRES_PORT, selectorLabels, foundationLabels } from "./names";
 
 /** uid/gid of the `postgres` user in the official image (Debian variant). */
 export const POSTGRES_UID = 999;
@@ -23,7 +23,7 @@ export interface MetastoreDatabaseArgs {
    */
   readonly config: LakehouseConfig;
   /** The platform base (namespace, critical priority class). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /**
    * Password for `dbCredentials: generated`, for tests that need a known value.
    * @default 32 random bytes from node:crypto, base64url, generated at program time

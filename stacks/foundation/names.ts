@@ -1,3 +1,5 @@
+import { platformLabels } from "../platform/labels";
+
 /**
  * Kubernetes names of the foundation phase's objects. Fixed (not Pulumi auto-names) because the alerts, the
  * post-deploy verification, the runbook and operators' `kubectl` commands all refer to them.
@@ -34,6 +36,13 @@ export const ARTIFACT_STAGER_LABEL = { "lakehouse.dev/artifact-stager": "true" }
 export const METASTORE_PORT = 9083;
 /** Port of the Prometheus JMX exporter agent inside the metastore JVM. */
 export const METASTORE_METRICS_PORT = 9404;
+/**
+ * The metastore's in-cluster Thrift URI (its Service in the platform namespace): the one place it is built, for
+ * the metastore component's output, Spark, Trino and the verification.
+ */
+export function metastoreUri(namespace: string): string {
+  return `thrift://${FOUNDATION_NAMES.metastore}.${namespace}.svc:${METASTORE_PORT}`;
+}
 /** PostgreSQL port. */
 export const POSTGRES_PORT = 5432;
 
@@ -41,3 +50,16 @@ export const POSTGRES_PORT = 5432;
 export function selectorLabels(name: string): Record<string, string> {
   return { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": "lakehouse" };
 }
+
+/** Labels of a foundation object: the platform's labels plus the selector labels of its workload. */
+export function foundationLabels(component: string, name: string): Record<string, string> {
+  return { ...platformLabels("foundation", component), ...selectorLabels(name) };
+}
+
+/** Recording rule names of the availability SLO (exported for verification and dashboards). */
+export const SLO_RECORDS = {
+  up: "lakehouse:metastore_up:max",
+  ratio: (window: string) => `lakehouse:metastore_up:ratio_rate${window}`,
+} as const;
+
+/** Windows of the availability ratio; 30d is the SLO period. */

@@ -9,6 +9,8 @@
  * - kube-state-metrics for the database StatefulSet and the backup CronJob/Jobs.
  */
 import { stringify } from "yaml";
+import type { PromRuleGroup } from "../platform/prometheusRule";
+import { SLO_RECORDS } from "./names";
 import {
   DEFAULT_LOCK_TIMEOUT_SECONDS,
   LOCK_METRICS_INTERVAL_SECONDS,
@@ -40,28 +42,6 @@ export interface FoundationRulesInput {
   readonly extraLabels?: Readonly<Record<string, string>>;
 }
 
-export interface PromRule {
-  record?: string;
-  alert?: string;
-  expr: string;
-  for?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
-
-export interface PromRuleGroup {
-  name: string;
-  interval?: string;
-  rules: PromRule[];
-}
-
-/** Recording rule names of the availability SLO (exported for verification and dashboards). */
-export const SLO_RECORDS = {
-  up: "lakehouse:metastore_up:max",
-  ratio: (window: string) => `lakehouse:metastore_up:ratio_rate${window}`,
-} as const;
-
-/** Windows of the availability ratio; 30d is the SLO period. */
 export const SLO_WINDOWS = ["5m", "30m", "1h", "6h", "30d"] as const;
 
 /**

@@ -4,19 +4,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../../preflight/config/schema";
-import type { PlatformBase } from "../types";
-import { bucketCredentials, foundationLabels, inClusterS3Endpoint, type BucketCredentials } from "./common";
-import { FOUNDATION_NAMES } from "./names";
+import type { PlatformBaseRefs } from "../types";
+import { FOUNDATION_NAMES, foundationLabels } from "./names";
+import { bucketCredentials, inClusterS3Endpoint, type BucketCredentials } from "../platform/s3";
 
 export interface WarehouseBucketArgs {
   /** Parsed config: `foundation.bucketMode/warehouseBucket/backupBucket/s3Endpoint`, `platform.bucketStorageClass`, `cluster.*`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace). */
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
 }
-
-// Pure, so it lives in common.ts (the verification CLI uses it without loading @pulumi/kubernetes).
-export { bucketCredentials, type BucketCredentials } from "./common";
 
 export class WarehouseBucket extends pulumi.ComponentResource {
   /** The warehouse bucket's name. */

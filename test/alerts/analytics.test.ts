@@ -2,7 +2,7 @@
  * The analytics phase's Prometheus rules, checked by Prometheus itself: `promtool check rules` on the rendered
  * file, and `promtool test rules` with series that prove each alert fires when it should and stays quiet
  * otherwise. The rule file is rendered by the same pure function the PrometheusRule resource uses; the series
- * names are the ones a real Trino 476 exports (stacks/analytics/metrics.ts, test/fixtures/metrics/).
+ * names are the ones a real Trino 476 exports (stacks/analytics/dashboard.ts, test/fixtures/metrics/).
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";

@@ -11,10 +11,10 @@ import {
   BURN_RATE_ALERTS,
   renderFoundationRuleFile,
   renderFoundationRules,
-  SLO_RECORDS,
   SLO_WINDOWS,
   type FoundationRulesInput,
 } from "../../stacks/foundation/rules";
+import { SLO_RECORDS } from "../../stacks/foundation/names";
 
 const INPUT: FoundationRulesInput = {
   namespace: "lakehouse",

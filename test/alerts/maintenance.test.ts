@@ -15,7 +15,7 @@ import {
   renderMaintenanceRules,
   type MaintenanceRulesInput,
 } from "../../stacks/analytics/maintenanceRules";
-import { REFUSAL_REASONS } from "../../stacks/analytics/metrics";
+import { REFUSAL_REASONS } from "../../stacks/analytics/dashboard";
 
 const INPUT: MaintenanceRulesInput = {
   namespace: "lakehouse",

@@ -11,13 +11,14 @@
  */
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { LakehouseConfig } from "../../preflight/config/schema";
-import { sampleJobArgs, SPARK_CATALOG } from "../../stacks/compute/sparkApplication";
+import { sampleJobArgs } from "../../stacks/compute/sparkApplication";
 import { renderSparkConf } from "../../stacks/compute/sparkConf";
 import { lastJobResult } from "../../verify/analytics/jobResult";
 import type { IngestDriver } from "../../verify/analytics/observe";
 import { sparkInstall, submitJob, type JobRun, type SparkInstall } from "../compute-engines/spark";
 import { s3Client } from "../foundation-scripts/helpers";
 import type { Lakehouse } from "../harness/lakehouse";
+import { SPARK_CATALOG } from "../../stacks/compute/names";
 
 export interface LocalIngestOptions {
   lh: Lakehouse;

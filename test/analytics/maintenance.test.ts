@@ -2,7 +2,7 @@
  * The scheduled table maintenance for real: the shipped table_maintenance.py against Trino 476 configured only
  * with the product's catalogs, on the shared Hive Metastore 4.0.0 + Ceph radosgw (test/harness/lakehouse.ts), the
  * reconcile record in a radosgw bucket, and a real Pushgateway (the pinned v1.11.5, .ci/setup.d/65-pushgateway.sh)
- * whose /metrics is checked against the documented metric names (stacks/analytics/metrics.ts).
+ * whose /metrics is checked against the documented metric names (stacks/analytics/dashboard.ts).
  *
  * Tables in one scratch schema:
  * - `events`: five appends written by pyiceberg 30 days ago (its clock shifted: snapshot and metadata times are
@@ -18,7 +18,7 @@
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { MAINTENANCE_METRICS, REFUSAL_REASONS } from "../../stacks/analytics/metrics";
+import { MAINTENANCE_METRICS, REFUSAL_REASONS } from "../../stacks/analytics/dashboard";
 import { TrinoClient, TrinoQueryError } from "../../verify/trino";
 import { runScript, s3Client } from "../foundation-scripts/helpers";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";

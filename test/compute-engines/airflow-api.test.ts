@@ -24,8 +24,7 @@ import * as path from "node:path";
 import { configSchema, type LakehouseConfig } from "../../preflight/config/schema";
 import { DAG_PATH, readShippedFile } from "../../stacks/compute";
 import { airflowSparkRules, dagConfigMapData } from "../../stacks/compute/airflowIntegration";
-import { airflowServiceAccount } from "../../stacks/compute/common";
-import { COMPUTE_NAMES, MANIFEST_FILE } from "../../stacks/compute/names";
+import { COMPUTE_NAMES, MANIFEST_FILE, airflowServiceAccount } from "../../stacks/compute/names";
 import {
   sampleJobArgs,
   sampleJobManifest,

@@ -14,7 +14,6 @@ import * as path from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import type { V1Job } from "@kubernetes/client-node";
 import { configSchema } from "../../preflight/config/schema";
-import { inClusterS3Endpoint } from "../../stacks/foundation/common";
 import { generateEvents } from "../../verify/analytics/events";
 import { sampleJob } from "../../verify/checks/sampleJob";
 import {
@@ -30,6 +29,7 @@ import type { JobObservation } from "../../verify/types";
 import { runScript, s3Client, type ScriptRun } from "../foundation-scripts/helpers";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
 import { localSparkConf, sparkInstall, submitJob, type SparkInstall } from "./spark";
+import { inClusterS3Endpoint } from "../../stacks/platform/s3";
 
 const config = configSchema.parse({});
 const RUN = `t${Date.now().toString(36)}`;

@@ -1,5 +1,5 @@
 /**
- * The artifact cache's script (stacks/foundation/artifacts.ts) for real: sh + curl (S3 SigV4) + sha256sum against
+ * The artifact cache's script (stacks/platform/artifacts.ts) for real: sh + curl (S3 SigV4) + sha256sum against
  * a real Ceph radosgw, staged from the local mirror of every pinned artifact (.ci/setup.d/45-artifacts.sh) the
  * way an air-gapped homelab points lakehouse:artifacts.source at its mirror:
  * - the first stage stores every pinned artifact; a second one, with the source a closed port, fetches nothing;
@@ -25,7 +25,7 @@ import {
   PYTHON_REQUIREMENTS,
   totalBytes,
   type PinnedArtifact,
-} from "../../stacks/foundation/artifacts";
+} from "../../stacks/platform/artifacts";
 import { jobWheels, pythonCommand } from "../../verify/jobspecs";
 import {
   mirrorSources,

@@ -1,5 +1,5 @@
 /**
- * The artifact cache for tests: the product's own script (renderArtifactScript, stacks/foundation/artifacts.ts)
+ * The artifact cache for tests: the product's own script (renderArtifactScript, stacks/platform/artifacts.ts)
  * run with sh + curl + sha256sum against a radosgw harness, staged from the local mirror .ci/setup.d/45-artifacts.sh
  * fills (file:// URLs in the layouts lakehouse:artifacts.source points at), exactly as the staging Job and the
  * pods' init containers run it in the cluster.
@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { cacheKey, renderArtifactScript, type PinnedArtifact } from "../../stacks/foundation/artifacts";
+import { cacheKey, renderArtifactScript, type PinnedArtifact } from "../../stacks/platform/artifacts";
 import type { Radosgw } from "./radosgw";
 
 /** The cache bucket the tests use (the product's default `lakehouse:artifacts.bucket`). */

@@ -29,7 +29,7 @@ import {
   tail,
   waitFor,
 } from "./proc";
-import { METASTORE_JARS } from "../../stacks/foundation/artifacts";
+import { METASTORE_JARS } from "../../stacks/platform/artifacts";
 import { stageAndFetch } from "./artifact-cache";
 import type { Radosgw } from "./radosgw";
 import { thriftCall } from "./thrift";

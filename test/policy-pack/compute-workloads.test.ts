@@ -12,7 +12,7 @@ import { sparkApps } from "../../policy-pack/lib/workloads";
 import type { PlannedResource } from "../../policy-pack/types";
 import { sparkOperatorValues } from "../../stacks/compute/sparkOperator";
 import { sampleJobArgs, sampleJobManifest } from "../../stacks/compute/sparkApplication";
-import { helmReleaseSpec } from "../../stacks/delivery/fluxHelmRelease";
+import { helmReleaseSpec } from "../../stacks/platform/fluxHelmRelease";
 import { runPolicy, urnOf, validPlan, type Props } from "./fixtures";
 
 const CONFIG = configSchema.parse({});

@@ -8,7 +8,7 @@ import { evaluatePolicies } from "../../policy-pack/evaluate";
 import { POLICIES } from "../../policy-pack/policies";
 import type { PlannedResource, PolicyViolation } from "../../policy-pack/types";
 import { configSchema } from "../../preflight/config/schema";
-import { METASTORE_JARS, platformArtifacts, renderArtifactScript } from "../../stacks/foundation/artifacts";
+import { METASTORE_JARS, platformArtifacts, renderArtifactScript } from "../../stacks/platform/artifacts";
 import {
   sampleJobArgs,
   sampleJobManifest,

@@ -1,5 +1,5 @@
 /**
- * The policy pack reads Flux HelmReleases (helm.toolkit.fluxcd.io/v2, how stacks/delivery installs charts) like
+ * The policy pack reads Flux HelmReleases (helm.toolkit.fluxcd.io/v2, how stacks/platform/fluxHelmRelease.ts installs charts) like
  * Pulumi's helm.sh Releases: chart name and version from spec.chart.spec, values from spec.values. One valid
  * release of the trino chart, one change per case.
  */

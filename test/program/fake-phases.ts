@@ -5,7 +5,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PHASES, type Phase } from "../../preflight/model";
-import { platformLabels, type PhaseDefinition } from "../../stacks/types";
+import { type PhaseDefinition } from "../../stacks/types";
+import { platformLabels } from "../../stacks/platform/labels";
 
 class Marker extends pulumi.ComponentResource {
   constructor(phase: Phase, name: string, namespace: string, opts: pulumi.ComponentResourceOptions) {
@@ -22,7 +23,7 @@ class Marker extends pulumi.ComponentResource {
 export const FAKE_PHASES: PhaseDefinition[] = PHASES.map((phase) => ({
   phase,
   title: `Test ${phase}`,
-  deploy: (ctx) => [
-    new Marker(phase, `${phase}-marker`, ctx.base.namespace, { dependsOn: [...ctx.dependsOn] }),
-  ],
+  deploy: (ctx) => ({
+    resources: [new Marker(phase, `${phase}-marker`, ctx.base.namespace, { dependsOn: [...ctx.dependsOn] })],
+  }),
 }));

@@ -5,14 +5,14 @@
 import * as assert from "assert";
 import { parseConfig } from "../../preflight/config/load";
 import type { CheckResult, Phase, Report } from "../../preflight/model";
-import { closedGateWarning, PHASE_DEFINITIONS, planPhases, readinessFailure } from "../../stacks";
-import { changedFields, lostPhasesError, readinessProvider } from "../../stacks/readiness";
+import { closedGateWarning, PHASE_DEFINITIONS, planPhases, readinessFailure } from "../../program";
+import { changedFields, lostPhasesError, readinessProvider } from "../../program/readiness";
 import type { PhaseDefinition } from "../../stacks/types";
 
 const defs: PhaseDefinition[] = (["foundation", "compute", "analytics"] as Phase[]).map((phase) => ({
   phase,
   title: phase,
-  deploy: () => [],
+  deploy: () => ({ resources: [] }),
 }));
 
 function check(id: string, status: CheckResult["status"], gates: Phase[]): CheckResult {

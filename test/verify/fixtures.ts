@@ -2,7 +2,7 @@
  * Result lines shaped exactly as the scripts in stacks/foundation/scripts print them (the script tests in
  * test/foundation-scripts assert these fields on real runs), and helpers to wrap them in Job observations.
  */
-import { platformArtifacts, totalBytes } from "../../stacks/foundation/artifacts";
+import { platformArtifacts, totalBytes } from "../../stacks/platform/artifacts";
 import type { JobObservation } from "../../verify/types";
 
 export const PING_OK = {

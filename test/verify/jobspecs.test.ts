@@ -5,14 +5,10 @@ import * as path from "node:path";
 import type { V1EnvVar, V1Job } from "@kubernetes/client-node";
 import { configSchema } from "../../preflight/config/schema";
 import { foundationManifests, jobWheels, objectName, readScripts, SCRIPT_FILES } from "../../verify/jobspecs";
-import {
-  artifactVolumeSize,
-  platformArtifacts,
-  renderArtifactScript,
-} from "../../stacks/foundation/artifacts";
-import { bucketCredentials } from "../../stacks/foundation/warehouseBucket";
-import { withAwsCliOnPath } from "../../stacks/foundation/awsCli";
+import { artifactVolumeSize, platformArtifacts, renderArtifactScript } from "../../stacks/platform/artifacts";
+import { withAwsCliOnPath } from "../../stacks/platform/awsCli";
 import { bucketSecret, foundationTargets } from "../../verify/targets";
+import { bucketCredentials } from "../../stacks/platform/s3";
 
 const envOf = (job: V1Job): Record<string, V1EnvVar> =>
   Object.fromEntries((job.spec?.template.spec?.containers[0].env ?? []).map((e) => [e.name, e]));

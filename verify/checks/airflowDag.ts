@@ -7,7 +7,6 @@
  * `unknown` with the fix, never a pass. Pure.
  */
 import type { CheckOutcome } from "../../preflight/checks/types";
-import { airflowApiService } from "../../stacks/compute/common";
 import type {
   AirflowRunObservation,
   ComputeObservations,
@@ -18,6 +17,7 @@ import type {
   VerifyContext,
 } from "../types";
 import { jobProblem, lastLine } from "./common";
+import { airflowApiService } from "../../stacks/compute/names";
 
 const RUNBOOK = "docs/runbooks/compute.md (verify.airflow-dag)";
 

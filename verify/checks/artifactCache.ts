@@ -4,7 +4,7 @@
  * with the internet down. Decided from the JSON line of the cache script in `check` mode (artifacts.ts). Pure.
  */
 import type { CheckOutcome } from "../../preflight/checks/types";
-import { platformArtifacts, totalBytes } from "../../stacks/foundation/artifacts";
+import { platformArtifacts, totalBytes } from "../../stacks/platform/artifacts";
 import { FOUNDATION_NAMES } from "../../stacks/foundation/names";
 import type { FoundationObservations, VerifyCheckDefinition } from "../types";
 import { jobProblem, lastLine } from "./common";

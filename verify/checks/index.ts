@@ -2,7 +2,7 @@
  * The post-deploy checks per phase: plain arrays (a registry by construction). The foundation's are here; the
  * analytics phase's are in ./analytics (ANALYTICS_CHECKS).
  */
-import type { CheckResult, Phase } from "../../preflight/model";
+import type { CheckResult } from "../../preflight/model";
 import type {
   ComputeObservations,
   FoundationObservations,
@@ -31,9 +31,6 @@ export const COMPUTE_CHECKS: readonly VerifyCheckDefinition<ComputeObservations>
   airflowDag,
   sampleJob,
 ];
-
-/** Phases that have post-deploy checks. */
-export const VERIFIABLE_PHASES: readonly Phase[] = ["foundation", "compute", "analytics"];
 
 /** Evaluates checks into results in the shared format (category `state`; verify checks close no gate). */
 export function evaluateChecks<O>(

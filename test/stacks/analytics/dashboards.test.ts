@@ -1,7 +1,7 @@
 /**
  * The Grafana dashboards: every panel's PromQL is valid (promtool check rules on a generated rule file with each
  * expression as a recording rule), every metric name a panel or an alert uses is one its component exports
- * (the documented lists in stacks/analytics/metrics.ts), and the Trino names are in a real Trino 476's
+ * (the documented lists in each phase's dashboard.ts), and the Trino names are in a real Trino 476's
  * /metrics (test/fixtures/metrics/trino-476.txt). Plus the dashboard JSON the Grafana sidecar loads.
  */
 import * as assert from "node:assert/strict";
@@ -11,16 +11,19 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { configSchema } from "../../../preflight/config/schema";
-import { dashboardSpecs, grafanaDashboard, type DashboardInput } from "../../../stacks/analytics/dashboards";
-import { plannedDashboards } from "../../../stacks/analytics/grafanaDashboards";
 import {
-  MAINTENANCE_METRICS,
-  METRICS_BY_COMPONENT,
+  grafanaDashboard,
   SCRAPE_METRICS,
   seriesNames,
-  TRINO_METRICS,
   type MetricSource,
-} from "../../../stacks/analytics/metrics";
+} from "../../../stacks/platform/dashboards";
+import {
+  plannedDashboards,
+  dashboardSpecs,
+  type DashboardInput,
+  METRICS_BY_COMPONENT,
+} from "../../../stacks/analytics/grafanaDashboards";
+import { MAINTENANCE_METRICS, TRINO_METRICS } from "../../../stacks/analytics/dashboard";
 import { renderMaintenanceRules } from "../../../stacks/analytics/maintenanceRules";
 import { renderAnalyticsRules } from "../../../stacks/analytics/rules";
 

@@ -8,7 +8,7 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { MAINTENANCE_METRICS, REFUSAL_REASONS } from "../../../stacks/analytics/metrics";
+import { MAINTENANCE_METRICS, REFUSAL_REASONS } from "../../../stacks/analytics/dashboard";
 import { runScript } from "../../foundation-scripts/helpers";
 import { freePort } from "../../harness/proc";
 

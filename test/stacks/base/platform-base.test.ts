@@ -149,7 +149,7 @@ describe("stacks/base networkPolicies", () => {
 describe("stacks/base PlatformBase under mocks", () => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- mock inputs are untyped JSON
   const recorded: { type: string; name: string; inputs: Record<string, any> }[] = [];
-  let refs: import("../../../stacks/types").PlatformBase;
+  let refs: import("../../../stacks/types").PlatformBaseRefs;
 
   before(async () => {
     await pulumi.runtime.setMocks(

@@ -19,7 +19,7 @@ import {
   renderArtifactScript,
   SPARK_ARTIFACTS,
   totalBytes,
-} from "../../../stacks/foundation/artifacts";
+} from "../../../stacks/platform/artifacts";
 import { runMocked, type MockedRun, type Recorded } from "../run-mocked";
 
 const ROOT = path.resolve(__dirname, "../../..");

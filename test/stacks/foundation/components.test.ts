@@ -18,7 +18,7 @@ import {
   METASTORE_JARS,
   platformArtifacts,
   renderArtifactScript,
-} from "../../../stacks/foundation/artifacts";
+} from "../../../stacks/platform/artifacts";
 import { renderMetastoreSite } from "../../../stacks/foundation/metastoreSite";
 import { renderFoundationRules } from "../../../stacks/foundation/rules";
 import { runMocked, type Recorded } from "../run-mocked";

@@ -19,7 +19,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { configSchema } from "../../../preflight/config/schema";
-import { JMX_EXPORTER_JAR } from "../../../stacks/foundation/artifacts";
+import { JMX_EXPORTER_JAR } from "../../../stacks/platform/artifacts";
 import {
   LOCK_HOUSEKEEPING_INTERVAL_SECONDS,
   lockReleaseBoundSeconds,

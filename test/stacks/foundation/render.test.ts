@@ -16,9 +16,9 @@ import {
   METASTORE_JARS,
   platformArtifacts,
   renderArtifactScript,
-} from "../../../stacks/foundation/artifacts";
-import { AWS_CLI_BIN, awsCliBundle, withAwsCliOnPath } from "../../../stacks/foundation/awsCli";
-import { inClusterS3Endpoint, jvmHeapMiB } from "../../../stacks/foundation/common";
+} from "../../../stacks/platform/artifacts";
+import { AWS_CLI_BIN, awsCliBundle, withAwsCliOnPath } from "../../../stacks/platform/awsCli";
+import { jvmHeapMiB } from "../../../stacks/platform/pods";
 import { schemaJobHash } from "../../../stacks/foundation/hiveMetastore";
 import { FOUNDATION_NAMES } from "../../../stacks/foundation/names";
 import { ANALYTICS_NAMES } from "../../../stacks/analytics/names";
@@ -32,6 +32,7 @@ import {
   renderMetastoreSite,
   type MetastoreSiteInput,
 } from "../../../stacks/foundation/metastoreSite";
+import { inClusterS3Endpoint } from "../../../stacks/platform/s3";
 
 const INPUT: MetastoreSiteInput = {
   jdbcUrl: "jdbc:postgresql://metastore-db.lakehouse.svc:5432/metastore",

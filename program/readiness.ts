@@ -9,8 +9,8 @@
  * in this file.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { Phase } from "../../preflight/model";
-import type { ReadinessState } from "../../preflight/readiness";
+import type { Phase } from "../preflight/model";
+import type { ReadinessState } from "../preflight/readiness";
 
 /** The Readiness resource's inputs: the report's readiness state plus what this run deploys. */
 export interface ReadinessInputs extends ReadinessState {

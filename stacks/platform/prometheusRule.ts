@@ -1,11 +1,27 @@
 /**
  * How a phase delivers its alerts: one PrometheusRule (monitoring.coreos.com/v1) that kube-prometheus-stack's
  * operator loads, labelled so its rule selector picks it up (`foundation.monitoringLabels`), the rules rendered by
- * the phase's pure rules.ts. Shared machinery (not a phase): every phase's `*Alerts` component uses it.
+ * the phase's pure rules.ts; the rule types those render. Shared machinery (not a phase): every phase's `*Alerts` component uses it.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { PromRuleGroup } from "../foundation/rules";
+
+/** One Prometheus recording or alerting rule, as in a rule file. */
+export interface PromRule {
+  record?: string;
+  alert?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** A named group of rules, as in a rule file and a PrometheusRule's `spec.groups`. */
+export interface PromRuleGroup {
+  name: string;
+  interval?: string;
+  rules: PromRule[];
+}
 
 export interface PrometheusRuleArgs {
   /** The PrometheusRule's name and namespace. */

@@ -1,6 +1,6 @@
 /** Scenario for run-mocked.ts: one FluxHelmRelease from the JSON args (values may be given as an Output). */
 import * as pulumi from "@pulumi/pulumi";
-import { FluxHelmRelease, type FluxHelmReleaseArgs } from "../../../stacks/delivery/fluxHelmRelease";
+import { FluxHelmRelease, type FluxHelmReleaseArgs } from "../../../stacks/platform/fluxHelmRelease";
 
 export function build(input: { name: string; args: FluxHelmReleaseArgs; valuesAsOutput?: boolean }): void {
   const args = input.valuesAsOutput

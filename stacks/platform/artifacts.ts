@@ -18,8 +18,8 @@
  * bundle of every AWS service; the metastore and the PySpark sample job run on exactly these (tests on the real
  * radosgw: test/harness/hive-metastore.ts, test/compute-engines/; figures in docs/performance.md).
  */
-import metastoreJars from "./metastore-jars.json";
-import pythonWheels from "./python-wheels.json";
+import metastoreJars from "../foundation/metastore-jars.json";
+import pythonWheels from "../foundation/python-wheels.json";
 import sparkJars from "../compute/spark-jars.json";
 
 /** Where an artifact comes from: a Maven repository or a PyPI file host (`lakehouse:artifacts.source`). */

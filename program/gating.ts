@@ -1,49 +1,13 @@
 /**
- * The phase registry and the gating. The program (index.ts) decides nothing itself: which phase is deployed
- * follows from the report (verdict + gates), `lakehouse:phases`, and the phases registered here.
+ * The gating: which registered phase deploys in this run, the warnings and the failure that say why one does
+ * not, and the registration of the phases the plan deploys. The program (index.ts) decides nothing itself: which
+ * phase is deployed follows from the report (verdict + gates), `lakehouse:phases`, and the registry.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../preflight/config/schema";
 import { PHASES, type Phase, type Report } from "../preflight/model";
-import { VERIFIABLE_PHASES } from "../verify/checks";
-import { verifyPhase } from "../verify/resource";
-import { analyticsPhase } from "./analytics";
-import { computePhase } from "./compute";
-import { foundationPhase } from "./foundation";
-import { asDeployment, type PhaseDefinition, type PlatformBase } from "./types";
-
-/**
- * Attaches the shared post-deploy verification to a phase: after the phase's components, once every output in
- * its `ready` resolves, a `Verification` resource (`<phase>-verify`) runs the phase's checks (verify/) at `up`
- * and fails the update when a criterion fails; preview records "skipped". Phases without post-deploy checks
- * (not in VERIFIABLE_PHASES) are returned unchanged. The registry does this, never the phase, so the layers
- * point one way (stacks/<phase> never imports verify/) and every phase gets it the same way.
- */
-export function withVerification(def: PhaseDefinition): PhaseDefinition {
-  if (!VERIFIABLE_PHASES.includes(def.phase)) return def;
-  return {
-    ...def,
-    deploy(ctx) {
-      const { resources, ready } = asDeployment(def.deploy(ctx));
-      const verification = verifyPhase(`${def.phase}-verify`, {
-        phase: def.phase,
-        config: ctx.config,
-        stack: pulumi.getStack(),
-        after: [...ready],
-        dependsOn: [...resources],
-      });
-      return { resources: [...resources, verification], ready };
-    },
-  };
-}
-
-/**
- * Every phase with components, in phase order, each with the shared machinery attached. A phase with no
- * components yet is simply absent: it is neither planned nor shown.
- */
-export const PHASE_DEFINITIONS: readonly PhaseDefinition[] = [foundationPhase, computePhase, analyticsPhase]
-  .filter((d): d is PhaseDefinition => d !== undefined)
-  .map(withVerification);
+import type { PhaseDefinition, PlatformBaseRefs } from "../stacks/types";
+import { PHASE_DEFINITIONS } from "./registry";
 
 /** What happens to one registered phase in this run. */
 export interface PhasePlan {
@@ -124,7 +88,7 @@ export function closedGateWarning(plan: PhasePlan, report: Report): string {
 export interface DeployContext {
   readonly config: LakehouseConfig;
   readonly report: Report;
-  readonly base: PlatformBase;
+  readonly base: PlatformBaseRefs;
   /** The Readiness resource: every phase comes after it. */
   readonly readiness: pulumi.Resource;
   readonly plan: readonly PhasePlan[];
@@ -145,14 +109,12 @@ export function deployPhases(ctx: DeployContext): Partial<Record<Phase, pulumi.R
     const def = defs.get(p.phase);
     if (!def) continue;
     pulumi.log.info(`Deploying phase ${p.phase} (${def.title}).`);
-    const { resources } = asDeployment(
-      def.deploy({
-        config: ctx.config,
-        report: ctx.report,
-        base: ctx.base,
-        dependsOn: [ctx.readiness, ...ctx.base.resources, ...previous],
-      }),
-    );
+    const { resources } = def.deploy({
+      config: ctx.config,
+      report: ctx.report,
+      base: ctx.base,
+      dependsOn: [ctx.readiness, ...ctx.base.resources, ...previous],
+    });
     deployed[p.phase] = resources;
     previous = resources;
   }
@@ -179,43 +141,4 @@ export function readinessFailure(report: Report): string {
     `Fix the checks above and run \`pulumi up\` again (\`npm run preflight -- --stack ${report.stack ?? "<stack>"}\` ` +
       "shows the full report). To tear the platform down on purpose, run `pulumi destroy`.",
   ].join("\n");
-}
-
-/** Stack outputs: the verdict, each gate, what each phase did, and the blocking checks. */
-export interface StackOutputs {
-  decision: Report["decision"];
-  summary: string;
-  mode: Report["mode"];
-  gates: Record<Phase, { open: boolean; blockedBy: string[]; reason: string }>;
-  phases: Record<string, PhasePlan["action"]>;
-  deployedPhases: string[];
-  blocking: { id: string; status: string; remediation: string }[];
-  warnings: string[];
-}
-
-export function stackOutputs(
-  report: Report,
-  plan: readonly PhasePlan[],
-  deployed: readonly string[],
-): StackOutputs {
-  const byId = new Map(report.checks.map((c) => [c.id, c]));
-  const gates = {} as StackOutputs["gates"];
-  for (const p of PHASES) {
-    const g = report.gates[p];
-    gates[p] = { open: g.open, blockedBy: [...g.blockedBy], reason: g.reason };
-  }
-  return {
-    decision: report.decision,
-    summary: report.summary,
-    mode: report.mode,
-    gates,
-    phases: Object.fromEntries(plan.map((p) => [p.phase, p.action])),
-    deployedPhases: [...deployed],
-    blocking: report.blocking.map((id) => ({
-      id,
-      status: byId.get(id)?.status ?? "unknown",
-      remediation: byId.get(id)?.remediation ?? "",
-    })),
-    warnings: [...report.warnings],
-  };
 }

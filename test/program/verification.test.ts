@@ -16,7 +16,7 @@ import {
   verificationState,
   verifyPhase,
   type VerificationState,
-} from "../../verify/resource";
+} from "../../program/verification";
 import type { VerificationResult, VerifyOptions } from "../../verify/runner";
 import { kubeconfigYaml } from "../harness/kube-api";
 

@@ -1,175 +1,143 @@
 /**
- * Grafana dashboards for the metastore, the Spark jobs and Trino, as plain dashboard JSON rendered by pure
- * functions. They ship as ConfigMaps that kube-prometheus-stack's Grafana sidecar loads (Dashboards component)
- * and use only metrics the platform's ServiceMonitors/PodMonitors scrape (stacks/analytics/metrics.ts); a test
- * checks every expression with promtool and every metric name against those lists.
+ * The analytics phase's dashboards (Trino, the Iceberg tables' maintenance) and the metric names they and its
+ * alerts may use, each with where it comes from (every phase keeps its own list beside its dashboard). A test
+ * (test/stacks/analytics/dashboards.test.ts) checks that every PromQL expression of the dashboards and rules
+ * uses only the names of the phases' lists, and that the Trino names are in a real Trino 476's /metrics (test/fixtures/metrics/).
  *
- * Expressions use fixed windows (no Grafana `$__rate_interval`), so each one is valid PromQL as written.
+ * Sources (Prometheus' own `up` is in stacks/platform/dashboards.ts):
+ * - Trino 476: its native OpenMetrics endpoint (/metrics, airlift `JmxOpenMetricsModule`, bound in
+ *   io.trino.server.Server on every node), scraped by this phase's ServiceMonitors. airlift's
+ *   OpenMetricsCollector names a managed bean attribute `<bean name>_<attribute>` with every character outside
+ *   [A-Za-z0-9_] collapsed to `_`; a `CounterStat` is an OpenMetrics counter (no `_total`), a `TimeStat` a summary
+ *   per window. The beans: io.trino.execution.QueryManagerStats (trino.execution:name=QueryManager),
+ *   io.trino.memory.ClusterMemoryManager and MemoryPool, io.trino.metadata.DiscoveryNodeManager,
+ *   io.trino.failuredetector.HeartbeatFailureDetector.
+ * - The table maintenance (stacks/analytics/scripts/table_maintenance.py): gauges it pushes to the Pushgateway
+ *   at the end of every run (PUT: a run replaces the previous one), scraped by this phase's ServiceMonitor with
+ *   honorLabels. test/analytics/maintenance.test.ts scrapes a real Pushgateway after a real run and checks
+ *   every name and type below.
  */
+import { q, type DashboardSpec, type MetricSource } from "../platform/dashboards";
 import { chartNames, MAINTENANCE_PUSH_JOB } from "./names";
 
-export interface PanelTarget {
-  readonly expr: string;
-  readonly legendFormat: string;
-}
+const QM = "trino.execution:name=QueryManager (io.trino.execution.QueryManagerStats)";
 
-export interface PanelSpec {
-  readonly title: string;
-  readonly type: "timeseries" | "stat";
-  /** Grafana unit id (e.g. `bytes`, `percent`, `s`, `short`). */
-  readonly unit: string;
-  readonly description: string;
-  readonly targets: readonly PanelTarget[];
-}
+export const TRINO_METRICS: readonly MetricSource[] = [
+  { name: "trino_execution_name_QueryManager_RunningQueries", type: "gauge", source: QM },
+  { name: "trino_execution_name_QueryManager_QueuedQueries", type: "gauge", source: QM },
+  { name: "trino_execution_name_QueryManager_StartedQueries", type: "counter", source: QM },
+  {
+    name: "trino_execution_name_QueryManager_CompletedQueries",
+    type: "counter",
+    source: `${QM}: every finished query, failed ones included`,
+  },
+  { name: "trino_execution_name_QueryManager_FailedQueries", type: "counter", source: QM },
+  {
+    name: "trino_execution_name_QueryManager_UserErrorFailures",
+    type: "counter",
+    source: `${QM}: syntax errors, missing tables, ...`,
+  },
+  { name: "trino_execution_name_QueryManager_InternalFailures", type: "counter", source: QM },
+  { name: "trino_execution_name_QueryManager_ExternalFailures", type: "counter", source: QM },
+  { name: "trino_execution_name_QueryManager_InsufficientResourcesFailures", type: "counter", source: QM },
+  { name: "trino_execution_name_QueryManager_ConsumedInputBytes", type: "counter", source: QM },
+  { name: "trino_execution_name_QueryManager_ConsumedInputRows", type: "counter", source: QM },
+  { name: "trino_execution_name_QueryManager_ConsumedCpuTimeSecs", type: "counter", source: QM },
+  {
+    name: "trino_execution_name_QueryManager_ExecutionTime_FiveMinutes",
+    type: "summary",
+    source: `${QM}: TimeStat, ms`,
+  },
+  {
+    name: "trino_execution_name_QueryManager_QueuedTime_FiveMinutes",
+    type: "summary",
+    source: `${QM}: TimeStat, ms`,
+  },
+  {
+    name: "trino_metadata_name_DiscoveryNodeManager_ActiveNodeCount",
+    type: "gauge",
+    source: "trino.metadata:name=DiscoveryNodeManager: active nodes the coordinator sees, itself included",
+  },
+  {
+    name: "trino_metadata_name_DiscoveryNodeManager_ShuttingDownNodeCount",
+    type: "gauge",
+    source: "trino.metadata:name=DiscoveryNodeManager: workers in graceful shutdown",
+  },
+  {
+    name: "trino_failuredetector_name_HeartbeatFailureDetector_FailedCount",
+    type: "gauge",
+    source: "trino.failuredetector:name=HeartbeatFailureDetector",
+  },
+  {
+    name: "trino_memory_type_MemoryPool_name_general_ReservedBytes",
+    type: "gauge",
+    source: "trino.memory:type=MemoryPool,name=general (io.trino.memory.MemoryPool): per node",
+  },
+  {
+    name: "trino_memory_type_MemoryPool_name_general_MaxBytes",
+    type: "gauge",
+    source: "trino.memory:type=MemoryPool,name=general: heap - memory.heap-headroom-per-node",
+  },
+  {
+    name: "trino_memory_name_ClusterMemoryManager_QueriesKilledDueToOutOfMemory",
+    // A monotonic count that airlift exports as a gauge (a plain long attribute, not a CounterStat).
+    type: "gauge",
+    source: "trino.memory:name=ClusterMemoryManager",
+  },
+];
 
-export interface DashboardSpec {
-  /** Stable id: the ConfigMap is `lakehouse-dashboard-<id>`, the Grafana uid `lakehouse-<id>`. */
-  readonly id: "metastore" | "spark" | "trino" | "tables";
-  readonly title: string;
-  readonly panels: readonly PanelSpec[];
-}
+const TM = "table_maintenance.py, pushed to the Pushgateway";
+export const MAINTENANCE_METRICS: readonly MetricSource[] = [
+  {
+    name: "lakehouse_table_maintenance_last_run_timestamp_seconds",
+    type: "gauge",
+    source: `${TM}: end of the last run`,
+  },
+  { name: "lakehouse_table_maintenance_success", type: "gauge", source: `${TM}: 1 or 0` },
+  { name: "lakehouse_table_maintenance_duration_seconds", type: "gauge", source: TM },
+  {
+    name: "lakehouse_table_maintenance_orphan_removal_refused",
+    type: "gauge",
+    source: `${TM}: one series per reason (REFUSAL_REASONS), 1 when refused for it`,
+  },
+  { name: "lakehouse_table_maintenance_tables", type: "gauge", source: `${TM}: label status` },
+  {
+    name: "lakehouse_table_maintenance_table_status",
+    type: "gauge",
+    source: `${TM}: 1 per table, labels schema, table, status, reason`,
+  },
+  {
+    name: "lakehouse_iceberg_table_files",
+    type: "gauge",
+    source: `${TM}: files of the current snapshot (Trino "t$files"), labels schema, table, point=before|after`,
+  },
+  { name: "lakehouse_iceberg_table_bytes", type: "gauge", source: `${TM}: bytes of those files` },
+  {
+    name: "lakehouse_iceberg_table_snapshots",
+    type: "gauge",
+    source: `${TM}: snapshots kept (Trino "t$snapshots")`,
+  },
+];
 
-export interface DashboardInput {
-  /** Platform namespace (where the scraped pods run). */
-  readonly namespace: string;
-  /** Hive Metastore Service (its ServiceMonitor's job). */
-  readonly metastoreJob: string;
-  /** Trino Helm release name. */
-  readonly trinoRelease: string;
-  /**
-   * The `job` label the table maintenance pushes its gauges under.
-   * @default MAINTENANCE_PUSH_JOB
-   */
-  readonly maintenanceJob?: string;
-}
+/** Why orphan removal can be refused (the `reason` label; the script pushes every one, 0 or 1). */
+export const REFUSAL_REASONS = [
+  "restore-reconciled",
+  "divergent-tables",
+  "reconcile-failed",
+  "record-unreadable",
+] as const;
 
-const q = (v: string) => JSON.stringify(v);
+/** Skips that need no operator (the table was dropped meanwhile, or is not an Iceberg table). */
+export const BENIGN_SKIP_REASONS = ["dropped", "not-iceberg"] as const;
 
-/** The dashboards' panels (metastore, Spark jobs, Trino, Iceberg tables). Pure. */
-export function dashboardSpecs(input: DashboardInput): DashboardSpec[] {
-  const ns = `namespace=${q(input.namespace)}`;
-  const hms = `${ns},job=${q(input.metastoreJob)}`;
-  const names = chartNames(input.trinoRelease);
+/** The Trino dashboard of a release in a namespace. Pure. */
+export function trinoDashboard(namespace: string, trinoRelease: string): DashboardSpec {
+  const ns = `namespace=${q(namespace)}`;
+  const names = chartNames(trinoRelease);
   const coord = `${ns},job=${q(names.coordinatorService)}`;
   const trinoAll = `${ns},job=~${q(`${names.coordinatorService}|${names.workerService}`)}`;
   const qm = (m: string) => `trino_execution_name_QueryManager_${m}{${coord}}`;
-
-  const metastore: DashboardSpec = {
-    id: "metastore",
-    title: "Lakehouse / Hive Metastore",
-    panels: [
-      {
-        title: "Replicas up",
-        type: "stat",
-        unit: "short",
-        description: "Metastore replicas answering their scrape (the MetastoreDown alert fires at 0).",
-        targets: [{ expr: `sum(up{${hms}})`, legendFormat: "up" }],
-      },
-      {
-        title: "Open Thrift connections",
-        type: "timeseries",
-        unit: "short",
-        description: "Clients (Spark drivers, Trino, pyiceberg) connected to each replica.",
-        targets: [
-          { expr: `sum by (pod) (hive_metastore_open_connections{${hms}})`, legendFormat: "{{pod}}" },
-        ],
-      },
-      {
-        title: "Tables in the catalog",
-        type: "stat",
-        unit: "short",
-        description: "Tables the metastore knows (all databases).",
-        targets: [{ expr: `max(hive_metastore_total_count_tables{${hms}})`, legendFormat: "tables" }],
-      },
-      {
-        title: "Direct SQL errors / 5m",
-        type: "timeseries",
-        unit: "short",
-        description: "Fallbacks from direct SQL to JDO: slow metadata calls, often a database problem.",
-        targets: [
-          {
-            expr: `sum(increase(hive_metastore_directsql_errors_count{${hms}}[5m]))`,
-            legendFormat: "errors",
-          },
-        ],
-      },
-      {
-        title: "JVM heap used",
-        type: "timeseries",
-        unit: "percent",
-        description: "Heap used against -Xmx per replica; near 100 % means GC pressure and slow calls.",
-        targets: [
-          {
-            expr:
-              `100 * sum by (pod) (jvm_memory_used_bytes{${hms},area="heap"})` +
-              ` / sum by (pod) (jvm_memory_max_bytes{${hms},area="heap"})`,
-            legendFormat: "{{pod}}",
-          },
-        ],
-      },
-    ],
-  };
-
-  const spark: DashboardSpec = {
-    id: "spark",
-    title: "Lakehouse / Spark jobs",
-    panels: [
-      {
-        title: "Running applications",
-        type: "stat",
-        unit: "short",
-        description: "SparkApplications the operator reports running.",
-        targets: [{ expr: "sum(spark_application_running_count)", legendFormat: "running" }],
-      },
-      {
-        title: "Running executors",
-        type: "timeseries",
-        unit: "short",
-        description: "Executor pods running across all applications.",
-        targets: [{ expr: "sum(spark_executor_running_count)", legendFormat: "executors" }],
-      },
-      {
-        title: "Applications finished / 1h",
-        type: "timeseries",
-        unit: "short",
-        description: "Succeeded and failed SparkApplications per hour.",
-        targets: [
-          { expr: "sum(increase(spark_application_success_count[1h]))", legendFormat: "succeeded" },
-          { expr: "sum(increase(spark_application_failure_count[1h]))", legendFormat: "failed" },
-        ],
-      },
-      {
-        title: "Submissions / 1h",
-        type: "timeseries",
-        unit: "short",
-        description: "Applications the operator submitted (spark-submit) per hour.",
-        targets: [{ expr: "sum(increase(spark_application_submit_count[1h]))", legendFormat: "submitted" }],
-      },
-      {
-        title: "Mean run time of successful applications",
-        type: "timeseries",
-        unit: "s",
-        description: "Mean execution time of the applications that succeeded in the last 6 hours.",
-        targets: [
-          {
-            expr:
-              "sum(increase(spark_application_success_execution_time_seconds_sum[6h]))" +
-              " / sum(increase(spark_application_success_execution_time_seconds_count[6h]))",
-            legendFormat: "mean",
-          },
-        ],
-      },
-      {
-        title: "Executor failures / 1h",
-        type: "timeseries",
-        unit: "short",
-        description: "Executors that failed (OOM kills and lost nodes show here first).",
-        targets: [{ expr: "sum(increase(spark_executor_failure_count[1h]))", legendFormat: "failed" }],
-      },
-    ],
-  };
-
-  const trino: DashboardSpec = {
+  return {
     id: "trino",
     title: "Lakehouse / Trino",
     panels: [
@@ -296,9 +264,17 @@ export function dashboardSpecs(input: DashboardInput): DashboardSpec[] {
       },
     ],
   };
-  const tm = `${ns},job=${q(input.maintenanceJob ?? MAINTENANCE_PUSH_JOB)}`;
+}
+
+/** The Iceberg tables' dashboard, from the gauges the table maintenance pushes under `maintenanceJob`. Pure. */
+export function tablesDashboard(
+  namespace: string,
+  maintenanceJob: string = MAINTENANCE_PUSH_JOB,
+): DashboardSpec {
+  const ns = `namespace=${q(namespace)}`;
+  const tm = `${ns},job=${q(maintenanceJob)}`;
   const perTable = (metric: string) => `max by (schema, table) (${metric}{${tm},point="after"})`;
-  const tables: DashboardSpec = {
+  return {
     id: "tables",
     title: "Lakehouse / Iceberg tables",
     panels: [
@@ -386,46 +362,5 @@ export function dashboardSpecs(input: DashboardInput): DashboardSpec[] {
         ],
       },
     ],
-  };
-  return [metastore, spark, trino, tables];
-}
-
-/** Grafana dashboard JSON (schemaVersion 39) for a spec: a Prometheus datasource variable, panels in a grid. Pure. */
-export function grafanaDashboard(spec: DashboardSpec): Record<string, unknown> {
-  const panels = spec.panels.map((p, i) => ({
-    id: i + 1,
-    title: p.title,
-    description: p.description,
-    type: p.type,
-    datasource: { type: "prometheus", uid: "${datasource}" },
-    gridPos:
-      p.type === "stat"
-        ? { h: 4, w: 6, x: (i % 4) * 6, y: Math.floor(i / 4) * 8 }
-        : { h: 8, w: 12, x: (i % 2) * 12, y: 8 + Math.floor(i / 2) * 8 },
-    fieldConfig: { defaults: { unit: p.unit }, overrides: [] },
-    options: {},
-    targets: p.targets.map((t, j) => ({
-      refId: String.fromCharCode(65 + j),
-      datasource: { type: "prometheus", uid: "${datasource}" },
-      expr: t.expr,
-      legendFormat: t.legendFormat,
-    })),
-  }));
-  return {
-    uid: `lakehouse-${spec.id}`,
-    title: spec.title,
-    tags: ["lakehouse"],
-    timezone: "browser",
-    schemaVersion: 39,
-    version: 1,
-    editable: false,
-    refresh: "30s",
-    time: { from: "now-6h", to: "now" },
-    templating: {
-      list: [
-        { name: "datasource", label: "Data source", type: "datasource", query: "prometheus", current: {} },
-      ],
-    },
-    panels,
   };
 }

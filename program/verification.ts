@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { LakehouseConfig } from "../preflight/config/schema";
 import type { Phase, Status } from "../preflight/model";
 import { loadKubeConfig } from "../preflight/probes/kube";
-import { runVerification, type VerificationResult, type VerifyOptions } from "./runner";
+import { runVerification, type VerificationResult, type VerifyOptions } from "../verify/runner";
 
 /** Marks the Verification resource's inputs (policies and tests find it by this). */
 export const VERIFICATION_MARKER = "lakehouse.dev/verification/v1";

@@ -10,7 +10,7 @@ import {
   isExactChartVersion,
   validateFluxHelmReleaseArgs,
   type FluxHelmReleaseArgs,
-} from "../../../stacks/delivery/fluxHelmRelease";
+} from "../../../stacks/platform/fluxHelmRelease";
 import { runMocked, type MockedRun, type Recorded } from "../run-mocked";
 
 const SCENARIO = path.join(__dirname, "scenario.ts");
@@ -26,7 +26,7 @@ const ARGS: FluxHelmReleaseArgs = {
   labels: { "app.kubernetes.io/part-of": "lakehouse", "lakehouse.dev/phase": "compute" },
 };
 
-describe("stacks/delivery fluxHelmRelease (pure)", () => {
+describe("stacks/platform fluxHelmRelease (pure)", () => {
   it("accepts exact SemVer versions only", () => {
     for (const v of ["2.5.2", "1.42.0", "0.1.0-rc.1", "1.0.0+build.5"]) assert.ok(isExactChartVersion(v), v);
     for (const v of [
@@ -77,7 +77,7 @@ describe("stacks/delivery fluxHelmRelease (pure)", () => {
   });
 });
 
-describe("stacks/delivery FluxHelmRelease (mocks)", function () {
+describe("stacks/platform FluxHelmRelease (mocks)", function () {
   this.timeout(240_000);
   let run: MockedRun;
   const byType = (t: string): Recorded => {

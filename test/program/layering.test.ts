@@ -1,0 +1,88 @@
+/**
+ * Which folder may import which (docs/architecture.md, "Layers"), read from the import statements of every
+ * source file. Fast: no program run, no engine.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/** Every relative import of every .ts file under `dir`, as repo-relative module files (`stacks/types.ts`). */
+function importEdges(dir: string): { from: string; to: string }[] {
+  const edges: { from: string; to: string }[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (p.endsWith(".ts")) {
+        const text = fs.readFileSync(p, "utf8");
+        // `import ... from "x"`, `export ... from "x"`, `import("x")`, `require("x")`
+        const re = /(?:from\s+|import\(\s*|require\(\s*)["'](\.{1,2}\/[^"']+)["']/g;
+        for (const m of text.matchAll(re)) {
+          const target = path.resolve(path.dirname(p), m[1]);
+          const file = [`${target}.ts`, path.join(target, "index.ts"), target].find((f) => fs.existsSync(f));
+          edges.push({ from: path.relative(ROOT, p), to: path.relative(ROOT, file ?? target) });
+        }
+      }
+    }
+  };
+  walk(path.join(ROOT, dir));
+  return edges;
+}
+
+/**
+ * What verify/ may read from stacks/: the contracts a phase publishes (its names.ts: object names, ports, API
+ * versions), the shared platform parts every phase uses (stacks/platform/), and the few renderers whose output
+ * verification must submit exactly as the phase deploys it (listed, with the reason, in docs/architecture.md).
+ */
+const VERIFY_MAY_READ = [/^stacks\/[a-z]+\/names\.ts$/, /^stacks\/platform\/[^/]+\.ts$/];
+const VERIFY_MAY_READ_RENDERERS = [
+  // The SparkApplication the compute verification submits is the phase's own sample job, rendered by one function.
+  "stacks/compute/sparkApplication.ts",
+  // The metastore's lock-release bound is derived from the rendered metastore-site.xml settings.
+  "stacks/foundation/metastoreSite.ts",
+];
+
+describe("layering (docs/architecture.md)", () => {
+  it("nothing under stacks/ imports verify/ or program/", () => {
+    const offenders = importEdges("stacks").filter((e) => /^(verify|program)\//.test(e.to));
+    assert.deepStrictEqual(offenders, []);
+  });
+
+  it("verify/ reads only the contracts of stacks/ (names.ts, platform/, the listed renderers) and never program/", () => {
+    const offenders = importEdges("verify").filter(
+      (e) =>
+        e.to.startsWith("program/") ||
+        (e.to.startsWith("stacks/") &&
+          !VERIFY_MAY_READ.some((r) => r.test(e.to)) &&
+          !VERIFY_MAY_READ_RENDERERS.includes(e.to)),
+    );
+    assert.deepStrictEqual(offenders, []);
+  });
+
+  it("stacks/platform/ and the phases read of another phase only what it publishes (names.ts, dashboard.ts, pin lists)", () => {
+    const phaseOf = (f: string) => /^stacks\/([a-z]+)\//.exec(f)?.[1];
+    const offenders = importEdges("stacks").filter((e) => {
+      if (!e.to.startsWith("stacks/")) return false;
+      const from = phaseOf(e.from);
+      const to = phaseOf(e.to);
+      if (to === undefined || to === "platform" || to === from) return false; // stacks/types.ts, shared parts, own folder
+      // Published by a phase for the others: its names (names.ts), its dashboard and metric names (dashboard.ts,
+      // collected by the analytics phase's Dashboards component), its pin lists (*.json, read by platform/artifacts.ts).
+      return !/^stacks\/[a-z]+\/(names\.ts|dashboard\.ts|[a-z-]+\.json)$/.test(e.to);
+    });
+    assert.deepStrictEqual(offenders, []);
+  });
+
+  it("preflight/ imports neither stacks/, verify/ nor program/", () => {
+    const offenders = importEdges("preflight").filter((e) => /^(stacks|verify|program)\//.test(e.to));
+    assert.deepStrictEqual(offenders, []);
+  });
+
+  it("the scan sees the edges it polices (program/ imports both stacks/ and verify/)", () => {
+    const edges = importEdges("program");
+    assert.ok(edges.some((e) => e.to.startsWith("stacks/")));
+    assert.ok(edges.some((e) => e.to.startsWith("verify/")));
+  });
+});
