@@ -9,11 +9,10 @@ import { parseArgs } from "util";
 import { defaultConfig, loadStackFile } from "../../preflight/config/load";
 import { EXIT, InputError, PHASES, type Phase } from "../../preflight/model";
 import { processIO, projectDir, reportFailure, userDir, type CliIO } from "../../preflight/cli/main";
-import { loadKubeConfig } from "../../preflight/probes/kube";
 import { OUTPUT_FORMATS, renderResults, type OutputFormat } from "../../preflight/render";
 import { parseServiceRef, type PrometheusSource } from "../prometheus";
 import type { TrinoSource } from "../analytics/endpoint";
-import { runVerification, type VerificationResult, type VerifyOptions } from "../runner";
+import type { VerificationResult, VerifyOptions } from "../runner";
 
 /** The preflight CLI's I/O seam and project folder: both CLIs read the same stack files the same way. */
 export type { CliIO };
@@ -247,11 +246,15 @@ export function exitCode(result: Pick<VerificationResult, "status">): number {
   return result.status === "fail" || result.status === "unknown" ? EXIT.blocked : EXIT.ready;
 }
 
-/** Runs the CLI and resolves to the exit code. Never throws. `verify` is injectable for tests. */
+/**
+ * Runs the CLI and resolves to the exit code. Never throws. `verify` is injectable for tests (default: the
+ * runner). The Kubernetes client and the runner are loaded only past `--help` and argument checks: they are
+ * most of a process's start-up.
+ */
 export async function run(
   argv: readonly string[],
   io: CliIO,
-  verify: (o: VerifyOptions) => Promise<VerificationResult> = runVerification,
+  verify?: (o: VerifyOptions) => Promise<VerificationResult>,
 ): Promise<number> {
   try {
     const args = parseCli(argv);
@@ -267,6 +270,7 @@ export async function run(
     const contextName =
       args.context ?? (typeof stackContext === "string" && stackContext !== "" ? stackContext : undefined);
     const base = userDir(io, "verify");
+    const { loadKubeConfig } = await import("../../preflight/probes/kube");
     const { kc, context, server } = loadKubeConfig(
       args.kubeconfig && path.resolve(base, args.kubeconfig),
       contextName,
@@ -275,7 +279,8 @@ export async function run(
     io.stderr.write(
       `verify: ${args.phase} phase on ${server} (context ${context}); each ${args.phase === "analytics" ? "query" : args.phase === "compute" ? "Job and the sample SparkApplication" : "Job"} may take up to ${args.timeoutSeconds} s.\n`,
     );
-    const result = await verify({
+    const runVerification = verify ?? (await import("../runner")).runVerification;
+    const result = await runVerification({
       config,
       phase: args.phase,
       kc,
