@@ -14,7 +14,7 @@ import { loadStackFile } from "../preflight/config/load";
 import { EXIT, InputError, PHASES } from "../preflight/model";
 import { evaluatePolicies } from "../policy-pack/evaluate";
 import type { PlannedResource, PolicyViolation } from "../policy-pack/types";
-import { userDir } from "../preflight/cli/main";
+import { userDir } from "../cli/io";
 import { SECRET } from "./markers";
 import type { maskInputs } from "./mask";
 import type { MockRunResult, RecordedResource } from "./mockrun";

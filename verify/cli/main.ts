@@ -8,7 +8,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { defaultConfig, loadStackFile } from "../../preflight/config/load";
 import { EXIT, InputError, PHASES, type Phase } from "../../preflight/model";
-import { processIO, projectDir, reportFailure, userDir, type CliIO } from "../../preflight/cli/main";
+import { processIO, projectDir, reportFailure, userDir, type CliIO } from "../../cli/io";
 import { OUTPUT_FORMATS, renderResults, type OutputFormat } from "../../preflight/render";
 import { parseServiceRef, type PrometheusSource } from "../prometheus";
 import type { TrinoSource } from "../analytics/endpoint";

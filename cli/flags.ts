@@ -1,5 +1,5 @@
 /**
- * Command-line flags for the benchmarks: `node:util` parseArgs in strict mode, with errors that name the flag,
+ * Command-line flags for the benchmarks (npm run bench:*): `node:util` parseArgs in strict mode, with errors that name the flag,
  * what was given and what is expected, instead of a stack trace.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
