@@ -9,11 +9,11 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
 import { loadStackFile } from "../preflight/config/load";
 import { EXIT, InputError, PHASES } from "../preflight/model";
 import { evaluatePolicies } from "../policy-pack/evaluate";
 import type { PlannedResource, PolicyViolation } from "../policy-pack/types";
+import { parseStrict } from "../cli/args";
 import { userDir } from "../cli/io";
 import { SECRET } from "./markers";
 import type { maskInputs } from "./mask";
@@ -63,9 +63,8 @@ interface PlanArgs {
  * @default base process.cwd()
  */
 export function parsePlanArgs(argv: string[], base = process.cwd()): PlanArgs | "help" {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseStrict(
+    {
       args: argv,
       options: {
         stack: { type: "string" },
@@ -74,12 +73,10 @@ export function parsePlanArgs(argv: string[], base = process.cwd()): PlanArgs | 
         "policy-pack-config": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
-      strict: true,
       allowPositionals: false,
-    });
-  } catch (e) {
-    throw new InputError(`${(e as Error).message}. Run \`npm run plan -- --help\` for usage.`);
-  }
+    },
+    ({ message }) => new InputError(`${message}. Run \`npm run plan -- --help\` for usage.`),
+  );
   const v = parsed.values;
   if (v.help) return "help";
   const output = v.output ?? "table";

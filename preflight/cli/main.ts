@@ -4,11 +4,11 @@
  * code contract (`EXIT` in ../model). Everything it prints for people goes to stderr, except the report.
  */
 import * as path from "path";
-import { parseArgs } from "util";
 import { defaultConfig, loadStackFile, type LoadedConfig } from "../config/load";
 import { EXIT, InputError, PHASES, type Phase, type Report } from "../model";
 import { OUTPUT_FORMATS, renderReport, type OutputFormat } from "../render";
 import type { FactSource } from "../runner";
+import { parseStrict, type FlagProblem } from "../../cli/args";
 import { processIO, projectDir, reportFailure, userDir, type CliIO } from "../../cli/io";
 
 // The shared CLI I/O lives in cli/io.ts; re-exported for code that imported it from here.
@@ -108,19 +108,17 @@ export const CLI_OPTIONS = {
 } as const;
 
 /** Turns node's parseArgs errors into one sentence with the fix. */
-function flagError(e: unknown): InputError {
-  const err = e as { code?: string; message?: string };
-  const msg = err.message ?? String(e);
-  if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-    const flag = /'([^']+)'/.exec(msg)?.[1] ?? msg;
-    return new InputError(`unknown option '${flag}'. ${HELP_HINT}`);
+function flagError({ code, message: msg, subject }: FlagProblem): InputError {
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    return new InputError(`unknown option '${subject ?? msg}'. ${HELP_HINT}`);
   }
-  if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
     return new InputError(`${msg.replace(/\.$/, "")}. ${HELP_HINT}`);
   }
-  if (err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
-    const arg = /'([^']+)'/.exec(msg)?.[1] ?? msg;
-    return new InputError(`unexpected argument '${arg}'; the only subcommand is 'capture'. ${HELP_HINT}`);
+  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+    return new InputError(
+      `unexpected argument '${subject ?? msg}'; the only subcommand is 'capture'. ${HELP_HINT}`,
+    );
   }
   return new InputError(`${msg} ${HELP_HINT}`);
 }
@@ -134,14 +132,7 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 
 /** Parses argv (without `node script`). Throws InputError for anything a user typed wrong. */
 export function parseCli(argv: readonly string[]): Parsed {
-  let parsed: ReturnType<
-    typeof parseArgs<{ args: string[]; options: typeof CLI_OPTIONS; allowPositionals: true }>
-  >;
-  try {
-    parsed = parseArgs({ args: [...argv], options: CLI_OPTIONS, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw flagError(e);
-  }
+  const parsed = parseStrict({ args: [...argv], options: CLI_OPTIONS, allowPositionals: true }, flagError);
   const v = parsed.values;
   if (v.help) return { command: "help", from: [], output: "table" };
   const [sub, ...extra] = parsed.positionals;

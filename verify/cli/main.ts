@@ -5,9 +5,9 @@
  * 2 invalid input, 1 unexpected). Progress goes to stderr, the result to stdout.
  */
 import * as path from "path";
-import { parseArgs } from "util";
 import { defaultConfig, loadStackFile } from "../../preflight/config/load";
 import { EXIT, InputError, PHASES, type Phase } from "../../preflight/model";
+import { parseStrict } from "../../cli/args";
 import { processIO, projectDir, reportFailure, userDir, type CliIO } from "../../cli/io";
 import { OUTPUT_FORMATS, renderResults, type OutputFormat } from "../../preflight/render";
 import { parseServiceRef, type PrometheusSource } from "../prometheus";
@@ -147,18 +147,15 @@ const OPTIONS = {
 
 /** Parses argv (without `node script`). Throws InputError naming the flag for anything typed wrong. */
 export function parseCli(argv: readonly string[]): ParsedArgs {
-  let v: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS }>>["values"];
-  try {
-    v = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (e) {
-    const msg = (e as Error).message;
-    const flag = /'([^']+)'/.exec(msg)?.[1];
-    throw new InputError(
-      (e as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag
-        ? `unknown option '${flag}'. ${HELP_HINT}`
-        : `${msg.replace(/\.$/, "")}. ${HELP_HINT}`,
-    );
-  }
+  const v = parseStrict(
+    { args: [...argv], options: OPTIONS, allowPositionals: false },
+    ({ code, message: msg, subject: flag }) =>
+      new InputError(
+        code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag
+          ? `unknown option '${flag}'. ${HELP_HINT}`
+          : `${msg.replace(/\.$/, "")}. ${HELP_HINT}`,
+      ),
+  ).values;
   for (const k of Object.keys(OPTIONS) as (keyof typeof OPTIONS)[]) {
     if (v[k] === "") throw new InputError(`--${k} needs a value. ${HELP_HINT}`);
   }
