@@ -14,6 +14,15 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS config files (the mocha tiers, test/tiers/*.cjs).
+    files: ["**/*.cjs"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { require: "readonly", module: "writable", __dirname: "readonly", process: "readonly" },
+    },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     files: ["test/**/*.ts", "bench/**/*.ts"],
     rules: { "@typescript-eslint/no-unused-expressions": "off" },
   },

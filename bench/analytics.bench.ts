@@ -11,7 +11,7 @@
  * 2 on a bad flag. A benchmark, not a test: it prints numbers.
  */
 import { analyticsTargets, analyticsWrong, ANALYTICS_TARGETS, renderAnalyticsReport } from "./lib/render";
-import { choiceFlag, numberFlag, parseFlags, usage, UsageError, type FlagSpec } from "./lib/cli";
+import { choiceFlag, numberFlag, parseFlags, usage, UsageError, type FlagSpec } from "../cli/flags";
 import { startBenchEngines, type BenchEngines } from "./lib/engines";
 import { machineLine } from "./lib/report";
 import { runAnalyticsBench } from "./analytics";

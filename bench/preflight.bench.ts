@@ -11,10 +11,15 @@
  * The stand-in runs in a child process, as an apiserver runs on another machine: its JSON encoding must not
  * eat the event loop of the client being measured.
  *
+ * Then the CLIs' start-up as whole processes, side by side with a bare `node -e 0` (medians of BENCH_STARTS
+ * runs, default 7, after one untimed warm-up): `--help` of preflight, verify and plan, and an offline preflight
+ * of the anton example, started the way `npm run` starts them (node -r ./cli/register.cjs); target: at most
+ * 300 ms above `node -e 0`. The old start (ts-node --transpile-only) is timed beside them for comparison.
+ *
  * Options (env): BENCH_RUNS (default 3), BENCH_LATENCY_MS (default 50), BENCH_PAGE_SIZE (default: the config
  * default, 500). The S3 round trip is skipped: there is no object store behind the stand-in.
  */
-import { fork, type ChildProcess } from "child_process";
+import { execFileSync, fork, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -31,6 +36,65 @@ const PODS = 3000;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
 const FIXTURES = path.resolve(__dirname, "..", "test", "fixtures", "healthy");
+const ROOT = path.resolve(__dirname, "..");
+const STARTS = Number(process.env.BENCH_STARTS ?? 7);
+const START_TARGET_MS = 300;
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Wall time of one process run to its exit (stdout discarded), in ms. A non-zero exit fails the bench. */
+function timeProcess(argv: string[]): number {
+  const t0 = performance.now();
+  execFileSync(process.execPath, argv, {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  return performance.now() - t0;
+}
+
+/** The CLIs' start-up beside `node -e 0`; true when every CLI start is within the target. */
+function startUp(): boolean {
+  const register = ["-r", "./cli/register.cjs"];
+  const anton = [
+    "--from",
+    "examples/anton/cluster.json",
+    "--from",
+    "examples/anton/metrics.json",
+    "--output",
+    "json",
+  ];
+  const cases: [string, string[], boolean][] = [
+    ["node -e 0", ["-e", "0"], false],
+    ["preflight --help", [...register, "preflight/cli/main.ts", "--help"], true],
+    ["preflight --from anton (offline run)", [...register, "preflight/cli/main.ts", ...anton], true],
+    ["verify --help", [...register, "verify/cli/main.ts", "--help"], true],
+    ["plan --help", [...register, "plan/main.ts", "--help"], true],
+    [
+      "(before) ts-node preflight --help",
+      ["-r", "ts-node/register/transpile-only", "preflight/cli/main.ts", "--help"],
+      false,
+    ],
+  ];
+  console.log(
+    `
+CLI start-up, whole processes, median of ${STARTS} runs after a warm-up; load ${os.loadavg()[0].toFixed(2)} (1 min) on ${os.cpus().length} cores`,
+  );
+  let base = 0;
+  let ok = true;
+  for (const [name, argv, targeted] of cases) {
+    timeProcess(argv);
+    const ms = median(Array.from({ length: STARTS }, () => timeProcess(argv)));
+    if (name === "node -e 0") base = ms;
+    const over = ms - base;
+    const verdict = targeted ? (over <= START_TARGET_MS ? " OK" : " MISSED") : "";
+    if (targeted) ok &&= over <= START_TARGET_MS;
+    console.log(
+      `  ${name.padEnd(38)} ${ms.toFixed(0).padStart(6)} ms${name === "node -e 0" ? "" : `  (+${over.toFixed(0)} ms over node -e 0${targeted ? `, target <= ${START_TARGET_MS}` : ""})${verdict}`}`,
+    );
+  }
+  return ok;
+}
 
 /** The fixture's objects, topped up with generated nodes, pods, PVCs and node metrics to the target counts. */
 function bigCluster(): KubeObject[] {
@@ -148,7 +212,7 @@ async function startServer(): Promise<{
   ask: (m: ToServer) => Promise<FromServer>;
   child: ChildProcess;
 }> {
-  const child = fork(__filename, ["--serve"], { execArgv: ["-r", "ts-node/register/transpile-only"] });
+  const child = fork(__filename, ["--serve"], { execArgv: ["-r", path.join(ROOT, "cli/register.cjs")] });
   // One reply per request; whichever comes first (the reply or the child's exit) settles it and removes the
   // other listener, so no listener piles up per request and the exit at stop rejects nothing already answered.
   const next = () =>
@@ -245,6 +309,7 @@ async function main(): Promise<void> {
       `\nwall time over ${RUNS} runs: min ${sorted[0].toFixed(0)} ms, median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms, ` +
         `max ${sorted[sorted.length - 1].toFixed(0)} ms. Targets ${failed ? "MISSED in at least one run" : "met in every run"}.`,
     );
+    if (!startUp()) failed = true;
   } finally {
     // The child exits once it has stopped its server: that exit is the expected one (unless it is gone already).
     const exited = new Promise((resolve) =>

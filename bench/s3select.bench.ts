@@ -6,7 +6,7 @@
  * bytes moved and the ratios. A benchmark, not a test: it asserts only that every leg returns the right rows.
  */
 import { startBenchEngines, type BenchEngines } from "./lib/engines";
-import { choiceFlag, numberFlag, parseFlags, usage, UsageError, type FlagSpec } from "./lib/cli";
+import { choiceFlag, numberFlag, parseFlags, usage, UsageError, type FlagSpec } from "../cli/flags";
 import { machineLine, versionOf } from "./lib/report";
 import { renderS3SelectReport } from "./lib/render";
 import { runS3SelectBench } from "./s3select";

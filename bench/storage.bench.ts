@@ -6,7 +6,7 @@
  * fails only when a leg fails (or moves the wrong number of bytes), and prints whether the goal was met.
  */
 import { startBenchEngines, type BenchEngines } from "./lib/engines";
-import { numberFlag, parseFlags, usage, UsageError, type FlagSpec } from "./lib/cli";
+import { numberFlag, parseFlags, usage, UsageError, type FlagSpec } from "../cli/flags";
 import { machineLine, versionOf } from "./lib/report";
 import { renderStorageReport } from "./lib/render";
 import { runStorageBench } from "./storage";

@@ -9,14 +9,15 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
 import { loadStackFile } from "../preflight/config/load";
 import { EXIT, InputError, PHASES } from "../preflight/model";
 import { evaluatePolicies } from "../policy-pack/evaluate";
 import type { PlannedResource, PolicyViolation } from "../policy-pack/types";
-import { userDir } from "../preflight/cli/main";
-import { maskInputs, SECRET } from "./mask";
-import { runUnderMocks, toRuntimeConfig, type MockRunResult, type RecordedResource } from "./mockrun";
+import { parseStrict } from "../cli/args";
+import { userDir } from "../cli/io";
+import { SECRET } from "./markers";
+import type { maskInputs } from "./mask";
+import type { MockRunResult, RecordedResource } from "./mockrun";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -62,9 +63,8 @@ interface PlanArgs {
  * @default base process.cwd()
  */
 export function parsePlanArgs(argv: string[], base = process.cwd()): PlanArgs | "help" {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseStrict(
+    {
       args: argv,
       options: {
         stack: { type: "string" },
@@ -73,12 +73,10 @@ export function parsePlanArgs(argv: string[], base = process.cwd()): PlanArgs | 
         "policy-pack-config": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
-      strict: true,
       allowPositionals: false,
-    });
-  } catch (e) {
-    throw new InputError(`${(e as Error).message}. Run \`npm run plan -- --help\` for usage.`);
-  }
+    },
+    ({ message }) => new InputError(`${message}. Run \`npm run plan -- --help\` for usage.`),
+  );
   const v = parsed.values;
   if (v.help) return "help";
   const output = v.output ?? "table";
@@ -113,11 +111,11 @@ export function parsePlanArgs(argv: string[], base = process.cwd()): PlanArgs | 
  * The stack file's config as Pulumi would hand it to the program, with snapshotFiles forced to `files`. Like the
  * Pulumi CLI it reads `Pulumi.<stack>.yaml` from the working directory (npm runs scripts from the project root).
  */
-export function stackRuntimeConfig(
+export async function stackRuntimeConfig(
   stack: string,
   files: readonly string[],
   dir = process.cwd(),
-): Record<string, string> {
+): Promise<Record<string, string>> {
   // Validates first (InputError naming key/seen/expected), exactly as the program will.
   const { stackConfig } = loadStackFile(stack, dir);
   const values: Record<string, unknown> = {};
@@ -127,6 +125,8 @@ export function stackRuntimeConfig(
     values[k] = v;
   }
   values["lakehouse:snapshotFiles"] = [...files];
+  // The Pulumi runtime is loaded only now, past --help and the argument checks: it is most of the start-up.
+  const { toRuntimeConfig } = await import("./mockrun");
   return toRuntimeConfig(values);
 }
 
@@ -188,7 +188,12 @@ export interface PlanResult {
   warnings: string[];
 }
 
-export function buildResult(args: PlanArgs, run: MockRunResult, violations: PolicyViolation[]): PlanResult {
+export function buildResult(
+  args: PlanArgs,
+  run: MockRunResult,
+  violations: PolicyViolation[],
+  mask: typeof maskInputs,
+): PlanResult {
   const out = run.outputs ?? {};
   const resources = run.resources.map((r) => {
     const meta = (r.inputs.metadata ?? {}) as { name?: string; namespace?: string };
@@ -199,7 +204,7 @@ export function buildResult(args: PlanArgs, run: MockRunResult, violations: Poli
       kubernetesName: typeof meta.name === "string" ? meta.name : undefined,
       namespace: typeof meta.namespace === "string" ? meta.namespace : undefined,
       urn: r.urn,
-      inputs: maskInputs(r.wireInputs ?? r.inputs),
+      inputs: mask(r.wireInputs ?? r.inputs),
     };
   });
   return {
@@ -277,7 +282,8 @@ export async function runPlan(
         );
       }
     }
-    const config = stackRuntimeConfig(args.stack, args.from, io.cwd);
+    const config = await stackRuntimeConfig(args.stack, args.from, io.cwd);
+    const { runUnderMocks } = await import("./mockrun");
     const run = await runUnderMocks({ stack: args.stack, preview: true, config });
     for (const l of run.logs) io.stderr.write(`${l.severity}: ${l.message}\n`);
     if (run.error) {
@@ -285,7 +291,7 @@ export async function runPlan(
       throw new Error(`The program failed under the mock runtime: ${run.error.message}`);
     }
     const violations = evaluatePolicies(toPlanned(run.resources), packConfig);
-    const result = buildResult(args, run, violations);
+    const result = buildResult(args, run, violations, (await import("./mask")).maskInputs);
     io.stdout.write(
       args.output === "json" ? JSON.stringify(result, null, 2) + "\n" : renderTable(result, base),
     );

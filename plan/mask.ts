@@ -19,11 +19,11 @@
  * Unknown values (known only after `up`) print as `[unknown]`. The serialised provider of a dynamic resource
  * (`__provider`) is left out.
  */
+import { SECRET, UNKNOWN } from "./markers";
 import * as pulumi from "@pulumi/pulumi";
 import { isPlaceholder, isSecretName, secretInText } from "../policy-pack/lib/secrets";
 
-export const SECRET = "[secret]";
-export const UNKNOWN = "[unknown]";
+export { SECRET, UNKNOWN };
 
 /** A key whose scalar value is a credential (`password`, `fs.s3a.secret.key`), not one that names a Secret. */
 export function isCredentialKey(key: string): boolean {

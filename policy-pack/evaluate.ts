@@ -5,7 +5,7 @@
  * - enforcement: a policy's own entry in the pack config, else `all`, else the policy's default;
  *   `remediate` is reported as `mandatory` (no policy here remediates), `disabled` skips the policy;
  * - config: the policy's entry (minus `enforcementLevel`) over its `configSchema` defaults, validated against
- *   the schema (types, enums, ranges) and, stricter than the CLI, rejecting unknown keys so typos surface;
+ *   the schema by Ajv (every JSON Schema keyword) and, stricter than the CLI, rejecting unknown keys so typos surface;
  * - `validateResource` for each resource, `validateStack` once with every resource (parents and dependencies
  *   resolved by URN);
  * - waiver problems (expired or invalid waivers) are reported as advisory, and so is a policy that cannot run
@@ -23,6 +23,7 @@ import type {
   StackValidationArgs,
 } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import { InputError } from "../preflight/model";
 import type { PackPolicy } from "./lib/policy";
 import { DEPENDENCIES_UNKNOWN, isObj } from "./lib/resources";
@@ -268,46 +269,53 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-function typeName(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "array";
-  if (typeof v === "number") return Number.isInteger(v) ? "integer" : "number";
-  return typeof v;
-}
+/**
+ * JSON Schema validation of one config value by Ajv (draft-07, the dialect of Pulumi's policy config schemas), so
+ * every keyword a policy's schema uses is honoured. Strict: a keyword Ajv does not know fails at compile time
+ * instead of being ignored. Messages keep the pack's shape: key, what was seen, what was expected.
+ */
+const ajv = new Ajv({ strict: true, strictTypes: true, strictTuples: true, verbose: true, allErrors: false });
+const validators = new WeakMap<object, ValidateFunction>();
 
-/** A small JSON-schema check covering what the policies' schemas use. */
 function checkValue(v: unknown, s: PolicyConfigJSONSchema | boolean, key: string): void {
   if (typeof s === "boolean") return;
-  if (s.type) {
-    const types = Array.isArray(s.type) ? s.type : [s.type];
-    const t = typeName(v);
-    const ok = types.some((x) => x === t || (x === "number" && t === "integer"));
-    if (!ok) {
-      throw new InputError(
-        `The policy pack config key '${key}' is ${describe(v)}; expected ${types.join(" or ")}` +
-          `${s.description ? ` (${s.description})` : ""}.`,
-      );
-    }
+  let validate = validators.get(s);
+  if (!validate) {
+    validate = ajv.compile(s);
+    validators.set(s, validate);
   }
-  if (s.enum && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(v))) {
-    throw new InputError(
-      `The policy pack config key '${key}' is ${describe(v)}; expected one of: ${s.enum.map((e) => JSON.stringify(e)).join(", ")}.`,
-    );
-  }
-  if (typeof v === "number") {
-    if (s.minimum !== undefined && v < s.minimum) {
-      throw new InputError(`The policy pack config key '${key}' is ${v}; expected at least ${s.minimum}.`);
+  if (validate(v)) return;
+  const e = validate.errors![0];
+  throw new InputError(schemaMessage(e, `${key}${jsonPointerKey(e.instancePath)}`));
+}
+
+/** `/waivers/0/resource` -> `.waivers[0].resource`. */
+function jsonPointerKey(pointer: string): string {
+  return pointer
+    .split("/")
+    .slice(1)
+    .map((seg) => seg.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((seg) => (/^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`))
+    .join("");
+}
+
+function schemaMessage(e: ErrorObject, key: string): string {
+  const seen = e.data;
+  const schema = (e.parentSchema ?? {}) as PolicyConfigJSONSchema;
+  const head = `The policy pack config key '${key}' is`;
+  switch (e.keyword) {
+    case "type": {
+      const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+      return `${head} ${describe(seen)}; expected ${types.join(" or ")}${schema.description ? ` (${schema.description})` : ""}.`;
     }
-    if (s.maximum !== undefined && v > s.maximum) {
-      throw new InputError(`The policy pack config key '${key}' is ${v}; expected at most ${s.maximum}.`);
-    }
-  }
-  if (Array.isArray(v) && s.items && !Array.isArray(s.items)) {
-    v.forEach((item, i) => checkValue(item, s.items as PolicyConfigJSONSchema, `${key}[${i}]`));
-  }
-  if (isObj(v) && s.properties) {
-    for (const [k, sub] of Object.entries(s.properties)) {
-      if (v[k] !== undefined) checkValue(v[k], sub, `${key}.${k}`);
-    }
+    case "enum":
+      return `${head} ${describe(seen)}; expected one of: ${(schema.enum ?? []).map((x) => JSON.stringify(x)).join(", ")}.`;
+    case "minimum":
+      return `${head} ${String(seen)}; expected at least ${String(e.schema)}.`;
+    case "maximum":
+      return `${head} ${String(seen)}; expected at most ${String(e.schema)}.`;
+    default:
+      // Ajv's own wording ("must match pattern ...", "must be multiple of 5", "must NOT have more than 3 items").
+      return `${head} ${describe(seen)}; expected it to ${(e.message ?? "match its schema").replace(/^must NOT /, "NOT ").replace(/^must /, "")}.`;
   }
 }

@@ -6,7 +6,7 @@ import type { LakehouseConfig } from "./config/schema";
 import { evaluate } from "./evaluate";
 import type { Facts, Report } from "./model";
 import { loadOfflineFacts } from "./offline/load";
-import { collectLiveFacts, type LiveOptions } from "./probes";
+import type { LiveOptions } from "./probes";
 
 export type FactSource = { mode: "offline"; files: readonly string[] } | ({ mode: "live" } & LiveOptions);
 
@@ -21,6 +21,8 @@ export interface RunOptions {
 /** Collects facts from the chosen source. Offline and live differ only here. */
 export async function collectFacts(config: LakehouseConfig, source: FactSource): Promise<Facts> {
   if (source.mode === "offline") return loadOfflineFacts(source.files);
+  // Loaded only for a live run: the Kubernetes and S3 clients take most of a process's start-up otherwise.
+  const { collectLiveFacts } = await import("./probes");
   return collectLiveFacts(config, source);
 }
 

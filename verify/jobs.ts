@@ -3,6 +3,8 @@
  * with a deadline, read its pod's log and exit code, delete everything. Every API call has a timeout; nothing
  * here decides pass or fail (the checks do).
  */
+import { setTimeout as sleep } from "node:timers/promises";
+import { untilAborted } from "../preflight/deadline";
 import {
   BatchV1Api,
   CoreV1Api,
@@ -35,16 +37,9 @@ const FATAL_WAITING = new Set([
   "CreateContainerError",
 ]);
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** Rejects after `ms` with a message naming `what`; the timer never keeps the process alive. */
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} got no answer within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+  return untilAborted(p, AbortSignal.timeout(ms), () => new Error(`${what} got no answer within ${ms} ms`));
 }
 
 /** One line for an API error: HTTP status and the Status message, or the network error. Never a stack. */

@@ -4,6 +4,7 @@
  * log (its last JSON line on success, its tail otherwise), delete the application. Every API call has a timeout;
  * nothing here throws or decides pass/fail (verify/checks do).
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { SPARK_API_GROUP, SPARK_API_VERSION } from "../stacks/compute/names";
 import type { SparkApplicationManifest } from "../stacks/compute/sparkApplication";
@@ -30,8 +31,6 @@ export interface SparkRunOptions {
   /** Driver log lines shown on a failure. @default 40 */
   tailLines?: number;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The sample job's result line (contract C3) in a driver log: the last line that parses as a JSON object with

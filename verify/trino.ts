@@ -13,6 +13,7 @@
  * Values arrive as JSON: a bigint beyond 2^53 (an Iceberg snapshot id) loses digits in a JS number, so
  * queries that need one exactly select `CAST(x AS varchar)`.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import * as http from "http";
 import * as https from "https";
 
@@ -142,8 +143,6 @@ interface StatementPage {
 }
 
 const RETRY_STATUS = new Set([502, 503, 504]);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** Keeps only the path and query of a Trino-built URI and puts them under the endpoint's base URL. Pure. */
 export function rebase(baseUrl: string, uri: string): string {
   const u = new URL(uri, "http://placeholder");

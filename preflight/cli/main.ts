@@ -4,23 +4,15 @@
  * code contract (`EXIT` in ../model). Everything it prints for people goes to stderr, except the report.
  */
 import * as path from "path";
-import { parseArgs } from "util";
 import { defaultConfig, loadStackFile, type LoadedConfig } from "../config/load";
 import { EXIT, InputError, PHASES, type Phase, type Report } from "../model";
 import { OUTPUT_FORMATS, renderReport, type OutputFormat } from "../render";
 import type { FactSource } from "../runner";
+import { parseStrict, type FlagProblem } from "../../cli/args";
+import { processIO, projectDir, reportFailure, userDir, type CliIO } from "../../cli/io";
 
-/** Where the CLI writes and what it knows about its surroundings; injected so tests can run it in-process. */
-export interface CliIO {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-  env: Record<string, string | undefined>;
-  /** Whether stdout is a terminal (colour and width follow it). */
-  isTTY: boolean;
-  /** Terminal width, when known. */
-  columns?: number;
-  cwd: string;
-}
+// The shared CLI I/O lives in cli/io.ts; re-exported for code that imported it from here.
+export { processIO, projectDir, reportFailure, userDir, type CliIO };
 
 const HELP_HINT = "Run `npm run preflight -- --help` for usage.";
 
@@ -116,19 +108,17 @@ export const CLI_OPTIONS = {
 } as const;
 
 /** Turns node's parseArgs errors into one sentence with the fix. */
-function flagError(e: unknown): InputError {
-  const err = e as { code?: string; message?: string };
-  const msg = err.message ?? String(e);
-  if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-    const flag = /'([^']+)'/.exec(msg)?.[1] ?? msg;
-    return new InputError(`unknown option '${flag}'. ${HELP_HINT}`);
+function flagError({ code, message: msg, subject }: FlagProblem): InputError {
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    return new InputError(`unknown option '${subject ?? msg}'. ${HELP_HINT}`);
   }
-  if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
     return new InputError(`${msg.replace(/\.$/, "")}. ${HELP_HINT}`);
   }
-  if (err.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
-    const arg = /'([^']+)'/.exec(msg)?.[1] ?? msg;
-    return new InputError(`unexpected argument '${arg}'; the only subcommand is 'capture'. ${HELP_HINT}`);
+  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+    return new InputError(
+      `unexpected argument '${subject ?? msg}'; the only subcommand is 'capture'. ${HELP_HINT}`,
+    );
   }
   return new InputError(`${msg} ${HELP_HINT}`);
 }
@@ -142,14 +132,7 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 
 /** Parses argv (without `node script`). Throws InputError for anything a user typed wrong. */
 export function parseCli(argv: readonly string[]): Parsed {
-  let parsed: ReturnType<
-    typeof parseArgs<{ args: string[]; options: typeof CLI_OPTIONS; allowPositionals: true }>
-  >;
-  try {
-    parsed = parseArgs({ args: [...argv], options: CLI_OPTIONS, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw flagError(e);
-  }
+  const parsed = parseStrict({ args: [...argv], options: CLI_OPTIONS, allowPositionals: true }, flagError);
   const v = parsed.values;
   if (v.help) return { command: "help", from: [], output: "table" };
   const [sub, ...extra] = parsed.positionals;
@@ -193,21 +176,6 @@ export function parseCli(argv: readonly string[]): Parsed {
     phase: v.phase === undefined ? undefined : oneOf("--phase", v.phase, PHASES),
     out: v.out,
   };
-}
-
-/** The folder holding Pulumi.<stack>.yaml: LAKEHOUSE_PROJECT_DIR, else the repository this file lives in. */
-export function projectDir(env: CliIO["env"]): string {
-  return env.LAKEHOUSE_PROJECT_DIR
-    ? path.resolve(env.LAKEHOUSE_PROJECT_DIR)
-    : path.resolve(__dirname, "..", "..");
-}
-
-/**
- * The folder relative paths are meant from. `npm run <script>` (preflight unless given) starts scripts in the
- * package root, so a path typed in a subfolder would resolve wrongly; npm passes the caller's folder as INIT_CWD.
- */
-export function userDir(io: Pick<CliIO, "env" | "cwd">, script = "preflight"): string {
-  return io.env.npm_lifecycle_event === script && io.env.INIT_CWD ? io.env.INIT_CWD : io.cwd;
 }
 
 /**
@@ -321,38 +289,6 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   } catch (e) {
     return reportFailure("preflight", e, io);
   }
-}
-
-/**
- * What a CLI (`prog`: preflight, verify) does with an error that reached its top level: one line on stderr
- * and the exit code. An InputError is the user's to fix (its message, exit 2); anything else is unexpected
- * (its first line, exit 1; the stack trace too with LAKEHOUSE_DEBUG=1).
- */
-export function reportFailure(prog: string, e: unknown, io: CliIO): number {
-  if (e instanceof InputError || (e as Error | undefined)?.name === "InputError") {
-    io.stderr.write(`${prog}: ${(e as Error).message}\n`);
-    return EXIT.invalidInput;
-  }
-  const err = e as Error | undefined;
-  const debug = io.env.LAKEHOUSE_DEBUG === "1";
-  const msg = (err?.message ?? String(e)).split("\n")[0];
-  io.stderr.write(
-    `${prog}: unexpected error: ${msg}${debug ? "" : " (set LAKEHOUSE_DEBUG=1 for the stack trace)"}\n`,
-  );
-  if (debug && err?.stack) io.stderr.write(`${err.stack}\n`);
-  return EXIT.unexpected;
-}
-
-/** The real process as a CliIO, for a CLI run as a program. */
-export function processIO(): CliIO {
-  return {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    isTTY: !!process.stdout.isTTY,
-    columns: process.stdout.columns,
-    cwd: process.cwd(),
-  };
 }
 
 if (require.main === module) {

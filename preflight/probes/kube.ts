@@ -31,6 +31,7 @@ import {
   type KubeObject,
   type Presence,
 } from "../model";
+import { untilAborted } from "../deadline";
 
 /** Where one kind lives in the API. */
 export interface KindSpec {
@@ -208,6 +209,10 @@ interface PageResult {
 /** Thrown when a request does not answer within the timeout. */
 class RequestTimeout extends Error {}
 
+/** The request itself was cancelled by its AbortSignal (AbortSignal.timeout's reason is a TimeoutError). */
+const isAbort = (e: unknown): boolean =>
+  ["AbortError", "TimeoutError"].includes((e as { name?: string })?.name ?? "");
+
 /**
  * Performs one list call with a timeout and returns the raw JSON body.
  *
@@ -221,13 +226,13 @@ async function listPage(
   version: string,
   opts: { limit?: number; continueToken?: string; timeoutMs: number },
 ): Promise<PageResult> {
-  const ctl = new AbortController();
+  const signal = AbortSignal.timeout(opts.timeoutMs);
   let raw: string | undefined;
   const options = {
     middleware: [
       {
         pre: (ctx: RequestContext) => {
-          ctx.setSignal(ctl.signal);
+          ctx.setSignal(signal);
           return new Observable(Promise.resolve(ctx));
         },
         post: (rsp: ResponseContext) =>
@@ -280,21 +285,8 @@ async function listPage(
       );
   }
   // The signal aborts the HTTP request; the race makes sure the caller is released even if something before
-  // the request (an exec credential plugin, say) is what hangs. The timer is unref'd: it never keeps Node alive.
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      ctl.abort();
-      reject(new RequestTimeout(`no answer within ${opts.timeoutMs} ms`));
-    }, opts.timeoutMs);
-    timer.unref();
-  });
-  try {
-    await Promise.race([call, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-  // (Promise.race subscribes to `call`, so its late AbortError after a timeout is not an unhandled rejection.)
+  // the request (an exec credential plugin, say) is what hangs.
+  await untilAborted(call, signal, () => new RequestTimeout(`no answer within ${opts.timeoutMs} ms`));
   if (raw === undefined) throw new Error("the API answered without a body");
   let body: { apiVersion?: string; items?: unknown; metadata?: { continue?: string } };
   try {
@@ -361,7 +353,7 @@ export function classifyError(
       message: `Listing ${resource}${where} failed with HTTP ${e.code}${msg ? `: ${msg}` : ""}.`,
     };
   }
-  if (e instanceof RequestTimeout || (e as { name?: string })?.name === "AbortError") {
+  if (e instanceof RequestTimeout || isAbort(e)) {
     return {
       state: "error",
       message: `The API server ${server} did not answer the list of ${resource}${where} within ${timeoutMs} ms (probe.requestTimeoutMs).`,
@@ -503,12 +495,12 @@ async function getSecret(
   metadataOnly: boolean,
 ): Promise<V1Secret | undefined> {
   const core = loaded.kc.makeApiClient(CoreV1Api);
-  const ctl = new AbortController();
+  const signal = AbortSignal.timeout(timeoutMs);
   const options = {
     middleware: [
       {
         pre: (ctx: RequestContext) => {
-          ctx.setSignal(ctl.signal);
+          ctx.setSignal(signal);
           if (metadataOnly) ctx.setHeaderParam("Accept", METADATA_ONLY);
           return new Observable(Promise.resolve(ctx));
         },
@@ -517,20 +509,9 @@ async function getSecret(
     ],
     middlewareMergeStrategy: "append" as const,
   };
-  let timer: NodeJS.Timeout | undefined;
   const call = core.readNamespacedSecret({ namespace, name }, options);
-  call.catch(() => undefined);
   try {
-    return await Promise.race([
-      call,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          ctl.abort();
-          reject(new RequestTimeout(`no answer within ${timeoutMs} ms`));
-        }, timeoutMs);
-        timer.unref();
-      }),
-    ]);
+    return await untilAborted(call, signal, () => new RequestTimeout(`no answer within ${timeoutMs} ms`));
   } catch (e) {
     if (e instanceof ApiException && e.code === 404) return undefined;
     if (e instanceof ApiException && e.code === 403) {
@@ -540,13 +521,11 @@ async function getSecret(
     }
     if (e instanceof ApiException)
       throw new Error(`HTTP ${e.code}${statusMessage(e) ? `: ${statusMessage(e)}` : ""}`);
-    if (e instanceof RequestTimeout || (e as { name?: string })?.name === "AbortError") {
+    if (e instanceof RequestTimeout || isAbort(e)) {
       throw new Error(`the API server ${loaded.server} did not answer within ${timeoutMs} ms`, { cause: e });
     }
     throw new Error(`reading it from ${loaded.server} failed: ${(e as Error)?.message ?? String(e)}`, {
       cause: e,
     });
-  } finally {
-    clearTimeout(timer);
   }
 }

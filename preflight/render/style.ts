@@ -2,6 +2,7 @@
  * Shared vocabulary of the three renderers: output formats, status symbols and labels, category titles,
  * ANSI colour (only when asked) and word wrapping. Pure.
  */
+import { styleText } from "node:util";
 import type { Category, CheckResult, Decision, Status } from "../model";
 import { STATUSES } from "../model";
 
@@ -58,28 +59,22 @@ export const DECISION_TITLE: Record<Decision, string> = {
   "not-needed": "NOT NEEDED",
 };
 
-const ANSI: Record<string, string> = {
-  bold: "1",
-  dim: "2",
-  red: "31",
-  green: "32",
-  yellow: "33",
-  magenta: "35",
-  cyan: "36",
-};
+/** The styles the renderers use (names of Node's util.inspect.colors). */
+type Style = "bold" | "dim" | "red" | "green" | "yellow" | "magenta" | "cyan";
 
-export type Paint = (text: string, ...styles: (keyof typeof ANSI)[]) => string;
+export type Paint = (text: string, ...styles: Style[]) => string;
 
-/** A painter that wraps text in ANSI codes when `color` is true, and returns it untouched otherwise. */
+/**
+ * A painter that wraps text in ANSI codes (Node's util.styleText) when `color` is true, and returns it untouched
+ * otherwise. The caller decides (TTY and NO_COLOR, in the CLI), so styleText's own stream check is off.
+ */
 export function painter(color: boolean): Paint {
   if (!color) return (text) => text;
   return (text, ...styles) =>
-    styles.length === 0 || text === ""
-      ? text
-      : `\u001b[${styles.map((s) => ANSI[s]).join(";")}m${text}\u001b[0m`;
+    styles.length === 0 || text === "" ? text : styleText(styles, text, { validateStream: false });
 }
 
-export const STATUS_STYLE: Record<Status, string> = {
+export const STATUS_STYLE: Record<Status, Style> = {
   pass: "green",
   warn: "yellow",
   fail: "red",
@@ -87,7 +82,7 @@ export const STATUS_STYLE: Record<Status, string> = {
   skipped: "dim",
 };
 
-export const DECISION_STYLE: Record<Decision, string> = {
+export const DECISION_STYLE: Record<Decision, Style> = {
   ready: "green",
   blocked: "red",
   "not-needed": "cyan",
@@ -122,7 +117,7 @@ export function isDecidedTrigger(r: CheckResult): boolean {
  * What the status cell shows. A trigger that is not met is not a failure (the JSON keeps its `status`), so
  * triggers read "met" / "not met"; every other check shows its status.
  */
-export function statusLabel(r: CheckResult): { symbol: string; label: string; style: string; emoji: string } {
+export function statusLabel(r: CheckResult): { symbol: string; label: string; style: Style; emoji: string } {
   if (isDecidedTrigger(r)) {
     return r.met
       ? { symbol: "✓", label: "met", style: "green", emoji: "✅" }

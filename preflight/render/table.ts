@@ -37,7 +37,7 @@ function hanging(first: string, firstWidth: number, text: string, width: number)
 function statusCell(r: CheckResult, paint: Paint): { text: string; visible: number } {
   const l = statusLabel(r);
   const plain = `${l.symbol} ${l.label}`;
-  return { text: paint(plain, l.style as never), visible: plain.length };
+  return { text: paint(plain, l.style), visible: plain.length };
 }
 
 /** The checks, grouped by category, one block per check. */

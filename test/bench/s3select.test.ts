@@ -14,7 +14,7 @@ import {
   unescapeSelectExpression,
 } from "../../bench/lib/ceph-select";
 import { amountToCents, generateEventsCsv, SELECTIVE_FILTER } from "../../bench/lib/events-csv";
-import { parseFlags, UsageError } from "../../bench/lib/cli";
+import { parseFlags, UsageError } from "../../cli/flags";
 import { runS3SelectBench } from "../../bench/s3select";
 import { npmRun } from "./npm";
 import { startRadosgw, type Radosgw } from "../harness/radosgw";

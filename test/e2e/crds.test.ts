@@ -78,7 +78,7 @@ describe("e2e: upstream CRD schemas judge the program's custom objects", functio
 
   before(async function () {
     this.timeout(900_000);
-    requireTools(this, e2eHint());
+    requireTools(e2eHint());
     env = await sharedEnv();
     await env.cp.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
     const job = fs.readFileSync(path.join(REPO, "stacks/compute/jobs/lakehouse_ingest.py"), "utf8");

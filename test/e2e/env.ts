@@ -44,9 +44,6 @@ export function e2eHint(): string {
   return hints.filter(Boolean).join(" ");
 }
 
-/** In CI (`.ci/run` sets LAKEHOUSE_E2E_REQUIRE=1) a missing tool fails the suite instead of skipping it. */
-export const E2E_REQUIRED = process.env.LAKEHOUSE_E2E_REQUIRE === "1";
-
 let shared: Promise<E2eEnv> | undefined;
 
 export function antonStackConfig(): Record<string, unknown> {
@@ -135,10 +132,10 @@ export function registerTeardown(): void {
   });
 }
 
-/** Skips (or, in CI, fails) a suite whose tools are missing; call in `before`. */
-export function requireTools(ctx: Mocha.Context, hint: string): void {
-  if (!hint) return;
-  if (E2E_REQUIRED) throw new Error(hint);
-  console.warn(`      skipped: ${hint}`);
-  ctx.skip();
+/**
+ * Fails a suite whose tools are missing, naming the set-up script; call in `before`. Mocha refuses pending
+ * tests (.mocharc.json `forbidPending`), so a suite that cannot run is a failure, never a silent skip.
+ */
+export function requireTools(hint: string): void {
+  if (hint) throw new Error(hint);
 }

@@ -86,7 +86,7 @@ describe("e2e: the real Pulumi engine against a real Kubernetes control plane", 
 
   before(async function () {
     this.timeout(900_000);
-    requireTools(this, [e2eHint(), pulumiHint()].filter(Boolean).join(" "));
+    requireTools([e2eHint(), pulumiHint()].filter(Boolean).join(" "));
     env = await sharedEnv();
     // The program's live preflight reads KUBECONFIG in this process (the inline program runs here); the
     // provider reads it in the engine's environment.

@@ -35,7 +35,7 @@ describe("e2e: the compute verification's identity (deploy/rbac/verify-compute.y
 
   before(async function () {
     this.timeout(900_000);
-    requireTools(this, e2eHint());
+    requireTools(e2eHint());
     env = await sharedEnv();
     for (const ns of ["lakehouse", "airflow"]) {
       await env.cp.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });

@@ -32,7 +32,7 @@ describe("e2e: live readiness and least-privilege RBAC on a real kube-apiserver"
 
   before(async function () {
     this.timeout(900_000);
-    requireTools(this, e2eHint());
+    requireTools(e2eHint());
     env = await sharedEnv();
     admin = await live(env.kubeconfig);
   });

@@ -3,6 +3,8 @@
  * stopped. A failed pass is kept as `lastError` and retried on the next one (an object deleted between list and
  * patch, or the API server busy).
  */
+import { setTimeout as sleep } from "node:timers/promises";
+
 export interface StandInLoop {
   lastError(): string | undefined;
   /** Stops after the pass under way. */
@@ -20,7 +22,7 @@ export function standInLoop(pass: () => Promise<void>, intervalMs: number): Stan
       } catch (e) {
         error = (e as Error).message;
       }
-      await new Promise((r) => setTimeout(r, intervalMs));
+      await sleep(intervalMs);
     }
   })();
   return {

@@ -18,6 +18,7 @@
  * Binaries come from `${LAKEHOUSE_CACHE:-~/.cache/lakehouse}/bin` (built by .ci/setup.d/55-kube.sh). Start ~3-6 s.
  * The e2e suite starts it ONCE per test run with {@link sharedControlPlane} and stops it in a root `after` hook.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
@@ -144,8 +145,6 @@ export interface ControlPlane {
   /** Stops kwok, the scheduler, the controller-manager, the API server and etcd by pid; removes `base`. Idempotent. */
   stop(): Promise<void>;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function kubeconfigYaml(server: string, caFile: string, token: string, context: string): string {
   return [

@@ -7,6 +7,7 @@
  * (never by name). A daemon that forked away from us and was killed can linger as a zombie when pid 1 does not
  * reap it; a zombie holds no port, no memory and no files, so it counts as gone.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -63,8 +64,6 @@ export function isAlive(pid: number): boolean {
   }
   return !/^State:\s*Z/m.test(status);
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Sends `signal` (default SIGTERM) to `pid`, waits up to `graceMs` for it to be gone, then SIGKILL and waits

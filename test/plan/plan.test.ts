@@ -15,11 +15,11 @@ function plan(args: string[], cwd = ROOT): Promise<{ code: number; stdout: strin
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["-r", require.resolve("ts-node/register/transpile-only"), path.join(ROOT, "plan/main.ts"), ...args],
+      ["-r", path.join(ROOT, "cli/register.cjs"), path.join(ROOT, "plan/main.ts"), ...args],
       {
         cwd,
         maxBuffer: 64 * 1024 * 1024,
-        env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") },
+        env: process.env,
       },
       (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
     );

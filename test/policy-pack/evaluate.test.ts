@@ -97,6 +97,59 @@ describe("evaluatePolicies", () => {
     }
   });
 
+  it("honours every JSON Schema keyword of an option's schema (pattern, multipleOf, nested), not a subset", () => {
+    const probe = {
+      ...POLICIES[0],
+      name: "probe-policy",
+      configSchema: {
+        properties: {
+          team: { type: "string", pattern: "^[a-z]+$" },
+          stepMiB: { type: "integer", multipleOf: 64 },
+          hosts: { type: "array", items: { type: "string", minLength: 3 }, maxItems: 2 },
+        },
+      },
+    } as unknown as (typeof POLICIES)[number];
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [
+        { team: "Data Team" },
+        /^The policy pack config key 'probe-policy.team' is "Data Team"; expected it to match pattern "\^\[a-z\]\+\$"\.$/,
+      ],
+      [
+        { stepMiB: 100 },
+        /^The policy pack config key 'probe-policy.stepMiB' is number 100; expected it to be multiple of 64\.$/,
+      ],
+      [
+        { hosts: ["ab"] },
+        /'probe-policy.hosts\[0\]' is "ab"; expected it to NOT have fewer than 3 characters\./,
+      ],
+      [
+        { hosts: ["abc", "abd", "abe"] },
+        /'probe-policy.hosts' is an array; expected it to NOT have more than 2 items\./,
+      ],
+    ];
+    for (const [entry, re] of cases) {
+      assert.throws(
+        () => resolvePackConfig({ "probe-policy": entry }, [probe]),
+        (e: unknown) => e instanceof InputError && re.test(e.message),
+        String(re),
+      );
+    }
+    const ok = resolvePackConfig({ "probe-policy": { team: "data", stepMiB: 128, hosts: ["abc"] } }, [probe]);
+    assert.deepEqual(ok.get("probe-policy")?.config, { team: "data", stepMiB: 128, hosts: ["abc"] });
+  });
+
+  it("every option schema of the shipped policies compiles under Ajv's strict mode and accepts its default", () => {
+    let checked = 0;
+    for (const p of POLICIES) {
+      for (const [k, schema] of Object.entries(p.configSchema?.properties ?? {})) {
+        if (schema.default === undefined) continue;
+        resolvePackConfig({ [p.name]: { [k]: schema.default } });
+        checked++;
+      }
+    }
+    assert.ok(checked > 5, `${checked} options checked`);
+  });
+
   it("accepts the example config shipped with the pack", () => {
     const vs = evaluatePolicies(broken(), exampleConfig);
     assert.deepEqual(

@@ -5,15 +5,14 @@
  * 2 invalid input, 1 unexpected). Progress goes to stderr, the result to stdout.
  */
 import * as path from "path";
-import { parseArgs } from "util";
 import { defaultConfig, loadStackFile } from "../../preflight/config/load";
 import { EXIT, InputError, PHASES, type Phase } from "../../preflight/model";
-import { processIO, projectDir, reportFailure, userDir, type CliIO } from "../../preflight/cli/main";
-import { loadKubeConfig } from "../../preflight/probes/kube";
+import { parseStrict } from "../../cli/args";
+import { processIO, projectDir, reportFailure, userDir, type CliIO } from "../../cli/io";
 import { OUTPUT_FORMATS, renderResults, type OutputFormat } from "../../preflight/render";
 import { parseServiceRef, type PrometheusSource } from "../prometheus";
 import type { TrinoSource } from "../analytics/endpoint";
-import { runVerification, type VerificationResult, type VerifyOptions } from "../runner";
+import type { VerificationResult, VerifyOptions } from "../runner";
 
 /** The preflight CLI's I/O seam and project folder: both CLIs read the same stack files the same way. */
 export type { CliIO };
@@ -148,18 +147,15 @@ const OPTIONS = {
 
 /** Parses argv (without `node script`). Throws InputError naming the flag for anything typed wrong. */
 export function parseCli(argv: readonly string[]): ParsedArgs {
-  let v: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS }>>["values"];
-  try {
-    v = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (e) {
-    const msg = (e as Error).message;
-    const flag = /'([^']+)'/.exec(msg)?.[1];
-    throw new InputError(
-      (e as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag
-        ? `unknown option '${flag}'. ${HELP_HINT}`
-        : `${msg.replace(/\.$/, "")}. ${HELP_HINT}`,
-    );
-  }
+  const v = parseStrict(
+    { args: [...argv], options: OPTIONS, allowPositionals: false },
+    ({ code, message: msg, subject: flag }) =>
+      new InputError(
+        code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag
+          ? `unknown option '${flag}'. ${HELP_HINT}`
+          : `${msg.replace(/\.$/, "")}. ${HELP_HINT}`,
+      ),
+  ).values;
   for (const k of Object.keys(OPTIONS) as (keyof typeof OPTIONS)[]) {
     if (v[k] === "") throw new InputError(`--${k} needs a value. ${HELP_HINT}`);
   }
@@ -247,11 +243,15 @@ export function exitCode(result: Pick<VerificationResult, "status">): number {
   return result.status === "fail" || result.status === "unknown" ? EXIT.blocked : EXIT.ready;
 }
 
-/** Runs the CLI and resolves to the exit code. Never throws. `verify` is injectable for tests. */
+/**
+ * Runs the CLI and resolves to the exit code. Never throws. `verify` is injectable for tests (default: the
+ * runner). The Kubernetes client and the runner are loaded only past `--help` and argument checks: they are
+ * most of a process's start-up.
+ */
 export async function run(
   argv: readonly string[],
   io: CliIO,
-  verify: (o: VerifyOptions) => Promise<VerificationResult> = runVerification,
+  verify?: (o: VerifyOptions) => Promise<VerificationResult>,
 ): Promise<number> {
   try {
     const args = parseCli(argv);
@@ -267,6 +267,7 @@ export async function run(
     const contextName =
       args.context ?? (typeof stackContext === "string" && stackContext !== "" ? stackContext : undefined);
     const base = userDir(io, "verify");
+    const { loadKubeConfig } = await import("../../preflight/probes/kube");
     const { kc, context, server } = loadKubeConfig(
       args.kubeconfig && path.resolve(base, args.kubeconfig),
       contextName,
@@ -275,7 +276,8 @@ export async function run(
     io.stderr.write(
       `verify: ${args.phase} phase on ${server} (context ${context}); each ${args.phase === "analytics" ? "query" : args.phase === "compute" ? "Job and the sample SparkApplication" : "Job"} may take up to ${args.timeoutSeconds} s.\n`,
     );
-    const result = await verify({
+    const runVerification = verify ?? (await import("../runner")).runVerification;
+    const result = await runVerification({
       config,
       phase: args.phase,
       kc,

@@ -1,5 +1,5 @@
 /**
- * The preflight CLI end to end as a child process (node + ts-node, as `npm run preflight` starts it): the exit
+ * The preflight CLI end to end as a child process (node -r cli/register.cjs, as `npm run preflight` starts it): the exit
  * code contract, stdout holding exactly the report, bad input, live mode against the Kubernetes API stand-in
  * and a refused address, capture, and that no secret reaches any output. Finer cases run in-process in
  * run.test.ts; each spawn here costs a few seconds of CPU, so only what needs the process boundary is here.

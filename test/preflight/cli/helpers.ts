@@ -34,7 +34,7 @@ export function baseEnv(home: string): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: home, LANG: "C.UTF-8" };
 }
 
-/** Runs the CLI as `npm run preflight` does (node + ts-node), asynchronously so in-process servers keep serving. */
+/** Runs the CLI as `npm run preflight` does (node -r cli/register.cjs), asynchronously so in-process servers keep serving. */
 export function spawnCli(
   args: string[],
   opts: { home: string; env?: NodeJS.ProcessEnv; npm?: boolean },
@@ -42,7 +42,7 @@ export function spawnCli(
   const started = Date.now();
   const [cmd, argv] = opts.npm
     ? ["npm", ["run", "--silent", "preflight", "--", ...args]]
-    : [process.execPath, ["-r", "ts-node/register/transpile-only", MAIN, ...args]];
+    : [process.execPath, ["-r", path.join(ROOT, "cli/register.cjs"), MAIN, ...args]];
   return new Promise((resolve) => {
     execFile(
       cmd as string,

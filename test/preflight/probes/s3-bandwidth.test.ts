@@ -5,6 +5,7 @@
  * unfinished multipart upload, and the scratch bucket it created) is gone afterwards, and that `risk.storage-
  * bandwidth` reads the observation as the operator should.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { strict as assert } from "node:assert";
 import * as net from "node:net";
 import {
@@ -95,7 +96,7 @@ async function startProxy(upstream: string, b: ProxyBehaviour): Promise<Proxy> {
       // Throttle: each chunk leaves after the time its size takes at the rate (per connection, in order).
       up.pause();
       queue = queue
-        .then(() => new Promise<void>((r) => setTimeout(r, (chunk.length / b.downRate!) * 1000)))
+        .then(() => sleep((chunk.length / b.downRate!) * 1000))
         .then(() => {
           if (!client.destroyed) client.write(chunk);
           up.resume();

@@ -1,8 +1,9 @@
 /**
- * Command-line flags for the benchmarks: `node:util` parseArgs in strict mode, with errors that name the flag,
+ * Command-line flags for the benchmarks (npm run bench:*): `node:util` parseArgs in strict mode, with errors that name the flag,
  * what was given and what is expected, instead of a stack trace.
  */
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { ParseArgsConfig } from "node:util";
+import { parseStrict } from "./args";
 
 export type FlagSpec = Record<
   string,
@@ -26,16 +27,14 @@ export function parseFlags<S extends FlagSpec>(
     ...Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, { type: v.type, default: v.default }])),
     help: { type: "boolean", short: "h", default: false },
   };
-  try {
-    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
-    if (positionals.length > 0) {
-      throw new UsageError(`${command}: unexpected argument ${JSON.stringify(positionals[0])}. See --help.`);
-    }
-    return { help: values.help === true, values: values as never };
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`${command}: ${(e as Error).message.replace(/\. To specify.*$/s, "")}. See --help.`);
+  const { values, positionals } = parseStrict(
+    { args: argv, options, allowPositionals: true },
+    ({ message }) => new UsageError(`${command}: ${message.replace(/\. To specify.*$/s, "")}. See --help.`),
+  );
+  if (positionals.length > 0) {
+    throw new UsageError(`${command}: unexpected argument ${JSON.stringify(positionals[0])}. See --help.`);
   }
+  return { help: values.help === true, values: values as never };
 }
 
 /** Help text listing every flag with its default. */
