@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { parseBytes, parseCpu } from "../quantity";
+import { SPARK_LINE, sparkVersionOfImage } from "./sparkImage";
 
 // ---------- small typed building blocks that accept both YAML values and Pulumi's stringly config ----------
 
@@ -512,6 +513,21 @@ export const configSchema = z
           `\`pulumi config set --path lakehouse:analytics.maintenance.retentionDays ${c.foundation.backupRetentionDays}\`` +
           " (or more), or lower lakehouse:foundation.backupRetentionDays (docs/configuration.md).",
         input: m.retentionDays,
+      });
+    }
+    // The Spark jobs' jar set is pinned for one Spark line (./sparkImage.ts): another line's image would start and
+    // then fail on the Iceberg runtime's classes, on the cluster, at the first job.
+    const spark = sparkVersionOfImage(c.images.spark);
+    if (spark && !spark.startsWith(`${SPARK_LINE}.`)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["images", "spark"],
+        message:
+          `is "${c.images.spark}", Spark ${spark}; the Spark jobs' pinned jar set ` +
+          `(stacks/compute/spark-jars.json: iceberg-spark-runtime-${SPARK_LINE}_2.12) is for Spark ${SPARK_LINE}.x. ` +
+          `Fix: use a Spark ${SPARK_LINE}.x image (default apache/spark:3.5.8-scala2.12-java17-python3-ubuntu), ` +
+          "or move the jar set to the new line first (docs/configuration.md).",
+        input: c.images.spark,
       });
     }
   });

@@ -11,9 +11,6 @@
 /** Catalog names (a contract: dashboards, verification and docs use them). */
 export const CATALOG_NAMES = { iceberg: "iceberg", tpch: "tpch" } as const;
 
-/** The Trino release the catalogs are written and tested for (the newest trino-server on Maven Central). */
-export const TRINO_VERSION = "476";
-
 export interface CatalogArgs {
   /** `thrift://host:port` of the Hive Metastore. */
   readonly metastoreUri: string;

@@ -1,5 +1,5 @@
 /**
- * The sample job's SparkApplication (contract C4), rendered by one pure function. The program writes it as YAML
+ * The sample job's SparkApplication (the DAG submission contract), rendered by one pure function. The program writes it as YAML
  * into the DAG ConfigMap (`lakehouse_ingest.spark-application.yaml`), the Airflow DAG submits exactly that file,
  * and `verify.sample-job` submits the same manifest with a scratch prefix and tables: one template, no copies.
  *
@@ -32,13 +32,12 @@ import {
   SPARK_CATALOG,
   computeLabels,
 } from "./names";
+import { sparkVersionFor } from "../../preflight/config/sparkImage";
 import { renderSparkConf, sparkMemory, type SparkConfArgs } from "./sparkConf";
 import { artifactCacheLocation, bucketCredentials, inClusterS3Endpoint } from "../platform/s3";
 
 /** uid/gid of the `spark` user in apache/spark images. */
 export const SPARK_UID = 185;
-/** The Spark version of the pinned image (SparkApplication `sparkVersion`). */
-export const SPARK_VERSION = "3.5.8";
 
 export interface SampleJobArgs {
   /** SparkApplication name. */
@@ -192,7 +191,7 @@ export function sampleJobManifest(a: SampleJobArgs): SparkApplicationManifest {
       type: "Python",
       pythonVersion: "3",
       mode: "cluster",
-      sparkVersion: SPARK_VERSION,
+      sparkVersion: sparkVersionFor(a.image),
       image: a.image,
       imagePullPolicy: "IfNotPresent",
       mainApplicationFile: `local://${JOB_MOUNT}/${JOB_FILE}`,

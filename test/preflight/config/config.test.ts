@@ -151,6 +151,13 @@ describe("config: schema and loading", () => {
       words: /unknown key\(s\) "minFreeCPU"/,
     },
     {
+      name: "Spark image of another line than the pinned jar set's",
+      raw: { images: { spark: "apache/spark:4.0.1-scala2.13-java17-python3-ubuntu" } },
+      key: "lakehouse:images.spark",
+      words:
+        /Spark 4\.0\.1; the Spark jobs' pinned jar set .*iceberg-spark-runtime-3\.5_2\.12.* is for Spark 3\.5\.x/,
+    },
+    {
       name: "unknown top-level key",
       raw: { treshold: {} },
       key: "lakehouse:",
