@@ -58,7 +58,7 @@ export interface VerifyOptions {
  * not served (the compute phase is not deployed) or could not be read. The reason follows the colon.
  */
 export const INGEST_UNAVAILABLE =
-  "the compute phase's sample SparkApplication (stacks/compute/sparkApplication.ts, contract C4) cannot be submitted";
+  "the compute phase's sample SparkApplication (stacks/compute/sparkApplication.ts, the DAG submission contract) cannot be submitted";
 
 /**
  * The ingest driver of verify.end-to-end: the compute phase's sample SparkApplication (verify/sampleJob.ts) when

@@ -33,7 +33,7 @@ export interface SparkRunOptions {
 }
 
 /**
- * The sample job's result line (contract C3) in a driver log: the last line that parses as a JSON object with
+ * The sample job's result line (the sample job contract) in a driver log: the last line that parses as a JSON object with
  * `rows_read` (verify/analytics/jobResult.ts: 64-bit snapshot ids stay exact, as strings). The driver log also
  * holds the JVM's shutdown lines after it, so it is searched from the end. Pure.
  */

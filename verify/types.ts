@@ -103,7 +103,7 @@ export type SparkApplicationObservation =
       name: string;
       namespace: string;
       driverPod: string | null;
-      /** The job's last JSON line on stdout (contract C3), or null when the driver log has none. */
+      /** The job's last JSON line on stdout (the sample job contract), or null when the driver log has none. */
       result: Record<string, unknown> | null;
       logTail: string;
       durationMs: number;

@@ -307,7 +307,7 @@ export function parseSparkMemory(v: unknown): number | undefined {
   return Number(m[1]) * 1024 ** pow;
 }
 
-/** Data keys of a ConfigMap that hold a SparkApplication manifest to be submitted (the DAG's, contract C4). */
+/** Data keys of a ConfigMap that hold a SparkApplication manifest to be submitted (the DAG's, the DAG submission contract). */
 export const SPARK_MANIFEST_SUFFIX = ".spark-application.yaml";
 
 /** A SparkApplication the plan will run: a resource itself, or a manifest a ConfigMap carries for a scheduler. */

@@ -5,7 +5,7 @@
  *   `SparkKubernetesOperator` does; nothing cluster-wide, nothing on Secrets;
  * - a ConfigMap in the Airflow namespace with the DAG (dags/lakehouse_ingest.py, created unpaused unless
  *   `compute.dagPausedAtCreation`) and the SparkApplication manifest it submits
- *   (lakehouse_ingest.spark-application.yaml, contract C4), for Airflow installs that mount DAGs from a
+ *   (lakehouse_ingest.spark-application.yaml, the DAG submission contract), for Airflow installs that mount DAGs from a
  *   ConfigMap (docs/runbooks/compute.md shows git-sync instead).
  * Network: Airflow talks to the Kubernetes API only; the platform base already admits ingress from the Airflow
  * namespace (lakehouse-allow-airflow) for the driver UI and the metastore, so no extra policy is needed here.
@@ -54,7 +54,7 @@ export function renderDagSource(config: LakehouseConfig, dagSource: string): str
 }
 
 /**
- * The DAG ConfigMap's data (contract C4), exactly as Airflow's DAG folder receives it: the rendered DAG and the
+ * The DAG ConfigMap's data (the DAG submission contract), exactly as Airflow's DAG folder receives it: the rendered DAG and the
  * SparkApplication manifest it submits, side by side. Pure (generic so tests pass plain text, the program an
  * Output).
  */

@@ -22,7 +22,7 @@ export { SparkJobIdentity } from "./sparkJobIdentity";
 export { SparkOperator } from "./sparkOperator";
 
 const REPO = path.resolve(__dirname, "..", "..");
-/** The sample job (contract C3) and the DAG, relative to the repository. */
+/** The sample job (the sample job contract) and the DAG, relative to the repository. */
 export const JOB_PATH = path.join("stacks", "compute", "jobs", JOB_FILE);
 export const DAG_PATH = path.join("dags", DAG_FILE);
 

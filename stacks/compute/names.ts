@@ -36,10 +36,10 @@ export const JOB_MOUNT = "/opt/lakehouse/jobs";
 /** Where the pinned jars are downloaded (an emptyDir shared by the init container and Spark). */
 export const JARS_MOUNT = "/opt/lakehouse/jars";
 
-/** File names in the DAG ConfigMap (contract C4): the DAG reads the manifest from its own folder. */
+/** File names in the DAG ConfigMap (the DAG submission contract): the DAG reads the manifest from its own folder. */
 export const DAG_FILE = "lakehouse_ingest.py";
 export const MANIFEST_FILE = "lakehouse_ingest.spark-application.yaml";
-/** The sample job's PySpark file (contract C3). */
+/** The sample job's PySpark file (the sample job contract). */
 export const JOB_FILE = "lakehouse_ingest.py";
 
 /** Operator webhook port (chart default). */

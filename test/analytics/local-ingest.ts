@@ -2,7 +2,7 @@
  * A test-side IngestDriver (verify/analytics/observe.ts) that does locally, on the real engines, what the
  * production driver does in the cluster: the landing file goes into the real radosgw (the warehouse bucket of
  * the shared test lakehouse, `<compute.sampleJob.landingPrefix><runId>/<fileName>`), and the REAL sample job
- * (stacks/compute/jobs/lakehouse_ingest.py, contract C3) runs on that prefix through spark-submit in local mode,
+ * (stacks/compute/jobs/lakehouse_ingest.py, the sample job contract) runs on that prefix through spark-submit in local mode,
  * configured only by the Spark conf the program renders (renderSparkConf with sampleJobArgs' inputs: catalog,
  * warehouse bucket, region, sizing), its endpoints swapped for the local metastore and radosgw.
  *

@@ -1,5 +1,5 @@
 /**
- * The Airflow DAG for real (contract C4): dags/lakehouse_ingest.py loaded by Airflow's own DagBag in a venv of
+ * The Airflow DAG for real (the DAG submission contract): dags/lakehouse_ingest.py loaded by Airflow's own DagBag in a venv of
  * the current Airflow 3 line (3.3.2) and of 2.10.5, each with apache-airflow-providers-cncf-kubernetes
  * (.ci/setup.d/55-airflow.sh), from a folder holding exactly the program's DAG ConfigMap data
  * (dagConfigMapData). Asserts no import errors, the dag id, task, schedule and retries, unpaused at creation by

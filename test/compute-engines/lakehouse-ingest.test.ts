@@ -1,5 +1,5 @@
 /**
- * The sample PySpark job for real (contract C3): PySpark 3.5.8 from PyPI with the pinned jars from Maven Central,
+ * The sample PySpark job for real (the sample job contract): PySpark 3.5.8 from PyPI with the pinned jars from Maven Central,
  * configured ONLY by renderSparkConf's output (plus the S3 keys in the environment), against the real Hive
  * Metastore 4.0.0 + PostgreSQL + radosgw of test/harness. Ingest, re-run (idempotent: same rows, no new
  * snapshot), append, read back through pyiceberg, and malformed input failing clearly with the tables left

@@ -1,5 +1,5 @@
 /**
- * The landing file `verify.end-to-end` drops (contract C3's input records) and the aggregate it expects the
+ * The landing file `verify.end-to-end` drops (the sample job contract's input records) and the aggregate it expects the
  * sample job to produce, computed here from the same records. Deterministic for a run id. Pure.
  */
 import { createHash } from "crypto";

@@ -1,5 +1,5 @@
 /**
- * The sample job's result line (contract C3: the last stdout line is one JSON object with rows_read,
+ * The sample job's result line (the sample job contract: the last stdout line is one JSON object with rows_read,
  * rows_merged, table_rows, snapshot_id, aggregate_rows). Shared by every IngestDriver that reads it from a
  * driver log or a process. Pure.
  *

@@ -21,7 +21,7 @@ import { airflowApiService } from "../../stacks/compute/names";
 
 const RUNBOOK = "docs/runbooks/compute.md (verify.airflow-dag)";
 
-/** The DAG id (contract C4). */
+/** The DAG id (the DAG submission contract). */
 export const DAG_ID = "lakehouse_ingest";
 
 export const airflowDag: VerifyCheckDefinition<ComputeObservations> = {

@@ -2,7 +2,7 @@
  * `verify.sample-job`: the compute phase's sample SparkApplication (the one `sampleJobManifest` template, with a
  * scratch prefix and tables) runs on a small generated landing file and COMPLETES within the timeout; the table
  * it wrote, read back through the catalog, has exactly the generated rows, a current snapshot whose summary
- * records them (`total-records`), and the job's own JSON line (contract C3) agrees. A failure names the
+ * records them (`total-records`), and the job's own JSON line (the sample job contract) agrees. A failure names the
  * SparkApplication and its driver pod and shows the tail of the driver log. Pure.
  */
 import type { CheckOutcome } from "../../preflight/checks/types";

@@ -1,5 +1,5 @@
 /**
- * The Flux delivery module (contract C1): its pure parts (exact versions, durations, argument checks) and the
+ * The Flux delivery module: its pure parts (exact versions, durations, argument checks) and the
  * component under mocks with the exact inputs of both children (chart, version, sourceRef, values, the wait
  * annotations and timeout, the dependsOn from the release to its repository).
  */

@@ -1,6 +1,6 @@
 /**
  * `verify.end-to-end`: the assessment's overall criterion. A generated file dropped into the landing prefix is
- * ingested by the compute phase's sample job (contract C3) and its result is queried through Trino: every row in
+ * ingested by the compute phase's sample job (the sample job contract) and its result is queried through Trino: every row in
  * is a row out, and the per-day aggregate equals what the check computed from the file itself. Pure.
  */
 import type { CheckOutcome } from "../../../preflight/checks/types";
