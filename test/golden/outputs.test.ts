@@ -21,6 +21,16 @@ const ROOT = path.resolve(__dirname, "../..");
 const GOLDEN = __dirname;
 const RECORD = process.env.LAKEHOUSE_GOLDEN_RECORD === "1";
 
+/** The flags of an offline run on CLUSTER with anton's node metrics, JSON output. */
+const antonJson = (cluster: string): string[] => [
+  "--from",
+  cluster,
+  "--from",
+  "examples/anton/metrics.json",
+  "--output",
+  "json",
+];
+
 /** `npm run -s SCRIPT -- ARGS` in `cwd`, with a clean environment (no colour, no stray KUBECONFIG). */
 function npmRun(
   script: string,
@@ -93,59 +103,25 @@ describe("outputs pinned across restructuring: plan and preflight JSON, byte for
     {
       file: "plan-anton.json",
       script: "plan",
-      args: () => [
-        "--stack",
-        "anton",
-        "--from",
-        "examples/anton/cluster.json",
-        "--from",
-        "examples/anton/metrics.json",
-        "--output",
-        "json",
-      ],
+      args: () => ["--stack", "anton", ...antonJson("examples/anton/cluster.json")],
       code: 0,
     },
     {
       file: "plan-small-nodes.json",
       script: "plan",
-      args: (t) => [
-        "--stack",
-        "anton",
-        "--from",
-        path.join(t, "small-nodes.json"),
-        "--from",
-        "examples/anton/metrics.json",
-        "--output",
-        "json",
-      ],
+      args: (t) => ["--stack", "anton", ...antonJson(path.join(t, "small-nodes.json"))],
       code: 5,
     },
     {
       file: "plan-ceph-error.json",
       script: "plan",
-      args: (t) => [
-        "--stack",
-        "anton",
-        "--from",
-        path.join(t, "ceph-error.json"),
-        "--from",
-        "examples/anton/metrics.json",
-        "--output",
-        "json",
-      ],
+      args: (t) => ["--stack", "anton", ...antonJson(path.join(t, "ceph-error.json"))],
       code: 5,
     },
     {
       file: "preflight-anton.json",
       script: "preflight",
-      args: () => [
-        "--from",
-        "examples/anton/cluster.json",
-        "--from",
-        "examples/anton/metrics.json",
-        "--output",
-        "json",
-      ],
+      args: () => antonJson("examples/anton/cluster.json"),
       code: 0,
     },
     {
