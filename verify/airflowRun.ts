@@ -25,8 +25,8 @@ import type { LakehouseConfig } from "../preflight/config/schema";
 import { generateEvents } from "./analytics/events";
 import { DAG_ID } from "./checks/airflowDag";
 import { AIRFLOW_SCRIPT, airflowDagManifests } from "./compute";
-import { apiError, JobRunner } from "./jobs";
-import { RUN_LABEL } from "./jobspecs";
+import { apiError, JobRunner } from "./kube/jobs";
+import { RUN_LABEL } from "./kube/helperJob";
 import {
   jobOk,
   sampleJobPrecondition,
@@ -36,7 +36,7 @@ import {
   type SampleRunOptions,
   type SampleRunSpec,
 } from "./sampleJob";
-import { SparkApplicationRunner } from "./sparkApplication";
+import { SparkApplicationRunner } from "./kube/sparkApplication";
 import type {
   AirflowDagObservation,
   AirflowRunObservation,

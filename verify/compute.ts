@@ -17,8 +17,8 @@ import {
 import type { LakehouseConfig } from "../preflight/config/schema";
 import { COMPUTE_NAMES, airflowApiService } from "../stacks/compute/names";
 import { DAG_ID } from "./checks/airflowDag";
-import { apiError, JobRunner, withTimeout } from "./jobs";
-import { objectName, RUN_LABEL, verificationJob } from "./jobspecs";
+import { apiError, JobRunner, withTimeout } from "./kube/jobs";
+import { objectName, RUN_LABEL, verificationJob } from "./kube/helperJob";
 import { airflowRunPrecondition, dagRunId, observeAirflowRun } from "./airflowRun";
 import { observeSampleJob, sampleJobPrecondition } from "./sampleJob";
 import type {

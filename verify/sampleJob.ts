@@ -24,7 +24,7 @@ import {
 } from "../stacks/compute/sparkApplication";
 import { generateEvents } from "./analytics/events";
 import type { IngestDriver } from "./analytics/observe";
-import { JobRunner } from "./jobs";
+import { JobRunner } from "./kube/jobs";
 import {
   bucketEnv,
   objectName,
@@ -32,9 +32,9 @@ import {
   RUN_LABEL,
   verificationJob,
   wheelsFromCache,
-} from "./jobspecs";
+} from "./kube/helperJob";
 import { describeRun, SAMPLE_JOB_CHECK } from "./checks/sampleJob";
-import { SparkApplicationRunner } from "./sparkApplication";
+import { SparkApplicationRunner } from "./kube/sparkApplication";
 import { foundationTargets, VERIFY_IMAGES } from "./targets";
 import type {
   JobObservation,

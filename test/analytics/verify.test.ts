@@ -10,7 +10,8 @@ import { configSchema, type LakehouseConfig } from "../../preflight/config/schem
 import { observeAnalytics } from "../../verify/analytics/observe";
 import { evaluateChecks } from "../../verify/checks";
 import { ANALYTICS_CHECKS } from "../../verify/checks/analytics";
-import { INGEST_UNAVAILABLE, runVerification } from "../../verify/runner";
+import { INGEST_UNAVAILABLE } from "../../verify/analytics/verification";
+import { runVerification } from "../../verify/runner";
 import { TrinoClient } from "../../verify/trino";
 import { kubeConfigFor, refusedUrl, startKubeApi, type KubeApi } from "../harness/kube-api";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";

@@ -24,7 +24,7 @@ import {
   sampleJobTables,
   type IoMode,
 } from "../../verify/sampleJob";
-import { jobLineFromLog } from "../../verify/sparkApplication";
+import { jobLineFromLog } from "../../verify/kube/sparkApplication";
 import type { JobObservation } from "../../verify/types";
 import { runScript, s3Client, type ScriptRun } from "../foundation-scripts/helpers";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";

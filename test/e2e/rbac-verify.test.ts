@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import * as YAML from "yaml";
 import { runApplication, sampleJobTables } from "../../verify/sampleJob";
-import { SparkApplicationRunner } from "../../verify/sparkApplication";
+import { SparkApplicationRunner } from "../../verify/kube/sparkApplication";
 import { e2eHint, registerTeardown, requireTools, sharedEnv, REPO, type E2eEnv } from "./env";
 
 registerTeardown();

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { lastJobResult, lastJsonLineWith, parseJobLine } from "../../verify/analytics/jobResult";
+import { lastJobResult, lastJsonLineWith, parseJobLine } from "../../verify/kube/jobResult";
 
 describe("verify/analytics/jobResult: the sample job's JSON line (C3)", () => {
   it("keeps a 64-bit snapshot id exact (as a decimal string) where JSON.parse would round it", () => {

@@ -14,7 +14,7 @@ import {
   sampleJobPrecondition,
   sampleJobTables,
 } from "../../verify/sampleJob";
-import { jobLineFromLog } from "../../verify/sparkApplication";
+import { jobLineFromLog } from "../../verify/kube/sparkApplication";
 import type {
   ComputeObservations,
   JobObservation,

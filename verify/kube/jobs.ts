@@ -4,7 +4,7 @@
  * here decides pass or fail (the checks do).
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { untilAborted } from "../preflight/deadline";
+import { untilAborted } from "../../preflight/deadline";
 import {
   BatchV1Api,
   CoreV1Api,
@@ -14,8 +14,8 @@ import {
   type V1Job,
   type V1Pod,
 } from "@kubernetes/client-node";
-import { lastJsonLineWith } from "./analytics/jobResult";
-import type { JobObservation } from "./types";
+import { lastJsonLineWith } from "./jobResult";
+import type { JobObservation } from "../types";
 
 export interface JobRunOptions {
   /** How long to wait for a Job to finish. */

@@ -6,11 +6,11 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
-import { SPARK_API_GROUP, SPARK_API_VERSION } from "../stacks/compute/names";
-import type { SparkApplicationManifest } from "../stacks/compute/sparkApplication";
-import { lastJsonLineWith } from "./analytics/jobResult";
+import { SPARK_API_GROUP, SPARK_API_VERSION } from "../../stacks/compute/names";
+import type { SparkApplicationManifest } from "../../stacks/compute/sparkApplication";
+import { lastJsonLineWith } from "./jobResult";
 import { apiError, logTail, withTimeout } from "./jobs";
-import type { SparkApplicationObservation } from "./types";
+import type { SparkApplicationObservation } from "../types";
 
 /** The container Spark names the driver's main container (the init container is `fetch-jars`). */
 export const DRIVER_CONTAINER = "spark-kubernetes-driver";

@@ -1,6 +1,6 @@
 /**
  * The manifests of one verification run: a ConfigMap holding the scripts of stacks/foundation/scripts and one
- * Job per check, each running one script that prints one JSON line. Pure: jobs.ts does the I/O.
+ * Job per check, each running one script that prints one JSON line. Pure: verify/kube/jobs.ts does the I/O.
  *
  * Why in-cluster Jobs: the metastore (Thrift), the database and the in-cluster RGW endpoint are reachable only
  * inside the cluster network, while the Kubernetes API is reachable from an operator's laptop. A Job needs only
@@ -14,23 +14,23 @@ import type {
   V1Container,
   V1EnvVar,
   V1Job,
-  V1ResourceRequirements,
   V1Volume,
   V1VolumeMount,
 } from "@kubernetes/client-node";
+import { cacheEnv, platformArtifacts, renderArtifactScript } from "../../stacks/platform/artifacts";
+import { awsCliBundle, withAwsCliOnPath } from "../../stacks/platform/awsCli";
+import { lockReleaseBoundSeconds } from "../../stacks/foundation/metastoreSite";
+import type { FoundationTargets } from "../targets";
 import {
-  artifactVolumeSize,
-  cacheEnv,
-  cacheFetchContainer,
-  platformArtifacts,
-  PYTHON_WHEELS,
-  renderArtifactScript,
-  type CacheReader,
-} from "../stacks/platform/artifacts";
-import { awsCliBundle, withAwsCliOnPath } from "../stacks/platform/awsCli";
-import { lockReleaseBoundSeconds } from "../stacks/foundation/metastoreSite";
-import { PYTHON_PACKAGES, type BucketTarget, type FoundationTargets } from "./targets";
-import { platformLabels } from "../stacks/platform/labels";
+  bucketEnv,
+  objectName,
+  pythonCommand,
+  RUN_LABEL,
+  secretEnv,
+  verificationJob,
+  wheelsFromCache,
+} from "../kube/helperJob";
+import { platformLabels } from "../../stacks/platform/labels";
 
 /** Scripts shipped to the Jobs (file names in stacks/foundation/scripts). */
 export const SCRIPT_FILES = [
@@ -42,7 +42,7 @@ export const SCRIPT_FILES = [
   "metastore_lock_timeout.py",
 ] as const;
 
-export const SCRIPTS_DIR = path.resolve(__dirname, "..", "stacks", "foundation", "scripts");
+export const SCRIPTS_DIR = path.resolve(__dirname, "..", "..", "stacks", "foundation", "scripts");
 
 /** Reads the scripts (the only file I/O here; called by the runner, never at import time). */
 export function readScripts(dir = SCRIPTS_DIR): Record<string, string> {
@@ -50,9 +50,6 @@ export function readScripts(dir = SCRIPTS_DIR): Record<string, string> {
   for (const f of SCRIPT_FILES) out[f] = fs.readFileSync(path.join(dir, f), "utf8");
   return out;
 }
-
-/** Label that marks every object of one verification run (for cleanup with a selector). */
-export const RUN_LABEL = "lakehouse.dev/verify-run";
 
 export type FoundationJobKey =
   "metastorePing" | "icebergRoundtrip" | "backupRestore" | "artifactCache" | "lockTimeout";
@@ -68,185 +65,6 @@ export interface JobPlan {
 export interface RunManifests {
   configMap: V1ConfigMap;
   jobs: JobPlan[];
-}
-
-const secretEnv = (name: string, secret: string, key: string): V1EnvVar => ({
-  name,
-  valueFrom: { secretKeyRef: { name: secret, key } },
-});
-
-/** S3_ENDPOINT, S3_BUCKET and the keys for a bucket (the keys by reference to their Secret). */
-export function bucketEnv(b: BucketTarget, region: string): V1EnvVar[] {
-  return [
-    { name: "S3_ENDPOINT", value: b.endpoint },
-    { name: "S3_BUCKET", value: b.bucket },
-    secretEnv("AWS_ACCESS_KEY_ID", b.secret, b.accessKeyKey),
-    secretEnv("AWS_SECRET_ACCESS_KEY", b.secret, b.secretKeyKey),
-    { name: "AWS_REGION", value: region },
-    // Ceph RGW before Reef answers recent AWS SDKs' flexible-checksum uploads with HTTP 411.
-    { name: "AWS_REQUEST_CHECKSUM_CALCULATION", value: "when_required" },
-    { name: "AWS_RESPONSE_CHECKSUM_VALIDATION", value: "when_required" },
-  ];
-}
-
-/** Where a Python Job's init container puts the wheels from the artifact cache. */
-export const WHEELS_DIR = "/wheels";
-
-/**
- * A shell line that runs a Python script, pip-installing the pinned packages first unless the image has them:
- * from the wheels in `wheelsDir` only (`--no-index`), which the Job's init container copied out of the
- * in-cluster artifact cache; pip never reaches PyPI. The ping needs only the Thrift bindings inside pyiceberg;
- * the round trip also needs pyarrow (~150 MB installed).
- */
-export function pythonCommand(
-  script: string,
-  withArrow = true,
-  dirs: { wheels: string; scripts: string; target: string } = {
-    wheels: WHEELS_DIR,
-    scripts: "/scripts",
-    target: "/tmp/py",
-  },
-): string[] {
-  const pins = PYTHON_PACKAGES.filter((p) => withArrow || !p.startsWith("pyarrow"))
-    .map((p) => `'${p}'`)
-    .join(" ");
-  const imports = withArrow ? "pyiceberg, pyarrow, thrift" : "pyiceberg, thrift";
-  return [
-    "sh",
-    "-c",
-    `set -e; if ! python -c 'import ${imports}' 2>/dev/null; then ` +
-      `python -m pip install --no-cache-dir --quiet --disable-pip-version-check --no-index --find-links ${dirs.wheels} ` +
-      `--target ${dirs.target} ${pins} >&2; fi; ` +
-      `PYTHONPATH=${dirs.target} exec python ${dirs.scripts}/${script}`,
-  ];
-}
-
-/** The wheels a Python Job needs: all of PYTHON_WHEELS, or those without pyarrow. */
-export function jobWheels(withArrow: boolean): typeof PYTHON_WHEELS {
-  return PYTHON_WHEELS.filter((w) => withArrow || !w.forArrow);
-}
-
-/**
- * The init container, volume and mount that give a Python Job its wheels from the in-cluster artifact cache
- * (sha256-checked; a missing wheel stops the Job with one line naming it and the fix).
- */
-export function wheelsFromCache(
-  tools: string,
-  cache: CacheReader,
-  withArrow: boolean,
-): { initContainers: V1Container[]; volumes: V1Volume[]; volumeMounts: V1VolumeMount[] } {
-  const wheels = jobWheels(withArrow);
-  return {
-    initContainers: [
-      cacheFetchContainer({
-        name: "fetch-wheels",
-        image: tools,
-        artifacts: wheels,
-        volume: "wheels",
-        dir: WHEELS_DIR,
-        reader: cache,
-      }) as V1Container,
-    ],
-    volumes: [{ name: "wheels", emptyDir: { sizeLimit: artifactVolumeSize(wheels) } }],
-    volumeMounts: [{ name: "wheels", mountPath: WHEELS_DIR, readOnly: true }],
-  };
-}
-
-/** Kubernetes name for a run's object: `lakehouse-verify-<what>-<runId>`, at most 63 characters. */
-export function objectName(what: string, runId: string): string {
-  return `lakehouse-verify-${what}-${runId}`.slice(0, 63).replace(/-+$/, "");
-}
-
-/** What differs between the verification's helper Jobs; everything else is the one shape below. */
-export interface VerificationJobSpec {
-  name: string;
-  namespace: string;
-  /** Labels of the Job and its pod. */
-  labels: Record<string, string>;
-  image: string;
-  command: string[];
-  /** The container's whole environment. */
-  env: V1EnvVar[];
-  /** `activeDeadlineSeconds`: the cluster stops a hung Job even if the runner that created it is gone. */
-  timeoutSeconds: number;
-  priorityClassName?: string;
-  /** The ConfigMap mounted read-only at /scripts, and its files' mode (unset: the API's default, 0644). */
-  scripts: { configMap: string; defaultMode?: number };
-  /** A writable emptyDir at /tmp (2 GiB; pip and pyarrow unpack there). @default true */
-  tmp?: boolean;
-  /** @default requests 100m / 256Mi, limit 1Gi */
-  resources?: V1ResourceRequirements;
-  initContainers?: V1Container[];
-  volumes?: V1Volume[];
-  volumeMounts?: V1VolumeMount[];
-}
-
-/**
- * A verification helper Job: one container, run once (no retries, no restarts), non-root with a read-only root
- * file system and no capabilities, no service-account token, cleaned up by TTL an hour after it ends. The one
- * pod shape of every helper Job (foundation checks, the sample job's file staging, the Airflow DAG run). Pure.
- */
-export function verificationJob(spec: VerificationJobSpec): V1Job {
-  const tmp = spec.tmp ?? true;
-  return {
-    apiVersion: "batch/v1",
-    kind: "Job",
-    metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels },
-    spec: {
-      backoffLimit: 0,
-      activeDeadlineSeconds: spec.timeoutSeconds,
-      ttlSecondsAfterFinished: 3600,
-      template: {
-        metadata: { labels: spec.labels },
-        spec: {
-          restartPolicy: "Never",
-          ...(spec.priorityClassName ? { priorityClassName: spec.priorityClassName } : {}),
-          automountServiceAccountToken: false,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 1000,
-            runAsGroup: 1000,
-            seccompProfile: { type: "RuntimeDefault" },
-          },
-          ...(spec.initContainers ? { initContainers: spec.initContainers } : {}),
-          containers: [
-            {
-              name: "verify",
-              image: spec.image,
-              imagePullPolicy: "IfNotPresent",
-              command: spec.command,
-              env: spec.env,
-              resources: spec.resources ?? {
-                requests: { cpu: "100m", memory: "256Mi" },
-                limits: { memory: "1Gi" },
-              },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ["ALL"] },
-              },
-              volumeMounts: [
-                { name: "scripts", mountPath: "/scripts", readOnly: true },
-                ...(tmp ? [{ name: "tmp", mountPath: "/tmp" }] : []),
-                ...(spec.volumeMounts ?? []),
-              ],
-            },
-          ],
-          volumes: [
-            {
-              name: "scripts",
-              configMap: {
-                name: spec.scripts.configMap,
-                ...(spec.scripts.defaultMode !== undefined ? { defaultMode: spec.scripts.defaultMode } : {}),
-              },
-            },
-            ...(tmp ? [{ name: "tmp", emptyDir: { sizeLimit: "2Gi" } }] : []),
-            ...(spec.volumes ?? []),
-          ],
-        },
-      },
-    },
-  };
 }
 
 /** Scratch database of the lock probe's (never created) tables; one table name per run. */
