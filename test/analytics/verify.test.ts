@@ -9,7 +9,7 @@ import * as http from "node:http";
 import { configSchema, type LakehouseConfig } from "../../preflight/config/schema";
 import { observeAnalytics } from "../../verify/analytics/observe";
 import { evaluateChecks } from "../../verify/checks";
-import { ANALYTICS_CHECKS } from "../../verify/checks/analytics";
+import { ANALYTICS_CHECKS } from "../../verify/analytics/checks";
 import { INGEST_UNAVAILABLE } from "../../verify/analytics/verification";
 import { runVerification } from "../../verify/runner";
 import { TrinoClient } from "../../verify/trino";

@@ -30,9 +30,9 @@ import {
   sampleJobManifest,
   sampleJobManifestYaml,
 } from "../../stacks/compute/sparkApplication";
-import { dagRunConf, dagRunId, dagRunReport, dagRunTables } from "../../verify/airflowRun";
-import { airflowDag, describeDagRun } from "../../verify/checks/airflowDag";
-import { AIRFLOW_SCRIPT, airflowObservation } from "../../verify/compute";
+import { dagRunConf, dagRunId, dagRunReport, dagRunTables } from "../../verify/compute/airflowRun";
+import { airflowDag, describeDagRun } from "../../verify/compute/checks/airflowDag";
+import { AIRFLOW_SCRIPT, airflowObservation } from "../../verify/compute/observe";
 import type { ComputeObservations, JobObservation } from "../../verify/types";
 import { AIRFLOW_LINES, startAirflow, type Airflow } from "../harness/airflow";
 import {
@@ -50,7 +50,7 @@ import {
 import { e2eCrds } from "../e2e/fixtures/crds";
 import { PutObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { generateEvents } from "../../verify/analytics/events";
-import { SAMPLE_IO_SCRIPT } from "../../verify/sampleJob";
+import { SAMPLE_IO_SCRIPT } from "../../verify/compute/sampleJobRun";
 import { runScript, s3Client } from "../foundation-scripts/helpers";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
 import { localSparkConf, runProcess, sparkInstall, submitJob, type SparkInstall } from "./spark";

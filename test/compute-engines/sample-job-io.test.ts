@@ -15,7 +15,7 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/
 import type { V1Job } from "@kubernetes/client-node";
 import { configSchema } from "../../preflight/config/schema";
 import { generateEvents } from "../../verify/analytics/events";
-import { sampleJob } from "../../verify/checks/sampleJob";
+import { sampleJob } from "../../verify/compute/checks/sampleJob";
 import {
   landingPrefix,
   runApplication,
@@ -23,7 +23,7 @@ import {
   sampleIoManifests,
   sampleJobTables,
   type IoMode,
-} from "../../verify/sampleJob";
+} from "../../verify/compute/sampleJobRun";
 import { jobLineFromLog } from "../../verify/kube/sparkApplication";
 import type { JobObservation } from "../../verify/types";
 import { runScript, s3Client, type ScriptRun } from "../foundation-scripts/helpers";

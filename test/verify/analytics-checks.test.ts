@@ -8,8 +8,8 @@ import { generateEvents } from "../../verify/analytics/events";
 import { median } from "../../verify/analytics/observe";
 import type { AnalyticsObservations } from "../../verify/analytics/types";
 import { evaluateChecks } from "../../verify/checks";
-import { ANALYTICS_CHECKS } from "../../verify/checks/analytics";
-import { heaviestExchange } from "../../verify/checks/analytics/queryLatency";
+import { ANALYTICS_CHECKS } from "../../verify/analytics/checks";
+import { heaviestExchange } from "../../verify/analytics/checks/queryLatency";
 import type { QueryStats } from "../../verify/trino";
 
 const config = configSchema.parse({});

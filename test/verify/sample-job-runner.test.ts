@@ -15,7 +15,7 @@ import type { KubeObject } from "../../preflight/model";
 import { generateEvents } from "../../verify/analytics/events";
 import { INGEST_UNAVAILABLE, resolveIngest } from "../../verify/analytics/verification";
 import { runVerification } from "../../verify/runner";
-import { runApplication, sampleJobTables, sparkApplicationIngest } from "../../verify/sampleJob";
+import { runApplication, sampleJobTables, sparkApplicationIngest } from "../../verify/compute/sampleJobRun";
 import { startKubeApi, type KubeApi, type RecordedRequest } from "../harness/kube-api";
 import {
   controller,

@@ -1,6 +1,6 @@
 /**
  * What the analytics verification observes through Trino's client protocol. observe.ts fills these (I/O);
- * the checks in verify/checks/analytics/ are pure functions of them.
+ * the checks in verify/analytics/checks/ are pure functions of them.
  */
 import type { QueryStats } from "../trino";
 

@@ -4,10 +4,10 @@
  */
 import { ApiextensionsV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { LakehouseConfig } from "../../preflight/config/schema";
-import { ANALYTICS_CHECKS } from "../checks/analytics";
+import { ANALYTICS_CHECKS } from "./checks";
 import { apiError, withTimeout } from "../kube/jobs";
 import type { PhaseVerification } from "../phase";
-import { sparkApplicationIngest } from "../sampleJob";
+import { sparkApplicationIngest } from "../compute/sampleJobRun";
 import { VERIFY_IMAGES } from "../targets";
 import { TrinoClient } from "../trino";
 import { defaultTrinoSource, trinoEndpoint } from "./endpoint";
@@ -22,7 +22,7 @@ export const INGEST_UNAVAILABLE =
   "the compute phase's sample SparkApplication (stacks/compute/sparkApplication.ts, the DAG submission contract) cannot be submitted";
 
 /**
- * The ingest driver of verify.end-to-end: the compute phase's sample SparkApplication (verify/sampleJob.ts) when
+ * The ingest driver of verify.end-to-end: the compute phase's sample SparkApplication (verify/compute/sampleJobRun.ts) when
  * the cluster serves the SparkApplication CRD at v1beta2, else why not (never throws).
  */
 export async function resolveIngest(

@@ -2,11 +2,11 @@
  * The compute phase's verification: the Spark Operator, the Airflow DAG (a triggered run) and the sample
  * SparkApplication (observe.ts), then COMPUTE_CHECKS.
  */
-import { COMPUTE_CHECKS } from "../checks";
 import type { PhaseVerification } from "../phase";
 import { VERIFY_IMAGES } from "../targets";
 import type { ComputeObservations } from "../types";
-import { observeCompute } from "../compute";
+import { COMPUTE_CHECKS } from "./checks";
+import { observeCompute } from "./observe";
 
 export const COMPUTE_VERIFICATION: PhaseVerification<ComputeObservations> = {
   checks: COMPUTE_CHECKS,

@@ -2,12 +2,12 @@
  * The foundation phase's verification: the ConfigMap of scripts and one in-cluster Job per check
  * (manifests.ts), run in parallel beside the Prometheus availability query, then FOUNDATION_CHECKS.
  */
-import { FOUNDATION_CHECKS } from "../checks";
 import { JobRunner } from "../kube/jobs";
 import type { PhaseVerification } from "../phase";
 import { queryAvailability, type PrometheusSource } from "../prometheus";
 import { foundationTargets } from "../targets";
 import type { FoundationObservations, JobObservation } from "../types";
+import { FOUNDATION_CHECKS } from "./checks";
 import { foundationManifests, readScripts, type FoundationJobKey } from "./manifests";
 
 export const FOUNDATION_VERIFICATION: PhaseVerification<FoundationObservations> = {

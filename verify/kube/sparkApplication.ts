@@ -34,7 +34,7 @@ export interface SparkRunOptions {
 
 /**
  * The sample job's result line (the sample job contract) in a driver log: the last line that parses as a JSON object with
- * `rows_read` (verify/analytics/jobResult.ts: 64-bit snapshot ids stay exact, as strings). The driver log also
+ * `rows_read` (verify/kube/jobResult.ts: 64-bit snapshot ids stay exact, as strings). The driver log also
  * holds the JVM's shutdown lines after it, so it is searched from the end. Pure.
  */
 export function jobLineFromLog(log: string): Record<string, unknown> | null {

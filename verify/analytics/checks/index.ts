@@ -1,5 +1,5 @@
 /** The analytics phase's post-deploy checks (a plain array: a registry by construction). */
-import type { AnalyticsObservations } from "../../analytics/types";
+import type { AnalyticsObservations } from "../types";
 import type { VerifyCheckDefinition } from "../../types";
 import { endToEnd } from "./endToEnd";
 import { icebergCatalog } from "./icebergCatalog";

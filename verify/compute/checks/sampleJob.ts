@@ -5,14 +5,14 @@
  * records them (`total-records`), and the job's own JSON line (the sample job contract) agrees. A failure names the
  * SparkApplication and its driver pod and shows the tail of the driver log. Pure.
  */
-import type { CheckOutcome } from "../../preflight/checks/types";
+import type { CheckOutcome } from "../../../preflight/checks/types";
 import type {
   ComputeObservations,
   JobObservation,
   SparkApplicationObservation,
   VerifyCheckDefinition,
-} from "../types";
-import { jobProblem, lastLine } from "./common";
+} from "../../types";
+import { jobProblem, lastLine } from "../../checks/common";
 
 export const SAMPLE_JOB_CHECK = "verify.sample-job";
 

@@ -4,11 +4,11 @@
  * the JSON line of `metastore_lock_timeout.py` (take a lock on a scratch table, abandon it, wait). Also carries
  * the oldest-lock figures the script saw. Pure.
  */
-import type { CheckOutcome } from "../../preflight/checks/types";
-import type { FoundationObservations, VerifyCheckDefinition } from "../types";
-import { FOUNDATION_NAMES } from "../../stacks/foundation/names";
-import { lockReleaseBoundSeconds } from "../../stacks/foundation/metastoreSite";
-import { jobProblem } from "./common";
+import type { CheckOutcome } from "../../../preflight/checks/types";
+import type { FoundationObservations, VerifyCheckDefinition } from "../../types";
+import { FOUNDATION_NAMES } from "../../../stacks/foundation/names";
+import { lockReleaseBoundSeconds } from "../../../stacks/foundation/metastoreSite";
+import { jobProblem } from "../../checks/common";
 
 /** How often the script looks for its lock: a release is measured up to this late. */
 export const LOCK_POLL_SECONDS = 5;

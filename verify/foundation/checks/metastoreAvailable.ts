@@ -2,10 +2,10 @@
  * `verify.metastore-available`: the Hive Metastore answers a real Thrift call (get_all_databases) from inside
  * the cluster and, when Prometheus is reachable, its measured availability meets the objective. Pure.
  */
-import type { CheckOutcome } from "../../preflight/checks/types";
-import type { FoundationObservations, VerifyCheckDefinition } from "../types";
-import { FOUNDATION_NAMES } from "../../stacks/foundation/names";
-import { jobProblem } from "./common";
+import type { CheckOutcome } from "../../../preflight/checks/types";
+import type { FoundationObservations, VerifyCheckDefinition } from "../../types";
+import { FOUNDATION_NAMES } from "../../../stacks/foundation/names";
+import { jobProblem } from "../../checks/common";
 
 interface PingAttempt {
   uri?: string;

@@ -9,7 +9,7 @@
 import { storageBandwidthNeed } from "../../../preflight/checks/risk";
 import type { CheckOutcome } from "../../../preflight/checks/types";
 import { formatRate, formatSize } from "../../../preflight/quantity";
-import type { AnalyticsObservations, TimedQuery } from "../../analytics/types";
+import type { AnalyticsObservations, TimedQuery } from "../types";
 import type { VerifyCheckDefinition } from "../../types";
 import { notObserved } from "./common";
 

@@ -3,9 +3,9 @@
  * available replica, the SparkApplication CRD serves v1beta2, and the webhook (when enabled) is available with a
  * ready endpoint behind its Service. Pure.
  */
-import type { CheckOutcome } from "../../preflight/checks/types";
-import { COMPUTE_NAMES } from "../../stacks/compute/names";
-import type { ComputeObservations, VerifyCheckDefinition } from "../types";
+import type { CheckOutcome } from "../../../preflight/checks/types";
+import { COMPUTE_NAMES } from "../../../stacks/compute/names";
+import type { ComputeObservations, VerifyCheckDefinition } from "../../types";
 
 export const sparkOperatorReady: VerifyCheckDefinition<ComputeObservations> = {
   id: "verify.spark-operator-ready",

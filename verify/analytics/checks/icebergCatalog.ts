@@ -4,7 +4,7 @@
  * with the row count its Iceberg metadata reports. Pure.
  */
 import type { CheckOutcome } from "../../../preflight/checks/types";
-import type { AnalyticsObservations } from "../../analytics/types";
+import type { AnalyticsObservations } from "../types";
 import type { VerifyCheckDefinition } from "../../types";
 import { notObserved } from "./common";
 

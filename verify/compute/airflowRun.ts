@@ -3,7 +3,7 @@
  * the Spark Operator and land rows?
  *
  * 1. A `stage` Job copies a generated landing file to the run's own prefix `<landingPrefix>_verify/<run>-dag/`
- *    (the sample job's helper script, verify/sampleJob.ts; Spark skips `_`-prefixed folders, so scheduled runs
+ *    (the sample job's helper script, verify/compute/sampleJobRun.ts; Spark skips `_`-prefixed folders, so scheduled runs
  *    never read it).
  * 2. A Job in the Airflow namespace (stacks/compute/scripts/airflow_dag.py with TRIGGER_*) triggers one DAG run
  *    `lakehouse_verify_<run>` whose conf points the DAG at that prefix and at scratch tables
@@ -21,12 +21,12 @@
  */
 import * as fs from "fs";
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { LakehouseConfig } from "../preflight/config/schema";
-import { generateEvents } from "./analytics/events";
+import type { LakehouseConfig } from "../../preflight/config/schema";
+import { generateEvents } from "../analytics/events";
 import { DAG_ID } from "./checks/airflowDag";
-import { AIRFLOW_SCRIPT, airflowDagManifests } from "./compute";
-import { apiError, JobRunner } from "./kube/jobs";
-import { RUN_LABEL } from "./kube/helperJob";
+import { AIRFLOW_SCRIPT, airflowDagManifests } from "./observe";
+import { apiError, JobRunner } from "../kube/jobs";
+import { RUN_LABEL } from "../kube/helperJob";
 import {
   jobOk,
   sampleJobPrecondition,
@@ -35,8 +35,8 @@ import {
   skippedJob,
   type SampleRunOptions,
   type SampleRunSpec,
-} from "./sampleJob";
-import { SparkApplicationRunner } from "./kube/sparkApplication";
+} from "./sampleJobRun";
+import { SparkApplicationRunner } from "../kube/sparkApplication";
 import type {
   AirflowDagObservation,
   AirflowRunObservation,
@@ -44,8 +44,8 @@ import type {
   JobObservation,
   OperatorObservation,
   TriggeredApplication,
-} from "./types";
-import { SPARK_CATALOG } from "../stacks/compute/names";
+} from "../types";
+import { SPARK_CATALOG } from "../../stacks/compute/names";
 
 export const AIRFLOW_DAG_CHECK = "verify.airflow-dag";
 

@@ -14,20 +14,20 @@ import {
   type V1ConfigMap,
   type V1Job,
 } from "@kubernetes/client-node";
-import type { LakehouseConfig } from "../preflight/config/schema";
-import { COMPUTE_NAMES, airflowApiService } from "../stacks/compute/names";
+import type { LakehouseConfig } from "../../preflight/config/schema";
+import { COMPUTE_NAMES, airflowApiService } from "../../stacks/compute/names";
 import { DAG_ID } from "./checks/airflowDag";
-import { apiError, JobRunner, withTimeout } from "./kube/jobs";
-import { objectName, RUN_LABEL, verificationJob } from "./kube/helperJob";
+import { apiError, JobRunner, withTimeout } from "../kube/jobs";
+import { objectName, RUN_LABEL, verificationJob } from "../kube/helperJob";
 import { airflowRunPrecondition, dagRunId, observeAirflowRun } from "./airflowRun";
-import { observeSampleJob, sampleJobPrecondition } from "./sampleJob";
+import { observeSampleJob, sampleJobPrecondition } from "./sampleJobRun";
 import type {
   AirflowDagObservation,
   ComputeObservations,
   JobObservation,
   OperatorObservation,
-} from "./types";
-import { platformLabels } from "../stacks/platform/labels";
+} from "../types";
+import { platformLabels } from "../../stacks/platform/labels";
 
 const notFound = (e: unknown) => (e as { code?: number }).code === 404;
 
@@ -127,7 +127,15 @@ export async function observeOperator(
 }
 
 /** The script the Airflow check runs (stacks/compute/scripts/airflow_dag.py). */
-export const AIRFLOW_SCRIPT = path.resolve(__dirname, "..", "stacks", "compute", "scripts", "airflow_dag.py");
+export const AIRFLOW_SCRIPT = path.resolve(
+  __dirname,
+  "..",
+  "..",
+  "stacks",
+  "compute",
+  "scripts",
+  "airflow_dag.py",
+);
 
 /** What the trigger Job adds to the Airflow check's Job: the DAG run to create, its conf and the wait. */
 export interface AirflowTrigger {

@@ -4,7 +4,7 @@
  */
 import type { CheckOutcome } from "../../../preflight/checks/types";
 import type { LakehouseConfig } from "../../../preflight/config/schema";
-import type { NotObserved } from "../../analytics/types";
+import type { NotObserved } from "../types";
 
 /** The outcome for an observation that holds no measurement, or undefined when it does. */
 export function notObserved(

@@ -3,7 +3,7 @@
  * `sizing.trinoWorker.replicas` plans. Pure.
  */
 import type { CheckOutcome } from "../../../preflight/checks/types";
-import type { AnalyticsObservations } from "../../analytics/types";
+import type { AnalyticsObservations } from "../types";
 import type { VerifyCheckDefinition } from "../../types";
 import { notObserved } from "./common";
 

@@ -4,7 +4,7 @@
  * is a row out, and the per-day aggregate equals what the check computed from the file itself. Pure.
  */
 import type { CheckOutcome } from "../../../preflight/checks/types";
-import type { AnalyticsObservations } from "../../analytics/types";
+import type { AnalyticsObservations } from "../types";
 import type { VerifyCheckDefinition } from "../../types";
 import { notObserved } from "./common";
 

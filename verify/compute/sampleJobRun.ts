@@ -7,7 +7,7 @@
  * the SparkApplication of `sampleJobManifest` (the one template, with that prefix, scratch tables, a scratch name
  * and labels) runs on it; an `inspect` Job reads the table back through the Hive catalog (pyiceberg); a
  * `cleanup` Job purges the scratch tables and deletes the landing objects; then the Jobs and the ConfigMap are
- * deleted. Why Jobs: the S3 endpoint and the metastore are reachable only inside the cluster (see jobspecs.ts).
+ * deleted. Why Jobs: the S3 endpoint and the metastore are reachable only inside the cluster (see verify/foundation/manifests.ts).
  * Why `_verify/`: Spark skips directories whose name starts with `_`, so the production job, which reads the
  * whole landing prefix, never ingests a verification file.
  *
@@ -16,15 +16,15 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { KubeConfig, V1ConfigMap, V1EnvVar, V1Job } from "@kubernetes/client-node";
-import type { LakehouseConfig } from "../preflight/config/schema";
+import type { LakehouseConfig } from "../../preflight/config/schema";
 import {
   sampleJobArgs,
   sampleJobManifest,
   type SparkApplicationManifest,
-} from "../stacks/compute/sparkApplication";
-import { generateEvents } from "./analytics/events";
-import type { IngestDriver } from "./analytics/observe";
-import { JobRunner } from "./kube/jobs";
+} from "../../stacks/compute/sparkApplication";
+import { generateEvents } from "../analytics/events";
+import type { IngestDriver } from "../analytics/observe";
+import { JobRunner } from "../kube/jobs";
 import {
   bucketEnv,
   objectName,
@@ -32,22 +32,23 @@ import {
   RUN_LABEL,
   verificationJob,
   wheelsFromCache,
-} from "./kube/helperJob";
+} from "../kube/helperJob";
 import { describeRun, SAMPLE_JOB_CHECK } from "./checks/sampleJob";
-import { SparkApplicationRunner } from "./kube/sparkApplication";
-import { foundationTargets, VERIFY_IMAGES } from "./targets";
+import { SparkApplicationRunner } from "../kube/sparkApplication";
+import { foundationTargets, VERIFY_IMAGES } from "../targets";
 import type {
   JobObservation,
   OperatorObservation,
   SampleJobObservation,
   SparkApplicationObservation,
-} from "./types";
-import { SPARK_CATALOG } from "../stacks/compute/names";
-import { platformLabels } from "../stacks/platform/labels";
+} from "../types";
+import { SPARK_CATALOG } from "../../stacks/compute/names";
+import { platformLabels } from "../../stacks/platform/labels";
 
 export const END_TO_END_CHECK = "verify.end-to-end";
 export const SAMPLE_IO_SCRIPT = path.resolve(
   __dirname,
+  "..",
   "..",
   "stacks",
   "compute",

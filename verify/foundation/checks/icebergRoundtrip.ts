@@ -3,9 +3,9 @@
  * in the warehouse, two appends (two snapshots), read back, a scan as of the first snapshot (time travel),
  * then drop and purge. Decided from the JSON line of stacks/foundation/scripts/iceberg_roundtrip.py. Pure.
  */
-import type { CheckOutcome } from "../../preflight/checks/types";
-import type { FoundationObservations, VerifyCheckDefinition } from "../types";
-import { jobProblem } from "./common";
+import type { CheckOutcome } from "../../../preflight/checks/types";
+import type { FoundationObservations, VerifyCheckDefinition } from "../../types";
+import { jobProblem } from "../../checks/common";
 
 interface Step {
   name?: string;
@@ -46,7 +46,7 @@ export const icebergRoundtrip: VerifyCheckDefinition<FoundationObservations> = {
         observed: `The round-trip Job was misconfigured: ${String(r.error)}`,
         expected,
         remediation:
-          "This is a bug in the verification Job's spec (verify/jobspecs.ts); report it with this message.",
+          "This is a bug in the verification Job's spec (verify/foundation/manifests.ts); report it with this message.",
         data,
       };
     }

@@ -3,11 +3,11 @@
  * and Spark, wheels for the verification Jobs) with its pinned sha256, so any pod of the platform can start
  * with the internet down. Decided from the JSON line of the cache script in `check` mode (artifacts.ts). Pure.
  */
-import type { CheckOutcome } from "../../preflight/checks/types";
-import { platformArtifacts, totalBytes } from "../../stacks/platform/artifacts";
-import { FOUNDATION_NAMES } from "../../stacks/foundation/names";
-import type { FoundationObservations, VerifyCheckDefinition } from "../types";
-import { jobProblem, lastLine } from "./common";
+import type { CheckOutcome } from "../../../preflight/checks/types";
+import { platformArtifacts, totalBytes } from "../../../stacks/platform/artifacts";
+import { FOUNDATION_NAMES } from "../../../stacks/foundation/names";
+import type { FoundationObservations, VerifyCheckDefinition } from "../../types";
+import { jobProblem, lastLine } from "../../checks/common";
 
 const RUNBOOK = "docs/runbooks/foundation.md#artifact-cache";
 const names = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);

@@ -4,7 +4,7 @@
  * storage). Pure.
  */
 import type { CheckOutcome } from "../../../preflight/checks/types";
-import type { AnalyticsObservations } from "../../analytics/types";
+import type { AnalyticsObservations } from "../types";
 import type { VerifyCheckDefinition } from "../../types";
 import { notObserved } from "./common";
 

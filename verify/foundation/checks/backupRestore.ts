@@ -8,10 +8,10 @@
  * `restore.sh --verify`; a line without pointer fields (a restore.sh before the reconcile) is judged on the
  * row counts as before. Pure.
  */
-import type { CheckOutcome } from "../../preflight/checks/types";
-import type { FoundationObservations, VerifyCheckDefinition } from "../types";
-import { FOUNDATION_NAMES } from "../../stacks/foundation/names";
-import { jobProblem } from "./common";
+import type { CheckOutcome } from "../../../preflight/checks/types";
+import type { FoundationObservations, VerifyCheckDefinition } from "../../types";
+import { FOUNDATION_NAMES } from "../../../stacks/foundation/names";
+import { jobProblem } from "../../checks/common";
 
 /** Age in hours of a backup named by its UTC time, or null when the time is missing or malformed. */
 export function backupAgeHours(backupTime: unknown, now: Date): number | null {

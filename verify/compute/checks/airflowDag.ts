@@ -2,11 +2,11 @@
  * `verify.airflow-dag`: Airflow has loaded the DAG `lakehouse_ingest` with no import error and unpaused, asked
  * through its own REST API (from a Job in the Airflow namespace), and one run of it, triggered through that API
  * on a generated file under the verification's scratch prefix and tables, succeeds and lands the generated rows
- * in its scratch table (verify/airflowRun.ts). Paused is `warn` (it loads but never runs); a failed or timed-out
+ * in its scratch table (verify/compute/airflowRun.ts). Paused is `warn` (it loads but never runs); a failed or timed-out
  * run is `fail` naming the DAG run, its task and the SparkApplication; not being able to ask or to run is
  * `unknown` with the fix, never a pass. Pure.
  */
-import type { CheckOutcome } from "../../preflight/checks/types";
+import type { CheckOutcome } from "../../../preflight/checks/types";
 import type {
   AirflowRunObservation,
   ComputeObservations,
@@ -15,9 +15,9 @@ import type {
   TriggeredApplication,
   VerifyCheckDefinition,
   VerifyContext,
-} from "../types";
-import { jobProblem, lastLine } from "./common";
-import { airflowApiService } from "../../stacks/compute/names";
+} from "../../types";
+import { jobProblem, lastLine } from "../../checks/common";
+import { airflowApiService } from "../../../stacks/compute/names";
 
 const RUNBOOK = "docs/runbooks/compute.md (verify.airflow-dag)";
 
