@@ -4,7 +4,7 @@
  *
  * - the DAG folder holds exactly what the program's DAG ConfigMap carries (dagConfigMapData: the rendered DAG and
  *   the manifest sampleJobManifestYaml renders from the stack config), nothing copied by hand;
- * - the check's own script (stacks/compute/scripts/airflow_dag.py, run with the system python as the Job's
+ * - the check's own script (verify/compute/scripts/airflow_dag.py, run with the system python as the Job's
  *   python:3 image would) talks to the real REST API (v2 with a token from /auth/token, v1 with basic auth):
  *   found and unpaused as delivered, paused, a wrong password, an import error; its output goes through the
  *   observer's mapping (airflowObservation, dagRunReport) and the check's evaluate;

@@ -1,5 +1,5 @@
 /**
- * The storage side of `verify.sample-job` / the end-to-end ingest driver FOR REAL: stacks/compute/scripts/
+ * The storage side of `verify.sample-job` / the end-to-end ingest driver FOR REAL: verify/compute/scripts/
  * sample_job_io.py (pyiceberg 0.11 + pyarrow 21 from the Spark venv) against the shared real radosgw + Hive
  * Metastore 4.0.0 + PostgreSQL, with the env the runner's Job manifests set (Secret references replaced by the
  * harness's keys, in-cluster addresses by the local ones). Between `stage` and `inspect` the real PySpark

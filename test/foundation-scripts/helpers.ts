@@ -13,7 +13,10 @@ import type { FoundationObservations, JobObservation } from "../../verify/types"
 import type { Radosgw } from "../harness/radosgw";
 import type { Postgres } from "../harness/postgres";
 
+/** The foundation phase's pod scripts (backup, restore, reconcile). */
 export const SCRIPTS = path.resolve(__dirname, "../../stacks/foundation/scripts");
+/** The foundation verification's own scripts (metastore ping, Iceberg round trip, lock probe). */
+export const VERIFY_SCRIPTS = path.resolve(__dirname, "../../verify/foundation/scripts");
 
 export interface ScriptRun {
   code: number;

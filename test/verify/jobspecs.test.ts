@@ -21,12 +21,14 @@ describe("verify Job manifests", () => {
 
   it("ships the real scripts in the run's ConfigMap, mounted read-only at /scripts", () => {
     assert.equal(m.configMap.metadata?.name, "lakehouse-verify-scripts-r1");
-    for (const f of SCRIPT_FILES) {
-      assert.equal(
-        m.configMap.data?.[f],
-        fs.readFileSync(path.resolve(__dirname, "../../stacks/foundation/scripts", f), "utf8"),
-      );
-    }
+    // The checks' own scripts live in verify/foundation/scripts; the restore tooling is the phase's, as deployed.
+    const ROOT = path.resolve(__dirname, "../..");
+    const from = (f: string) =>
+      ["restore.sh", "reconcile.sh", "reconcile.sql"].includes(f)
+        ? path.join(ROOT, "stacks/foundation/scripts", f)
+        : path.join(ROOT, "verify/foundation/scripts", f);
+    assert.deepEqual(Object.keys(m.configMap.data ?? {}), [...SCRIPT_FILES]);
+    for (const f of SCRIPT_FILES) assert.equal(m.configMap.data?.[f], fs.readFileSync(from(f), "utf8"));
     for (const { job: j } of m.jobs) {
       const spec = j.spec!.template.spec!;
       assert.deepEqual(spec.volumes?.[0], {

@@ -126,16 +126,8 @@ export async function observeOperator(
   }
 }
 
-/** The script the Airflow check runs (stacks/compute/scripts/airflow_dag.py). */
-export const AIRFLOW_SCRIPT = path.resolve(
-  __dirname,
-  "..",
-  "..",
-  "stacks",
-  "compute",
-  "scripts",
-  "airflow_dag.py",
-);
+/** The script the Airflow check runs (verify/compute/scripts/airflow_dag.py). */
+export const AIRFLOW_SCRIPT = path.resolve(__dirname, "scripts", "airflow_dag.py");
 
 /** What the trigger Job adds to the Airflow check's Job: the DAG run to create, its conf and the wait. */
 export interface AirflowTrigger {

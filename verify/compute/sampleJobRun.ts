@@ -2,7 +2,7 @@
  * One runner for the compute phase's sample job on a small generated input, used twice: by `verify.sample-job`
  * (compute) and as the ingest driver of `verify.end-to-end` (analytics).
  *
- * A run: a ConfigMap with the helper script (stacks/compute/scripts/sample_job_io.py) and the generated CSV; a
+ * A run: a ConfigMap with the helper script (verify/compute/scripts/sample_job_io.py) and the generated CSV; a
  * `stage` Job copies the CSV to the run's own landing prefix `<compute.sampleJob.landingPrefix>_verify/<run>/`;
  * the SparkApplication of `sampleJobManifest` (the one template, with that prefix, scratch tables, a scratch name
  * and labels) runs on it; an `inspect` Job reads the table back through the Hive catalog (pyiceberg); a
@@ -46,15 +46,7 @@ import { SPARK_CATALOG } from "../../stacks/compute/names";
 import { platformLabels } from "../../stacks/platform/labels";
 
 export const END_TO_END_CHECK = "verify.end-to-end";
-export const SAMPLE_IO_SCRIPT = path.resolve(
-  __dirname,
-  "..",
-  "..",
-  "stacks",
-  "compute",
-  "scripts",
-  "sample_job_io.py",
-);
+export const SAMPLE_IO_SCRIPT = path.resolve(__dirname, "scripts", "sample_job_io.py");
 export const SAMPLE_IO_FILE = "sample_job_io.py";
 /** Records in the landing file of `verify.sample-job`. */
 export const SAMPLE_JOB_ROWS = 200;

@@ -1,6 +1,7 @@
 /**
- * The manifests of one verification run: a ConfigMap holding the scripts of stacks/foundation/scripts and one
- * Job per check, each running one script that prints one JSON line. Pure: verify/kube/jobs.ts does the I/O.
+ * The manifests of one verification run: a ConfigMap holding the scripts (./scripts and the phase's restore
+ * tooling from stacks/foundation/scripts) and one Job per check, each running one script that prints one JSON
+ * line. Pure: verify/kube/jobs.ts does the I/O.
  *
  * Why in-cluster Jobs: the metastore (Thrift), the database and the in-cluster RGW endpoint are reachable only
  * inside the cluster network, while the Kubernetes API is reachable from an operator's laptop. A Job needs only
@@ -32,7 +33,7 @@ import {
 } from "../kube/helperJob";
 import { platformLabels } from "../../stacks/platform/labels";
 
-/** Scripts shipped to the Jobs (file names in stacks/foundation/scripts). */
+/** Scripts shipped to the Jobs, in the ConfigMap's key order (each key is the file's name). */
 export const SCRIPT_FILES = [
   "metastore_ping.py",
   "iceberg_roundtrip.py",
@@ -42,12 +43,27 @@ export const SCRIPT_FILES = [
   "metastore_lock_timeout.py",
 ] as const;
 
-export const SCRIPTS_DIR = path.resolve(__dirname, "..", "..", "stacks", "foundation", "scripts");
+/** The checks' own scripts (what only the verification runs). */
+export const SCRIPTS_DIR = path.resolve(__dirname, "scripts");
+
+/**
+ * The foundation phase's pod scripts (stacks/foundation/scripts, shipped by the backup CronJob's ConfigMap):
+ * verify.metadata-backup-restore runs the deployed restore tooling, not a copy of it.
+ */
+export const PHASE_SCRIPTS_DIR = path.resolve(__dirname, "..", "..", "stacks", "foundation", "scripts");
+
+/** Where each shipped script is read from. */
+const PHASE_SCRIPTS: ReadonlySet<string> = new Set(["restore.sh", "reconcile.sh", "reconcile.sql"]);
+
+/** The path of a shipped script (one of SCRIPT_FILES). */
+export function scriptPath(file: (typeof SCRIPT_FILES)[number]): string {
+  return path.join(PHASE_SCRIPTS.has(file) ? PHASE_SCRIPTS_DIR : SCRIPTS_DIR, file);
+}
 
 /** Reads the scripts (the only file I/O here; called by the runner, never at import time). */
-export function readScripts(dir = SCRIPTS_DIR): Record<string, string> {
+export function readScripts(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const f of SCRIPT_FILES) out[f] = fs.readFileSync(path.join(dir, f), "utf8");
+  for (const f of SCRIPT_FILES) out[f] = fs.readFileSync(scriptPath(f), "utf8");
   return out;
 }
 

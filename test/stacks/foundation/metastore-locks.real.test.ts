@@ -33,7 +33,7 @@ import {
   foundationChecks,
   runScript,
   s3Client,
-  SCRIPTS,
+  VERIFY_SCRIPTS,
   type ScriptRun,
 } from "../../foundation-scripts/helpers";
 import {
@@ -45,7 +45,7 @@ import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
 import { freePort, tail, waitFor } from "../../harness/proc";
 
 const HELPER = path.join(__dirname, "hms_locks.py");
-const PROBE = path.join(SCRIPTS, "metastore_lock_timeout.py");
+const PROBE = path.join(VERIFY_SCRIPTS, "metastore_lock_timeout.py");
 const JMX_AGENT = path.join(
   process.env.LAKEHOUSE_CACHE ?? path.join(os.homedir(), ".cache", "lakehouse"),
   "jmx-exporter",

@@ -1,7 +1,7 @@
 /**
  * `verify.iceberg-roundtrip`: through the catalog (the Hive Metastore), a scratch namespace and Iceberg table
  * in the warehouse, two appends (two snapshots), read back, a scan as of the first snapshot (time travel),
- * then drop and purge. Decided from the JSON line of stacks/foundation/scripts/iceberg_roundtrip.py. Pure.
+ * then drop and purge. Decided from the JSON line of verify/foundation/scripts/iceberg_roundtrip.py. Pure.
  */
 import type { CheckOutcome } from "../../../preflight/checks/types";
 import type { FoundationObservations, VerifyCheckDefinition } from "../../types";
