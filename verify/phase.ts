@@ -8,7 +8,7 @@ import type { LakehouseConfig } from "../preflight/config/schema";
 import type { Phase } from "../preflight/model";
 import type { IngestDriver } from "./analytics/observe";
 import type { TrinoSource } from "./analytics/endpoint";
-import type { PrometheusSource } from "./prometheus";
+import type { PrometheusSource } from "./http/prometheus";
 import type { TargetOverrides } from "./targets";
 import type { VerifyCheckDefinition } from "./types";
 

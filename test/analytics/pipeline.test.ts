@@ -24,7 +24,7 @@ import { configSchema, type LakehouseConfig } from "../../preflight/config/schem
 import { generateEvents } from "../../verify/analytics/events";
 import { endToEndNames, type IngestDriver } from "../../verify/analytics/observe";
 import { runVerification, type VerificationResult } from "../../verify/runner";
-import { TrinoClient, TrinoQueryError } from "../../verify/trino";
+import { TrinoClient, TrinoQueryError } from "../../verify/http/trino";
 import { s3Client } from "../foundation-scripts/helpers";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
 import { LocalSparkIngest } from "./local-ingest";

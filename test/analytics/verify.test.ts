@@ -12,7 +12,7 @@ import { evaluateChecks } from "../../verify/checks";
 import { ANALYTICS_CHECKS } from "../../verify/analytics/checks";
 import { INGEST_UNAVAILABLE } from "../../verify/analytics/verification";
 import { runVerification } from "../../verify/runner";
-import { TrinoClient } from "../../verify/trino";
+import { TrinoClient } from "../../verify/http/trino";
 import { kubeConfigFor, refusedUrl, startKubeApi, type KubeApi } from "../harness/kube-api";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
 import { controller, PROM_OK, sparkOperator } from "../verify/cluster";

@@ -10,7 +10,7 @@ import type { AnalyticsObservations } from "../../verify/analytics/types";
 import { evaluateChecks } from "../../verify/checks";
 import { ANALYTICS_CHECKS } from "../../verify/analytics/checks";
 import { heaviestExchange } from "../../verify/analytics/checks/queryLatency";
-import type { QueryStats } from "../../verify/trino";
+import type { QueryStats } from "../../verify/http/trino";
 
 const config = configSchema.parse({});
 const now = new Date("2026-12-01T12:00:00Z");

@@ -18,7 +18,7 @@ import {
   type TpchQuery,
   type TpchTable,
 } from "./tpch";
-import { TrinoQueryError, TrinoUnreachableError, type QueryResult, type TrinoClient } from "../trino";
+import { TrinoQueryError, TrinoUnreachableError, type QueryResult, type TrinoClient } from "../http/trino";
 import { generateEvents } from "./events";
 import type {
   AnalyticsObservations,

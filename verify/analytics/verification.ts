@@ -9,7 +9,7 @@ import { apiError, withTimeout } from "../kube/jobs";
 import type { PhaseVerification } from "../phase";
 import { sparkApplicationIngest } from "../compute/sampleJobRun";
 import { VERIFY_IMAGES } from "../targets";
-import { TrinoClient } from "../trino";
+import { TrinoClient } from "../http/trino";
 import { defaultTrinoSource, trinoEndpoint } from "./endpoint";
 import { observeAnalytics, type IngestDriver } from "./observe";
 import type { AnalyticsObservations } from "./types";

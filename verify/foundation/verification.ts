@@ -4,7 +4,7 @@
  */
 import { JobRunner } from "../kube/jobs";
 import type { PhaseVerification } from "../phase";
-import { queryAvailability, type PrometheusSource } from "../prometheus";
+import { queryAvailability, type PrometheusSource } from "../http/prometheus";
 import { foundationTargets } from "../targets";
 import type { FoundationObservations, JobObservation } from "../types";
 import { FOUNDATION_CHECKS } from "./checks";

@@ -26,7 +26,7 @@ import {
   metastoreSiteProperties,
   renderJmxExporterConfig,
 } from "../../../stacks/foundation/metastoreSite";
-import { TrinoClient } from "../../../verify/trino";
+import { TrinoClient } from "../../../verify/http/trino";
 import { localSparkConf, sparkInstall, submitJob, type SparkInstall } from "../../compute-engines/spark";
 import {
   asJob,

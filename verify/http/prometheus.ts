@@ -3,11 +3,11 @@
  * Kubernetes API's service proxy (so it works from a laptop with nothing but a kubeconfig). I/O only: the
  * check compares the number with the objective.
  */
-import * as http from "http";
-import * as https from "https";
+import type * as https from "https";
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { PrometheusObservation } from "./types";
-import { SLO_RECORDS } from "../stacks/foundation/names";
+import type { PrometheusObservation } from "../types";
+import { httpRequest } from "./request";
+import { SLO_RECORDS } from "../../stacks/foundation/names";
 
 /**
  * Availability over 30 days as the foundation's SLO defines it (the service is up while ANY replica answers):
@@ -26,28 +26,6 @@ export function parseServiceRef(
 ): { namespace: string; service: string; port: number } | undefined {
   const m = /^([a-z0-9-]+)\/([a-z0-9-]+):(\d{1,5})$/.exec(ref);
   return m ? { namespace: m[1], service: m[2], port: Number(m[3]) } : undefined;
-}
-
-interface RawResponse {
-  status: number;
-  body: string;
-}
-
-function get(url: URL, options: https.RequestOptions, timeoutMs: number): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const mod = url.protocol === "https:" ? https : http;
-    const req = mod.request(url, { ...options, method: "GET", timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
-      );
-      res.on("error", reject);
-    });
-    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on("error", reject);
-    req.end();
-  });
 }
 
 /** Interprets a Prometheus instant-query answer. Pure. */
@@ -93,7 +71,10 @@ export async function queryAvailability(
   try {
     if (source.kind === "url") {
       label = source.url;
-      const res = await get(new URL(`${source.url.replace(/\/+$/, "")}/${q}`), {}, timeoutMs);
+      const res = await httpRequest(new URL(`${source.url.replace(/\/+$/, "")}/${q}`), {
+        method: "GET",
+        timeoutMs,
+      });
       return interpretQuery(res.status, res.body, label);
     }
     label = `service ${source.namespace}/${source.service}:${source.port} via the Kubernetes API proxy`;
@@ -105,7 +86,7 @@ export async function queryAvailability(
     const url = new URL(
       `${server.replace(/\/+$/, "")}/api/v1/namespaces/${source.namespace}/services/${source.service}:${source.port}/proxy/${q}`,
     );
-    const res = await get(url, opts, timeoutMs);
+    const res = await httpRequest(url, { method: "GET", options: opts, timeoutMs });
     return interpretQuery(res.status, res.body, label);
   } catch (e) {
     return {

@@ -14,8 +14,8 @@
  * queries that need one exactly select `CAST(x AS varchar)`.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import * as http from "http";
-import * as https from "https";
+import type * as https from "https";
+import { httpRequest, type RawResponse } from "./request";
 
 export interface TrinoEndpoint {
   /** Base URL without a trailing slash; `/v1/statement` is appended. */
@@ -126,11 +126,6 @@ export function queryStats(raw: Record<string, unknown> | undefined): QueryStats
   return Object.keys(out).length > 0 ? (out as QueryStats) : undefined;
 }
 
-interface RawResponse {
-  status: number;
-  body: string;
-}
-
 interface StatementPage {
   id?: string;
   nextUri?: string;
@@ -167,41 +162,20 @@ export class TrinoClient {
     this.source = opts.source ?? "lakehouse-verify";
   }
 
-  private request(
+  /** Async so that a malformed URL rejects like a network error instead of throwing. */
+  private async request(
     method: "GET" | "POST" | "DELETE",
     url: string,
     body: string | undefined,
     headers: Record<string, string>,
     timeoutMs: number,
   ): Promise<RawResponse> {
-    return new Promise((resolve, reject) => {
-      const u = new URL(url);
-      const mod = u.protocol === "https:" ? https : http;
-      const base = this.endpoint.requestOptions ?? {};
-      const req = mod.request(
-        u,
-        {
-          ...base,
-          method,
-          timeout: timeoutMs,
-          headers: {
-            ...(base.headers as Record<string, string> | undefined),
-            ...headers,
-            ...(body !== undefined ? { "Content-Length": String(Buffer.byteLength(body)) } : {}),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () =>
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
-          );
-          res.on("error", reject);
-        },
-      );
-      req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-      req.on("error", reject);
-      req.end(body);
+    return httpRequest(new URL(url), {
+      method,
+      options: this.endpoint.requestOptions,
+      headers,
+      body,
+      timeoutMs,
     });
   }
 
