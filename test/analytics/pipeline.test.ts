@@ -21,7 +21,7 @@ import * as path from "node:path";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { KubeConfig } from "@kubernetes/client-node";
 import { configSchema, type LakehouseConfig } from "../../preflight/config/schema";
-import { generateEvents } from "../../verify/analytics/events";
+import { generateEvents } from "../../verify/compute/events";
 import { endToEndNames, type IngestDriver } from "../../verify/analytics/observe";
 import { runVerification, type VerificationResult } from "../../verify/runner";
 import { TrinoClient, TrinoQueryError } from "../../verify/http/trino";

@@ -49,7 +49,7 @@ import {
 } from "../e2e/spark-operator";
 import { e2eCrds } from "../e2e/fixtures/crds";
 import { PutObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import { generateEvents } from "../../verify/analytics/events";
+import { generateEvents } from "../../verify/compute/events";
 import { SAMPLE_IO_SCRIPT } from "../../verify/compute/sampleJobRun";
 import { runScript, s3Client } from "../foundation-scripts/helpers";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";

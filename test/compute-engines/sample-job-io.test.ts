@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import type { V1Job } from "@kubernetes/client-node";
 import { configSchema } from "../../preflight/config/schema";
-import { generateEvents } from "../../verify/analytics/events";
+import { generateEvents } from "../../verify/compute/events";
 import { sampleJob } from "../../verify/compute/checks/sampleJob";
 import {
   landingPrefix,

@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "node:assert";
 import { configSchema } from "../../preflight/config/schema";
-import { generateEvents } from "../../verify/analytics/events";
+import { generateEvents } from "../../verify/compute/events";
 import { median } from "../../verify/analytics/observe";
 import type { AnalyticsObservations } from "../../verify/analytics/types";
 import { evaluateChecks } from "../../verify/checks";

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { configSchema } from "../../preflight/config/schema";
 import type { KubeObject } from "../../preflight/model";
-import { generateEvents } from "../../verify/analytics/events";
+import { generateEvents } from "../../verify/compute/events";
 import { INGEST_UNAVAILABLE, resolveIngest } from "../../verify/analytics/verification";
 import { runVerification } from "../../verify/runner";
 import { runApplication, sampleJobTables, sparkApplicationIngest } from "../../verify/compute/sampleJobRun";

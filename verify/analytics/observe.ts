@@ -19,7 +19,7 @@ import {
   type TpchTable,
 } from "./tpch";
 import { TrinoQueryError, TrinoUnreachableError, type QueryResult, type TrinoClient } from "../http/trino";
-import { generateEvents } from "./events";
+import { generateEvents } from "../compute/events";
 import type {
   AnalyticsObservations,
   CatalogObservation,

@@ -22,7 +22,7 @@
 import * as fs from "fs";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { LakehouseConfig } from "../../preflight/config/schema";
-import { generateEvents } from "../analytics/events";
+import { generateEvents } from "./events";
 import { DAG_ID } from "./checks/airflowDag";
 import { AIRFLOW_SCRIPT, airflowDagManifests } from "./observe";
 import { apiError, JobRunner } from "../kube/jobs";

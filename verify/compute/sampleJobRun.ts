@@ -22,7 +22,7 @@ import {
   sampleJobManifest,
   type SparkApplicationManifest,
 } from "../../stacks/compute/sparkApplication";
-import { generateEvents } from "../analytics/events";
+import { generateEvents } from "./events";
 import type { IngestDriver } from "../analytics/observe";
 import { JobRunner } from "../kube/jobs";
 import {
