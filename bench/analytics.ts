@@ -11,7 +11,7 @@
  * snapshot that must still return the pre-delete answer.
  */
 import { CATALOG_NAMES } from "../stacks/analytics/catalogs";
-import { TrinoClient, TrinoQueryError, type QueryResult } from "../verify/trino";
+import { TrinoClient, TrinoQueryError, type QueryResult } from "../verify/http/trino";
 import { optimizeAdvice, tableFiles, type OptimizeAdvice, type TableFiles } from "./lib/optimize-advice";
 import { median } from "./lib/stats";
 import { renderQuery, sameAnswer, TPCH_QUERIES, TPCH_TABLES, tpchSchema, type TpchQuery } from "./lib/tpch";

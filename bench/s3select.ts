@@ -24,7 +24,7 @@ import { addCephSelectFix, selectCsvRows, selectExpression, type SelectDialect }
 import { CountingAgent } from "./lib/counting-agent";
 import { amountToCents, EVENT_COLUMNS, generateEventsCsv, SELECTIVE_FILTER } from "./lib/events-csv";
 import { median } from "./lib/stats";
-import { TrinoClient } from "../verify/trino";
+import { TrinoClient } from "../verify/http/trino";
 import { physicalInputBytes } from "./lib/trino-stats";
 
 export type LegName = "get-filter" | "s3-select" | "trino-iceberg" | "trino-csv";

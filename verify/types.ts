@@ -1,6 +1,7 @@
 /**
- * What the post-deploy verification observes. The I/O layer (jobs.ts, prometheus.ts) fills these; the checks
- * in ./checks are pure functions of them, exactly like the preflight's probes -> facts -> checks.
+ * What the post-deploy verification observes. The I/O layer (verify/kube/, prometheus.ts, the phases' observe
+ * and verification modules) fills these; the checks in verify/<phase>/checks/ are pure functions of them,
+ * exactly like the preflight's probes -> facts -> checks.
  */
 import type { LakehouseConfig } from "../preflight/config/schema";
 import type { CheckOutcome } from "../preflight/checks/types";
@@ -60,7 +61,7 @@ export interface VerifyCheckDefinition<O> {
   evaluate(obs: O, ctx: VerifyContext): CheckOutcome;
 }
 
-/** What `verify.spark-operator-ready` observes (verify/compute.ts). `error` = the API could not be read. */
+/** What `verify.spark-operator-ready` observes (verify/compute/observe.ts). `error` = the API could not be read. */
 export type OperatorObservation =
   | {
       state: "ok";
@@ -93,7 +94,7 @@ export type AirflowDagObservation =
   | { state: "unreachable"; target: string; message: string };
 
 /**
- * How one SparkApplication went (verify/sparkApplication.ts): submitted, polled until a final state or the
+ * How one SparkApplication went (verify/kube/sparkApplication.ts): submitted, polled until a final state or the
  * timeout, its driver log read. `driverPod` is `status.driverInfo.podName` (null before the operator set it);
  * `logTail` the last lines of the driver log, or "log unavailable: ..." when it could not be read.
  */
@@ -134,7 +135,7 @@ export type SparkApplicationObservation =
   | { state: "skipped"; reason: string };
 
 /**
- * What `verify.sample-job` observes (verify/sampleJob.ts): the landing file staged by a Job, the sample
+ * What `verify.sample-job` observes (verify/compute/sampleJobRun.ts): the landing file staged by a Job, the sample
  * SparkApplication run on it, the job's table read back through the catalog by a Job, and the clean-up Job.
  * `skipped` = the operator is not there (CRD not served, controller absent) or could not be read.
  */
@@ -160,7 +161,7 @@ export type SampleJobObservation =
   | { state: "skipped"; reason: string; fix: string };
 
 /**
- * What the trigger Job's script (stacks/compute/scripts/airflow_dag.py, its `run` object) reports about the one
+ * What the trigger Job's script (verify/compute/scripts/airflow_dag.py, its `run` object) reports about the one
  * DAG run `verify.airflow-dag` triggers. `triggered: false` with `reason` = the script saw the DAG missing,
  * paused or broken; with `status`/`detail` = Airflow refused the run (e.g. a parameter it rejected).
  */
@@ -193,7 +194,7 @@ export interface TriggeredApplication {
 }
 
 /**
- * The triggered run of `verify.airflow-dag` (verify/airflowRun.ts): a landing file staged under the run's own
+ * The triggered run of `verify.airflow-dag` (verify/compute/airflowRun.ts): a landing file staged under the run's own
  * prefix, one DAG run triggered through Airflow's REST API with the scratch prefix and tables as its parameters
  * and waited for, the SparkApplication(s) it submitted watched, the scratch table read back through the
  * catalog, everything removed. `skipped` = the DAG cannot run now (not loaded, paused, broken, Airflow not

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Python packages for the foundation scripts' tests (stacks/foundation/scripts/*.py, backup.sh/restore.sh):
+# Python packages for the foundation scripts' tests (verify/foundation/scripts/*.py, backup.sh/restore.sh):
 # pyiceberg with the SQL (sqlite) and Hive (Thrift) catalogs, pyarrow for append/scan, and the AWS CLI that
 # backup.sh/restore.sh use. Pinned so the tests exercise the same versions the verification Jobs' image pins.
 # Idempotent: pip skips what is already installed at the pinned version.

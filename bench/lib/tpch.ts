@@ -1,10 +1,10 @@
 /**
- * The TPC-H queries the analytics benchmark runs: the product's own (verify/tpch.ts, the ones
+ * The TPC-H queries the analytics benchmark runs: the product's own (verify/analytics/tpch.ts, the ones
  * `verify.query-latency` times: Q1, Q3, Q5, Q6, Q10) and the same time-travel read (Q1 on lineitem FOR VERSION
  * AS OF a snapshot), rendered against `{schema}` so the same text runs on the Iceberg copy and on the `tpch`
  * connector. What the bench measures is what the post-deploy check measures. Pure.
  */
-import { Q1, TPCH_LATENCY_QUERIES, type TpchQuery as ProductQuery } from "../../verify/tpch";
+import { Q1, TPCH_LATENCY_QUERIES, type TpchQuery as ProductQuery } from "../../verify/analytics/tpch";
 
 /** The tables the queries read (part and partsupp are not used, so not loaded). Loaded in this order. */
 export const TPCH_TABLES = ["lineitem", "orders", "customer", "supplier", "nation", "region"] as const;

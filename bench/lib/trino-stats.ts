@@ -1,7 +1,7 @@
 /**
  * Bytes a finished query read from storage, from the coordinator's query info (`GET /v1/query/{id}`,
  * `queryStats.physicalInputDataSize`): the figure that shows Parquet column pruning and predicate pushdown at
- * work. The statement protocol's final page carries it too, but verify/trino.ts (the product's client)
+ * work. The statement protocol's final page carries it too, but verify/http/trino.ts (the product's client)
  * keeps only what the verification needs, so the bench asks once more after the query.
  */
 import * as http from "node:http";

@@ -13,7 +13,7 @@ import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aw
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import { sampleJobArgs } from "../../stacks/compute/sparkApplication";
 import { renderSparkConf } from "../../stacks/compute/sparkConf";
-import { lastJobResult } from "../../verify/analytics/jobResult";
+import { lastJobResult } from "../../verify/kube/jobResult";
 import type { IngestDriver } from "../../verify/analytics/observe";
 import { sparkInstall, submitJob, type JobRun, type SparkInstall } from "../compute-engines/spark";
 import { s3Client } from "../foundation-scripts/helpers";

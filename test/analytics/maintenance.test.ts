@@ -19,7 +19,7 @@ import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { MAINTENANCE_METRICS, REFUSAL_REASONS } from "../../stacks/analytics/dashboard";
-import { TrinoClient, TrinoQueryError } from "../../verify/trino";
+import { TrinoClient, TrinoQueryError } from "../../verify/http/trino";
 import { runScript, s3Client } from "../foundation-scripts/helpers";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
 import { startPushgateway, type Pushgateway } from "../harness/pushgateway";

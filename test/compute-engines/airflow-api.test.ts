@@ -4,7 +4,7 @@
  *
  * - the DAG folder holds exactly what the program's DAG ConfigMap carries (dagConfigMapData: the rendered DAG and
  *   the manifest sampleJobManifestYaml renders from the stack config), nothing copied by hand;
- * - the check's own script (stacks/compute/scripts/airflow_dag.py, run with the system python as the Job's
+ * - the check's own script (verify/compute/scripts/airflow_dag.py, run with the system python as the Job's
  *   python:3 image would) talks to the real REST API (v2 with a token from /auth/token, v1 with basic auth):
  *   found and unpaused as delivered, paused, a wrong password, an import error; its output goes through the
  *   observer's mapping (airflowObservation, dagRunReport) and the check's evaluate;
@@ -30,9 +30,9 @@ import {
   sampleJobManifest,
   sampleJobManifestYaml,
 } from "../../stacks/compute/sparkApplication";
-import { dagRunConf, dagRunId, dagRunReport, dagRunTables } from "../../verify/airflowRun";
-import { airflowDag, describeDagRun } from "../../verify/checks/airflowDag";
-import { AIRFLOW_SCRIPT, airflowObservation } from "../../verify/compute";
+import { dagRunConf, dagRunId, dagRunReport, dagRunTables } from "../../verify/compute/airflowRun";
+import { airflowDag, describeDagRun } from "../../verify/compute/checks/airflowDag";
+import { AIRFLOW_SCRIPT, airflowObservation } from "../../verify/compute/observe";
 import type { ComputeObservations, JobObservation } from "../../verify/types";
 import { AIRFLOW_LINES, startAirflow, type Airflow } from "../harness/airflow";
 import {
@@ -49,8 +49,8 @@ import {
 } from "../e2e/spark-operator";
 import { e2eCrds } from "../e2e/fixtures/crds";
 import { PutObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import { generateEvents } from "../../verify/analytics/events";
-import { SAMPLE_IO_SCRIPT } from "../../verify/sampleJob";
+import { generateEvents } from "../../verify/compute/events";
+import { SAMPLE_IO_SCRIPT } from "../../verify/compute/sampleJobRun";
 import { runScript, s3Client } from "../foundation-scripts/helpers";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
 import { localSparkConf, runProcess, sparkInstall, submitJob, type SparkInstall } from "./spark";

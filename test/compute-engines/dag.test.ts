@@ -22,7 +22,7 @@ import {
   sampleJobManifestYaml,
   type SparkApplicationManifest,
 } from "../../stacks/compute/sparkApplication";
-import { dagRunConf, dagRunTables } from "../../verify/airflowRun";
+import { dagRunConf, dagRunTables } from "../../verify/compute/airflowRun";
 import { runProcess } from "./spark";
 
 const PROBE = path.join(__dirname, "dagbag_probe.py");

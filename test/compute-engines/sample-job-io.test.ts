@@ -1,5 +1,5 @@
 /**
- * The storage side of `verify.sample-job` / the end-to-end ingest driver FOR REAL: stacks/compute/scripts/
+ * The storage side of `verify.sample-job` / the end-to-end ingest driver FOR REAL: verify/compute/scripts/
  * sample_job_io.py (pyiceberg 0.11 + pyarrow 21 from the Spark venv) against the shared real radosgw + Hive
  * Metastore 4.0.0 + PostgreSQL, with the env the runner's Job manifests set (Secret references replaced by the
  * harness's keys, in-cluster addresses by the local ones). Between `stage` and `inspect` the real PySpark
@@ -14,8 +14,8 @@ import * as path from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import type { V1Job } from "@kubernetes/client-node";
 import { configSchema } from "../../preflight/config/schema";
-import { generateEvents } from "../../verify/analytics/events";
-import { sampleJob } from "../../verify/checks/sampleJob";
+import { generateEvents } from "../../verify/compute/events";
+import { sampleJob } from "../../verify/compute/checks/sampleJob";
 import {
   landingPrefix,
   runApplication,
@@ -23,8 +23,8 @@ import {
   sampleIoManifests,
   sampleJobTables,
   type IoMode,
-} from "../../verify/sampleJob";
-import { jobLineFromLog } from "../../verify/sparkApplication";
+} from "../../verify/compute/sampleJobRun";
+import { jobLineFromLog } from "../../verify/kube/sparkApplication";
 import type { JobObservation } from "../../verify/types";
 import { runScript, s3Client, type ScriptRun } from "../foundation-scripts/helpers";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";

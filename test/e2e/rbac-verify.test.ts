@@ -12,8 +12,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import * as YAML from "yaml";
-import { runApplication, sampleJobTables } from "../../verify/sampleJob";
-import { SparkApplicationRunner } from "../../verify/sparkApplication";
+import { runApplication, sampleJobTables } from "../../verify/compute/sampleJobRun";
+import { SparkApplicationRunner } from "../../verify/kube/sparkApplication";
 import { e2eHint, registerTeardown, requireTools, sharedEnv, REPO, type E2eEnv } from "./env";
 
 registerTeardown();

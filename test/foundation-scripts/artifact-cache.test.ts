@@ -26,7 +26,7 @@ import {
   totalBytes,
   type PinnedArtifact,
 } from "../../stacks/platform/artifacts";
-import { jobWheels, pythonCommand } from "../../verify/jobspecs";
+import { jobWheels, pythonCommand } from "../../verify/kube/helperJob";
 import {
   mirrorSources,
   runArtifactScript,

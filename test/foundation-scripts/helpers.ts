@@ -7,12 +7,16 @@ import * as path from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import type { CheckResult } from "../../preflight/model";
-import { evaluateChecks, FOUNDATION_CHECKS } from "../../verify/checks";
+import { evaluateChecks } from "../../verify/checks";
+import { FOUNDATION_CHECKS } from "../../verify/foundation/checks";
 import type { FoundationObservations, JobObservation } from "../../verify/types";
 import type { Radosgw } from "../harness/radosgw";
 import type { Postgres } from "../harness/postgres";
 
+/** The foundation phase's pod scripts (backup, restore, reconcile). */
 export const SCRIPTS = path.resolve(__dirname, "../../stacks/foundation/scripts");
+/** The foundation verification's own scripts (metastore ping, Iceberg round trip, lock probe). */
+export const VERIFY_SCRIPTS = path.resolve(__dirname, "../../verify/foundation/scripts");
 
 export interface ScriptRun {
   code: number;

@@ -14,7 +14,7 @@ import type { FoundationObservations } from "../../verify/types";
 import { startHiveMetastore, type HiveMetastore } from "../harness/hive-metastore";
 import { startPostgres, type Postgres } from "../harness/postgres";
 import { startRadosgw, type Radosgw } from "../harness/radosgw";
-import { asJob, foundationChecks, runScript, s3Client, scriptEnv, SCRIPTS } from "./helpers";
+import { asJob, foundationChecks, runScript, s3Client, scriptEnv, SCRIPTS, VERIFY_SCRIPTS } from "./helpers";
 
 describe("foundation scripts against a real Hive Metastore 4.0.0", function () {
   this.timeout(300_000);
@@ -35,7 +35,7 @@ describe("foundation scripts against a real Hive Metastore 4.0.0", function () {
   const checks = (over: Partial<FoundationObservations>) => foundationChecks(over, configSchema.parse({}));
 
   it("metastore_ping.py: get_all_databases answers over Thrift", async () => {
-    const r = await runScript("python3", [path.join(SCRIPTS, "metastore_ping.py")], {
+    const r = await runScript("python3", [path.join(VERIFY_SCRIPTS, "metastore_ping.py")], {
       METASTORE_URI: hms.uri,
       PING_ATTEMPTS: "2",
     });
@@ -63,7 +63,7 @@ describe("foundation scripts against a real Hive Metastore 4.0.0", function () {
       AWS_REGION: rgw.region,
       VERIFY_NAMESPACE: "lakehouse_verify_hms",
     };
-    const r = await runScript("python3", [path.join(SCRIPTS, "iceberg_roundtrip.py")], env, 240_000);
+    const r = await runScript("python3", [path.join(VERIFY_SCRIPTS, "iceberg_roundtrip.py")], env, 240_000);
     assert.equal(r.code, 0, r.stdout + r.stderr.slice(-3000));
     assert.equal(r.json?.catalog, "hive");
     assert.equal(r.json?.snapshots, 2);
@@ -108,7 +108,7 @@ describe("foundation scripts against a real Hive Metastore 4.0.0", function () {
 
   it("metastore_ping.py fails (exit 3) once the metastore is stopped, and the check fails", async () => {
     await hms.stop();
-    const r = await runScript("python3", [path.join(SCRIPTS, "metastore_ping.py")], {
+    const r = await runScript("python3", [path.join(VERIFY_SCRIPTS, "metastore_ping.py")], {
       METASTORE_URI: hms.uri,
       PING_ATTEMPTS: "1",
       PING_TIMEOUT_MS: "2000",

@@ -1,5 +1,5 @@
 /**
- * The Iceberg round trip of `verify.iceberg-roundtrip` for real: stacks/foundation/scripts/iceberg_roundtrip.py
+ * The Iceberg round trip of `verify.iceberg-roundtrip` for real: verify/foundation/scripts/iceberg_roundtrip.py
  * (pyiceberg) with a SQL catalog (sqlite file) writing to a real Ceph radosgw. The same script runs with
  * `type=hive` in the verification Job; see hive-metastore.test.ts for the Hive Metastore leg.
  */
@@ -9,9 +9,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CreateBucketCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { startRadosgw, type Radosgw } from "../harness/radosgw";
-import { runScript, s3Client, SCRIPTS } from "./helpers";
+import { runScript, s3Client, VERIFY_SCRIPTS } from "./helpers";
 
-const SCRIPT = path.join(SCRIPTS, "iceberg_roundtrip.py");
+const SCRIPT = path.join(VERIFY_SCRIPTS, "iceberg_roundtrip.py");
 const BUCKET = "lakehouse-warehouse";
 
 interface Step {

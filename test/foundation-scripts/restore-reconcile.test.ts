@@ -34,7 +34,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { configSchema } from "../../preflight/config/schema";
 import { renderSparkConf } from "../../stacks/compute/sparkConf";
-import { TrinoClient } from "../../verify/trino";
+import { TrinoClient } from "../../verify/http/trino";
 import { sparkInstall, submitJob } from "../compute-engines/spark";
 import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
 import { byTable, maintenanceEnv, runMaintenance } from "../analytics/maintenance-run";

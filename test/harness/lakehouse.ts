@@ -11,7 +11,7 @@ import { startPostgres, type Postgres } from "./postgres";
 import { startRadosgw, type Radosgw } from "./radosgw";
 import { shared } from "./shared";
 import { startTrino, type Trino } from "./trino";
-import { TrinoClient } from "../../verify/trino";
+import { TrinoClient } from "../../verify/http/trino";
 
 export interface Lakehouse {
   pg: Postgres;

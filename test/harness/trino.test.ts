@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { TrinoClient } from "../../verify/trino";
+import { TrinoClient } from "../../verify/http/trino";
 import { sharedLakehouse } from "./lakehouse";
 import { isAlive } from "./proc";
 import { requireTrino, startTrino, trinoHome } from "./trino";

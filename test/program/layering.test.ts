@@ -61,6 +61,22 @@ describe("layering (docs/architecture.md)", () => {
     assert.deepStrictEqual(offenders, []);
   });
 
+  it("inside verify/: kube/ and http/ read no phase folder; a phase folder reads another only as listed", () => {
+    const PHASE = /^verify\/(foundation|compute|analytics)\//;
+    // analytics' verify.end-to-end runs the compute phase's sample job; compute implements analytics' IngestDriver (a type).
+    const allowed = (from: string, to: string) =>
+      (from.startsWith("verify/analytics/") && to.startsWith("verify/compute/")) ||
+      (from === "verify/compute/sampleJobRun.ts" && to === "verify/analytics/observe.ts");
+    const offenders = importEdges("verify").filter((e) => {
+      if (!PHASE.test(e.to)) return false;
+      if (/^verify\/(kube|http)\//.test(e.from)) return true;
+      const from = PHASE.exec(e.from)?.[1];
+      const to = PHASE.exec(e.to)?.[1];
+      return from !== undefined && from !== to && !allowed(e.from, e.to);
+    });
+    assert.deepStrictEqual(offenders, []);
+  });
+
   it("stacks/platform/ and the phases read of another phase only what it publishes (names.ts, dashboard.ts, pin lists)", () => {
     const phaseOf = (f: string) => /^stacks\/([a-z]+)\//.exec(f)?.[1];
     const offenders = importEdges("stacks").filter((e) => {

@@ -4,13 +4,13 @@
  */
 import { strict as assert } from "node:assert";
 import { configSchema } from "../../preflight/config/schema";
-import { generateEvents } from "../../verify/analytics/events";
+import { generateEvents } from "../../verify/compute/events";
 import { median } from "../../verify/analytics/observe";
 import type { AnalyticsObservations } from "../../verify/analytics/types";
 import { evaluateChecks } from "../../verify/checks";
-import { ANALYTICS_CHECKS } from "../../verify/checks/analytics";
-import { heaviestExchange } from "../../verify/checks/analytics/queryLatency";
-import type { QueryStats } from "../../verify/trino";
+import { ANALYTICS_CHECKS } from "../../verify/analytics/checks";
+import { heaviestExchange } from "../../verify/analytics/checks/queryLatency";
+import type { QueryStats } from "../../verify/http/trino";
 
 const config = configSchema.parse({});
 const now = new Date("2026-12-01T12:00:00Z");

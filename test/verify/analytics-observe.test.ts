@@ -6,8 +6,8 @@
 import { strict as assert } from "node:assert";
 import { configSchema } from "../../preflight/config/schema";
 import { endToEndNames, observeAnalytics, type IngestDriver } from "../../verify/analytics/observe";
-import { TPCH_TABLES } from "../../verify/tpch";
-import type { QueryResult, TrinoClient } from "../../verify/trino";
+import { TPCH_TABLES } from "../../verify/analytics/tpch";
+import type { QueryResult, TrinoClient } from "../../verify/http/trino";
 
 const config = configSchema.parse({ analytics: { verifyScaleFactor: 0.01, verifySchema: "s" } });
 

@@ -2,9 +2,10 @@
 import { strict as assert } from "node:assert";
 import { configSchema } from "../../preflight/config/schema";
 import type { Status } from "../../preflight/model";
-import { backupAgeHours } from "../../verify/checks/backupRestore";
-import { evaluateChecks, FOUNDATION_CHECKS } from "../../verify/checks";
-import { percent } from "../../verify/checks/metastoreAvailable";
+import { backupAgeHours } from "../../verify/foundation/checks/backupRestore";
+import { evaluateChecks } from "../../verify/checks";
+import { FOUNDATION_CHECKS } from "../../verify/foundation/checks";
+import { percent } from "../../verify/foundation/checks/metastoreAvailable";
 import type { FoundationObservations, JobObservation, PrometheusObservation } from "../../verify/types";
 import {
   completed,

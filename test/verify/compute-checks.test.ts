@@ -4,10 +4,10 @@
  */
 import * as assert from "node:assert/strict";
 import { configSchema } from "../../preflight/config/schema";
-import { airflowDag } from "../../verify/checks/airflowDag";
-import { sparkOperatorReady } from "../../verify/checks/sparkOperatorReady";
-import { COMPUTE_CHECKS } from "../../verify/checks";
-import { airflowDagManifests, airflowObservation } from "../../verify/compute";
+import { airflowDag } from "../../verify/compute/checks/airflowDag";
+import { sparkOperatorReady } from "../../verify/compute/checks/sparkOperatorReady";
+import { COMPUTE_CHECKS } from "../../verify/compute/checks";
+import { airflowDagManifests, airflowObservation } from "../../verify/compute/observe";
 import type {
   AirflowDagObservation,
   AirflowRunObservation,

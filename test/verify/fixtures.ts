@@ -1,5 +1,5 @@
 /**
- * Result lines shaped exactly as the scripts in stacks/foundation/scripts print them (the script tests in
+ * Result lines shaped exactly as the scripts in verify/foundation/scripts print them (the script tests in
  * test/foundation-scripts assert these fields on real runs), and helpers to wrap them in Job observations.
  */
 import { platformArtifacts, totalBytes } from "../../stacks/platform/artifacts";

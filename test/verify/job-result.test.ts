@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
-import { lastJobResult, lastJsonLineWith, parseJobLine } from "../../verify/analytics/jobResult";
+import { lastJobResult, lastJsonLineWith, parseJobLine } from "../../verify/kube/jobResult";
 
-describe("verify/analytics/jobResult: the sample job's JSON line (C3)", () => {
+describe("verify/kube/jobResult: the sample job's JSON line (C3)", () => {
   it("keeps a 64-bit snapshot id exact (as a decimal string) where JSON.parse would round it", () => {
     const line =
       '{"rows_read": 500, "rows_merged": 500, "table_rows": 500, "snapshot_id": 5283104583810442139, "aggregate_rows": 12}';

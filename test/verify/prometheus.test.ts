@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { AVAILABILITY_QUERY, interpretQuery, parseServiceRef } from "../../verify/prometheus";
+import { AVAILABILITY_QUERY, interpretQuery, parseServiceRef } from "../../verify/http/prometheus";
 
 function promtool(args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {

@@ -6,15 +6,15 @@
 import * as assert from "node:assert/strict";
 import { configSchema } from "../../preflight/config/schema";
 import { sampleJobArgs, sampleJobManifest } from "../../stacks/compute/sparkApplication";
-import { sampleJob } from "../../verify/checks/sampleJob";
+import { sampleJob } from "../../verify/compute/checks/sampleJob";
 import {
   landingPrefix,
   runApplication,
   sampleIoManifests,
   sampleJobPrecondition,
   sampleJobTables,
-} from "../../verify/sampleJob";
-import { jobLineFromLog } from "../../verify/sparkApplication";
+} from "../../verify/compute/sampleJobRun";
+import { jobLineFromLog } from "../../verify/kube/sparkApplication";
 import type {
   ComputeObservations,
   JobObservation,

@@ -12,9 +12,10 @@ import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { configSchema } from "../../preflight/config/schema";
 import type { KubeObject } from "../../preflight/model";
-import { generateEvents } from "../../verify/analytics/events";
-import { INGEST_UNAVAILABLE, resolveIngest, runVerification } from "../../verify/runner";
-import { runApplication, sampleJobTables, sparkApplicationIngest } from "../../verify/sampleJob";
+import { generateEvents } from "../../verify/compute/events";
+import { INGEST_UNAVAILABLE, resolveIngest } from "../../verify/analytics/verification";
+import { runVerification } from "../../verify/runner";
+import { runApplication, sampleJobTables, sparkApplicationIngest } from "../../verify/compute/sampleJobRun";
 import { startKubeApi, type KubeApi, type RecordedRequest } from "../harness/kube-api";
 import {
   controller,

@@ -3,7 +3,7 @@
  * sample is the `stats` object Trino 476 returned for TPC-H Q3 on Iceberg (scale 1, one node), verbatim.
  */
 import { strict as assert } from "node:assert";
-import { queryStats } from "../../verify/trino";
+import { queryStats } from "../../verify/http/trino";
 
 const TRINO_476_Q3_STATS = {
   state: "FINISHED",
@@ -33,7 +33,7 @@ const TRINO_476_Q3_STATS = {
   spilledBytes: 0,
 };
 
-describe("verify/trino: queryStats", () => {
+describe("verify/http/trino: queryStats", () => {
   it("keeps elapsed, nodes, rows and the scanned, storage and exchanged bytes of Trino 476's final stats", () => {
     assert.deepEqual(queryStats(TRINO_476_Q3_STATS), {
       elapsedMs: 18958,

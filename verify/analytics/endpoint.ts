@@ -6,7 +6,7 @@
 import type * as https from "https";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { LakehouseConfig } from "../../preflight/config/schema";
-import type { TrinoEndpoint } from "../trino";
+import type { TrinoEndpoint } from "../http/trino";
 
 export type TrinoSource =
   { kind: "url"; url: string } | { kind: "service"; namespace: string; service: string; port: number };

@@ -1,7 +1,7 @@
 /**
  * The analytics verification's I/O: everything it measures, through Trino's client protocol (and, for
  * `verify.end-to-end`, an ingest driver that drops a file and runs the compute phase's sample job). Nothing
- * here decides pass/fail: the checks in verify/checks/analytics/ do, from the observations returned.
+ * here decides pass/fail: the checks in verify/analytics/checks/ do, from the observations returned.
  *
  * Order matters and is fixed: nodes (is Trino there at all; if not, nothing else is tried), the catalog, the
  * TPC-H dataset (built once by CTAS, reused), the join on it, the timed queries, then end-to-end, whose table
@@ -17,9 +17,9 @@ import {
   TPCH_TABLES,
   type TpchQuery,
   type TpchTable,
-} from "../tpch";
-import { TrinoQueryError, TrinoUnreachableError, type QueryResult, type TrinoClient } from "../trino";
-import { generateEvents } from "./events";
+} from "./tpch";
+import { TrinoQueryError, TrinoUnreachableError, type QueryResult, type TrinoClient } from "../http/trino";
+import { generateEvents } from "../compute/events";
 import type {
   AnalyticsObservations,
   CatalogObservation,

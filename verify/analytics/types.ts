@@ -1,8 +1,8 @@
 /**
  * What the analytics verification observes through Trino's client protocol. observe.ts fills these (I/O);
- * the checks in verify/checks/analytics/ are pure functions of them.
+ * the checks in verify/analytics/checks/ are pure functions of them.
  */
-import type { QueryStats } from "../trino";
+import type { QueryStats } from "../http/trino";
 
 /** Nothing could be measured: Trino did not answer (or an earlier step that this one needs failed). */
 export type NotObserved =

@@ -1,36 +1,10 @@
 /**
- * The post-deploy checks per phase: plain arrays (a registry by construction). The foundation's are here; the
- * analytics phase's are in ./analytics (ANALYTICS_CHECKS).
+ * What every phase's checks share: evaluation into the shared result format (here) and the outcomes of Job-based
+ * checks (common.ts). Each phase's checks are in verify/<phase>/checks/ (FOUNDATION_CHECKS, COMPUTE_CHECKS,
+ * ANALYTICS_CHECKS).
  */
 import type { CheckResult } from "../../preflight/model";
-import type {
-  ComputeObservations,
-  FoundationObservations,
-  VerifyCheckDefinition,
-  VerifyContext,
-} from "../types";
-import { airflowDag } from "./airflowDag";
-import { artifactCache } from "./artifactCache";
-import { backupRestore } from "./backupRestore";
-import { icebergRoundtrip } from "./icebergRoundtrip";
-import { metastoreAvailable } from "./metastoreAvailable";
-import { metastoreLockTimeout } from "./metastoreLockTimeout";
-import { sampleJob } from "./sampleJob";
-import { sparkOperatorReady } from "./sparkOperatorReady";
-
-export const FOUNDATION_CHECKS: readonly VerifyCheckDefinition<FoundationObservations>[] = [
-  metastoreAvailable,
-  icebergRoundtrip,
-  backupRestore,
-  artifactCache,
-  metastoreLockTimeout,
-];
-
-export const COMPUTE_CHECKS: readonly VerifyCheckDefinition<ComputeObservations>[] = [
-  sparkOperatorReady,
-  airflowDag,
-  sampleJob,
-];
+import type { VerifyCheckDefinition, VerifyContext } from "../types";
 
 /** Evaluates checks into results in the shared format (category `state`; verify checks close no gate). */
 export function evaluateChecks<O>(

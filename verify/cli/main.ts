@@ -10,7 +10,7 @@ import { EXIT, InputError, PHASES, type Phase } from "../../preflight/model";
 import { parseStrict } from "../../cli/args";
 import { processIO, projectDir, reportFailure, userDir, type CliIO } from "../../cli/io";
 import { OUTPUT_FORMATS, renderResults, type OutputFormat } from "../../preflight/render";
-import { parseServiceRef, type PrometheusSource } from "../prometheus";
+import { parseServiceRef, type PrometheusSource } from "../http/prometheus";
 import type { TrinoSource } from "../analytics/endpoint";
 import type { VerificationResult, VerifyOptions } from "../runner";
 

@@ -26,14 +26,14 @@ import {
   metastoreSiteProperties,
   renderJmxExporterConfig,
 } from "../../../stacks/foundation/metastoreSite";
-import { TrinoClient } from "../../../verify/trino";
+import { TrinoClient } from "../../../verify/http/trino";
 import { localSparkConf, sparkInstall, submitJob, type SparkInstall } from "../../compute-engines/spark";
 import {
   asJob,
   foundationChecks,
   runScript,
   s3Client,
-  SCRIPTS,
+  VERIFY_SCRIPTS,
   type ScriptRun,
 } from "../../foundation-scripts/helpers";
 import {
@@ -45,7 +45,7 @@ import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
 import { freePort, tail, waitFor } from "../../harness/proc";
 
 const HELPER = path.join(__dirname, "hms_locks.py");
-const PROBE = path.join(SCRIPTS, "metastore_lock_timeout.py");
+const PROBE = path.join(VERIFY_SCRIPTS, "metastore_lock_timeout.py");
 const JMX_AGENT = path.join(
   process.env.LAKEHOUSE_CACHE ?? path.join(os.homedir(), ".cache", "lakehouse"),
   "jmx-exporter",
