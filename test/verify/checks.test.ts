@@ -4,6 +4,7 @@ import { configSchema } from "../../preflight/config/schema";
 import type { Status } from "../../preflight/model";
 import { backupAgeHours } from "../../verify/foundation/checks/backupRestore";
 import { evaluateChecks } from "../../verify/checks";
+import { cleanupLeftovers } from "../../verify/checks/common";
 import { FOUNDATION_CHECKS } from "../../verify/foundation/checks";
 import { percent } from "../../verify/foundation/checks/metastoreAvailable";
 import type { FoundationObservations, JobObservation, PrometheusObservation } from "../../verify/types";
@@ -434,5 +435,47 @@ describe("verify checks (foundation)", () => {
     assert.equal(backupAgeHours(undefined, now), null);
     assert.equal(percent(0.9999), "99.990 %");
     assert.equal(percent(1), "100.000 %");
+  });
+});
+
+describe("cleanupLeftovers (the sample job's and the Airflow DAG run's clean-up warning)", () => {
+  const ok = (result: Record<string, unknown> | null, logTail = ""): JobObservation => ({
+    state: "completed",
+    job: "lakehouse-verify-cleanup-r1",
+    succeeded: result?.ok === true,
+    exitCode: result?.ok === true ? 0 : 1,
+    result,
+    logTail,
+    durationMs: 900,
+  });
+
+  it("is empty when the clean-up Job reported ok and the runner saw no leftovers", () => {
+    assert.deepEqual(cleanupLeftovers(ok({ ok: true }), []), []);
+  });
+
+  it("names the runner's leftovers after a clean clean-up", () => {
+    assert.deepEqual(cleanupLeftovers(ok({ ok: true }), ["Job lakehouse/x (HTTP 403)"]), [
+      "Job lakehouse/x (HTTP 403)",
+    ]);
+  });
+
+  it("quotes the clean-up Job's errors, else its error, else its last log line, before the leftovers", () => {
+    assert.deepEqual(cleanupLeftovers(ok({ ok: false, errors: ["t: OSError"] }), ["cm"]), [
+      'the clean-up Job reported ["t: OSError"]',
+      "cm",
+    ]);
+    assert.deepEqual(cleanupLeftovers(ok({ ok: false, error: "boom" }), []), [
+      'the clean-up Job reported "boom"',
+    ]);
+    assert.deepEqual(cleanupLeftovers(ok(null, "a\nTraceback: last\n"), []), [
+      'the clean-up Job reported "Traceback: last"',
+    ]);
+  });
+
+  it("says why the clean-up Job gave no result: its error message, or its state", () => {
+    const err: JobObservation = { state: "error", stage: "create", message: "HTTP 403 jobs is forbidden" };
+    assert.deepEqual(cleanupLeftovers(err, []), ["the clean-up Job HTTP 403 jobs is forbidden"]);
+    const to: JobObservation = { state: "timeout", job: "j", waitedMs: 1000, logTail: "", detail: "pending" };
+    assert.deepEqual(cleanupLeftovers(to, ["x"]), ["the clean-up Job timeout", "x"]);
   });
 });

@@ -68,3 +68,20 @@ export function jobProblem(
       };
   }
 }
+
+/**
+ * What a run's clean-up left behind: the clean-up Job's own complaint (unless it completed with `ok`), then the
+ * leftovers the runner saw. Empty when everything was removed; a non-empty list is worth a warning, not a
+ * failed criterion (the sample job and the Airflow DAG run share this).
+ */
+export function cleanupLeftovers(cleanup: JobObservation, leftovers: readonly string[]): string[] {
+  const cleanOk = cleanup.state === "completed" && cleanup.result?.ok === true;
+  if (cleanOk) return [...leftovers];
+  const said =
+    cleanup.state === "completed"
+      ? `reported ${JSON.stringify(cleanup.result?.errors ?? cleanup.result?.error ?? lastLine(cleanup.logTail))}`
+      : cleanup.state === "error"
+        ? cleanup.message
+        : cleanup.state;
+  return [`the clean-up Job ${said}`, ...leftovers];
+}

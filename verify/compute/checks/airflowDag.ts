@@ -16,7 +16,7 @@ import type {
   VerifyCheckDefinition,
   VerifyContext,
 } from "../../types";
-import { jobProblem, lastLine } from "../../checks/common";
+import { cleanupLeftovers, jobProblem, lastLine } from "../../checks/common";
 import { airflowApiService } from "../../../stacks/compute/names";
 
 const RUNBOOK = "docs/runbooks/compute.md (verify.airflow-dag)";
@@ -272,17 +272,8 @@ function evaluateRun(run: AirflowRunObservation, c: RunContext): CheckOutcome {
 
   // 5. Clean-up: a leftover is worth a warning.
   const seen = `${loaded}; ${what}; ${t.rows} rows generated = counted through the catalog in ${run.table} (snapshot ${t.snapshotId ?? "?"})`;
-  const cl = run.cleanup;
-  const cleanOk = cl.state === "completed" && cl.result?.ok === true;
-  if (!cleanOk || run.leftovers.length > 0) {
-    const left = [
-      ...(cleanOk
-        ? []
-        : [
-            `the clean-up Job ${cl.state === "completed" ? `reported ${JSON.stringify(cl.result?.errors ?? cl.result?.error ?? lastLine(cl.logTail))}` : cl.state === "error" ? cl.message : cl.state}`,
-          ]),
-      ...run.leftovers,
-    ];
+  const left = cleanupLeftovers(run.cleanup, run.leftovers);
+  if (left.length > 0) {
     return {
       status: "warn",
       observed: `${seen}; but not everything was removed: ${left.join("; ")}.`,

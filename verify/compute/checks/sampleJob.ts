@@ -12,7 +12,7 @@ import type {
   SparkApplicationObservation,
   VerifyCheckDefinition,
 } from "../../types";
-import { jobProblem, lastLine } from "../../checks/common";
+import { cleanupLeftovers, jobProblem, lastLine } from "../../checks/common";
 
 export const SAMPLE_JOB_CHECK = "verify.sample-job";
 
@@ -204,17 +204,8 @@ export const sampleJob: VerifyCheckDefinition<ComputeObservations> = {
 
     // 4. Clean-up: a leftover is worth a warning, not a failed criterion.
     const seen = `${app} COMPLETED in ${(r.durationMs / 1000).toFixed(0)} s (driver pod ${r.driverPod ?? "?"}); ${n} rows generated = ${t.rows} rows counted through the catalog in ${s.table} = the job's rows_read/table_rows; snapshot ${t.snapshotId} with total-records ${t.totalRecords}`;
-    const cl = s.cleanup;
-    const cleanOk = cl.state === "completed" && cl.result?.ok === true;
-    if (!cleanOk || s.leftovers.length > 0) {
-      const what = [
-        ...(cleanOk
-          ? []
-          : [
-              `the clean-up Job ${cl.state === "completed" ? `reported ${JSON.stringify(cl.result?.errors ?? cl.result?.error ?? lastLine(cl.logTail))}` : cl.state === "error" ? cl.message : cl.state}`,
-            ]),
-        ...s.leftovers,
-      ];
+    const what = cleanupLeftovers(s.cleanup, s.leftovers);
+    if (what.length > 0) {
       return {
         status: "warn",
         observed: `${seen}; but not everything was removed: ${what.join("; ")}.`,
