@@ -161,7 +161,7 @@ export type SampleJobObservation =
   | { state: "skipped"; reason: string; fix: string };
 
 /**
- * What the trigger Job's script (verify/compute/scripts/airflow_dag.py, its `run` object) reports about the one
+ * What the trigger Job's script (verify/compute/scripts/airflow_dag_check.py, its `run` object) reports about the one
  * DAG run `verify.airflow-dag` triggers. `triggered: false` with `reason` = the script saw the DAG missing,
  * paused or broken; with `status`/`detail` = Airflow refused the run (e.g. a parameter it rejected).
  */

@@ -8,15 +8,15 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { FOUNDATION_NAMES, metastoreUri } from "../foundation/names";
 import type { PhaseContext, PhaseDefinition } from "../types";
-import { AnalyticsAlerts } from "./analyticsAlerts";
-import { Dashboards } from "./grafanaDashboards";
+import { AnalyticsAlerts } from "./alerts";
+import { Dashboards } from "./dashboardConfigMaps";
 import { Pushgateway } from "./pushgateway";
 import { TableMaintenance } from "./tableMaintenance";
 import { Trino } from "./trino";
 import { bucketCredentials, inClusterS3Endpoint } from "../platform/s3";
 
-export { AnalyticsAlerts } from "./analyticsAlerts";
-export { Dashboards } from "./grafanaDashboards";
+export { AnalyticsAlerts } from "./alerts";
+export { Dashboards } from "./dashboardConfigMaps";
 export { ANALYTICS_NAMES, chartNames } from "./names";
 export { Pushgateway } from "./pushgateway";
 export { TableMaintenance } from "./tableMaintenance";

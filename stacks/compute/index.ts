@@ -8,14 +8,14 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { PhaseContext, PhaseDefinition } from "../types";
 import { AirflowIntegration } from "./airflowIntegration";
-import { ComputeAlerts } from "./computeAlerts";
+import { ComputeAlerts } from "./alerts";
 import { DAG_FILE, JOB_FILE } from "./names";
 import { SampleJob } from "./sampleJob";
 import { SparkJobIdentity } from "./sparkJobIdentity";
 import { SparkOperator } from "./sparkOperator";
 
 export { AirflowIntegration } from "./airflowIntegration";
-export { ComputeAlerts } from "./computeAlerts";
+export { ComputeAlerts } from "./alerts";
 export { COMPUTE_NAMES } from "./names";
 export { SampleJob } from "./sampleJob";
 export { SparkJobIdentity } from "./sparkJobIdentity";

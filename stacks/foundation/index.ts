@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PhaseDefinition, PhaseContext } from "../types";
 import { ArtifactCache } from "./artifactCache";
-import { FoundationAlerts } from "./foundationAlerts";
+import { FoundationAlerts } from "./alerts";
 import { HiveMetastore } from "./hiveMetastore";
 import { MetadataBackup } from "./metadataBackup";
 import { MetastoreDatabase } from "./metastoreDatabase";
@@ -16,7 +16,7 @@ import { WarehouseBucket } from "./warehouseBucket";
 import { bucketCredentials } from "../platform/s3";
 
 export { ArtifactCache } from "./artifactCache";
-export { FoundationAlerts } from "./foundationAlerts";
+export { FoundationAlerts } from "./alerts";
 export { HiveMetastore } from "./hiveMetastore";
 export { MetadataBackup } from "./metadataBackup";
 export { MetastoreDatabase } from "./metastoreDatabase";

@@ -4,7 +4,7 @@
  *
  * - the DAG folder holds exactly what the program's DAG ConfigMap carries (dagConfigMapData: the rendered DAG and
  *   the manifest sampleJobManifestYaml renders from the stack config), nothing copied by hand;
- * - the check's own script (verify/compute/scripts/airflow_dag.py, run with the system python as the Job's
+ * - the check's own script (verify/compute/scripts/airflow_dag_check.py, run with the system python as the Job's
  *   python:3 image would) talks to the real REST API (v2 with a token from /auth/token, v1 with basic auth):
  *   found and unpaused as delivered, paused, a wrong password, an import error; its output goes through the
  *   observer's mapping (airflowObservation, dagRunReport) and the check's evaluate;
@@ -115,8 +115,8 @@ for (const line of AIRFLOW_LINES) {
         },
         600_000,
       );
-      assert.equal(r.code, 0, `airflow_dag.py exited ${r.code}: ${r.stderr.slice(-2000)}`);
-      assert.ok(r.result, `no JSON line from airflow_dag.py: ${r.stdout.slice(-1000)}`);
+      assert.equal(r.code, 0, `airflow_dag_check.py exited ${r.code}: ${r.stderr.slice(-2000)}`);
+      assert.ok(r.result, `no JSON line from airflow_dag_check.py: ${r.stdout.slice(-1000)}`);
       assert.ok(!r.stdout.includes(af.password), "the password is never printed");
       return r.result;
     };

@@ -5,7 +5,7 @@
  * 1. A `stage` Job copies a generated landing file to the run's own prefix `<landingPrefix>_verify/<run>-dag/`
  *    (the sample job's helper script, verify/compute/sampleJobRun.ts; Spark skips `_`-prefixed folders, so scheduled runs
  *    never read it).
- * 2. A Job in the Airflow namespace (verify/compute/scripts/airflow_dag.py with TRIGGER_*) triggers one DAG run
+ * 2. A Job in the Airflow namespace (verify/compute/scripts/airflow_dag_check.py with TRIGGER_*) triggers one DAG run
  *    `lakehouse_verify_<run>` whose conf points the DAG at that prefix and at scratch tables
  *    (`verify_<run>_dag_events|_daily`), labels the SparkApplication with the run, and asks it to fail fast
  *    instead of retrying; it waits for the run with a bound and reports its state, its task and the failed

@@ -126,8 +126,8 @@ export async function observeOperator(
   }
 }
 
-/** The script the Airflow check runs (verify/compute/scripts/airflow_dag.py). */
-export const AIRFLOW_SCRIPT = path.resolve(__dirname, "scripts", "airflow_dag.py");
+/** The script the Airflow check runs (verify/compute/scripts/airflow_dag_check.py). */
+export const AIRFLOW_SCRIPT = path.resolve(__dirname, "scripts", "airflow_dag_check.py");
 
 /** What the trigger Job adds to the Airflow check's Job: the DAG run to create, its conf and the wait. */
 export interface AirflowTrigger {
@@ -162,14 +162,14 @@ export function airflowDagManifests(
       apiVersion: "v1",
       kind: "ConfigMap",
       metadata: { name: cmName, namespace: af, labels },
-      data: { "airflow_dag.py": script },
+      data: { "airflow_dag_check.py": script },
     },
     job: verificationJob({
       name: objectName(what, runId),
       namespace: af,
       labels: { ...labels, "lakehouse.dev/check": "verify.airflow-dag" },
       image: opts.image,
-      command: ["python", "/scripts/airflow_dag.py"],
+      command: ["python", "/scripts/airflow_dag_check.py"],
       env: [
         { name: "AIRFLOW_URL", value: url },
         { name: "AIRFLOW_API", value: config.compute.airflowApiVersion },

@@ -22,7 +22,7 @@ import {
   dashboardSpecs,
   type DashboardInput,
   METRICS_BY_COMPONENT,
-} from "../../../stacks/analytics/grafanaDashboards";
+} from "../../../stacks/analytics/dashboardConfigMaps";
 import { MAINTENANCE_METRICS, TRINO_METRICS } from "../../../stacks/analytics/dashboard";
 import { renderMaintenanceRules } from "../../../stacks/analytics/maintenanceRules";
 import { renderAnalyticsRules } from "../../../stacks/analytics/rules";
