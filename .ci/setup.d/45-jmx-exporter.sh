@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Prometheus JMX exporter Java agent the metastore pods load (JMX_EXPORTER_JAR in
-# stacks/foundation/artifacts.ts: same coordinates, same sha256; the lock test compares them and names this
+# stacks/platform/artifacts.ts: same coordinates, same sha256; the lock test compares them and names this
 # script when they drift), so the real-engine test scrapes the metastore's metrics through the product's
 # exporter rules. Idempotent: nothing is fetched when the verified jar is already cached.
 set -euo pipefail

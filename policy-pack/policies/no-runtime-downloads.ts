@@ -193,7 +193,7 @@ export const noRuntimeDownloads: LakehousePolicy = {
     "No pod may download from outside the cluster at start (jars, wheels, packages): it copies them from the in-cluster artifact cache.",
   enforcementLevel: "mandatory",
   remediationSteps:
-    "Pin the file in stacks/foundation/artifacts.ts so the staging Job puts it in the artifact cache, and copy it from there (cacheFetchContainer); or bake it into the image.",
+    "Pin the file in its phase's pin list (stacks/foundation/metastore-jars.json, stacks/compute/spark-jars.json, stacks/foundation/python-wheels.json; read by stacks/platform/artifacts.ts) so the staging Job puts it in the artifact cache, and copy it from there (cacheFetchContainer); or bake it into the image.",
   configSchema: {
     properties: {
       stagers: { type: "array", items: { type: "string" }, default: noRuntimeDownloadsDefaults.stagers },
@@ -220,7 +220,7 @@ export const noRuntimeDownloads: LakehousePolicy = {
               for (const f of downloadsIn(t.text, cfg.allowedHosts, t.python)) {
                 report(
                   `${who} must not download from outside the cluster at pod start: ${roleOf(c)} '${c.name}' ${f} ` +
-                    `(in ${t.where}); serve it from the in-cluster artifact cache (stacks/foundation/artifacts.ts).`,
+                    `(in ${t.where}); serve it from the in-cluster artifact cache (stacks/platform/artifacts.ts).`,
                   r.urn,
                 );
               }

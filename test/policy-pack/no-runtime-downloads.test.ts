@@ -57,7 +57,7 @@ describe("policy no-runtime-downloads", () => {
       one(p),
       "Deployment 'hive-metastore' must not download from outside the cluster at pod start: init container " +
         "'fetch-jars' fetches https://repo1.maven.org/maven2/pg.jar (in its command); serve it from the " +
-        "in-cluster artifact cache (stacks/foundation/artifacts.ts).",
+        "in-cluster artifact cache (stacks/platform/artifacts.ts).",
     );
   });
 
@@ -84,7 +84,7 @@ describe("policy no-runtime-downloads", () => {
       one(p),
       "CronJob 'metastore-backup' must not download from outside the cluster at pod start: container 'backup' " +
         "runs `pip install` without --no-index (packages from PyPI) (in its command); serve it from the " +
-        "in-cluster artifact cache (stacks/foundation/artifacts.ts).",
+        "in-cluster artifact cache (stacks/platform/artifacts.ts).",
     );
   });
 
@@ -133,7 +133,7 @@ describe("policy no-runtime-downloads", () => {
       one(p),
       `ConfigMap 'lakehouse-dags' (manifest '${DAG_KEY}') driver must not download from outside the cluster at ` +
         "pod start: init container 'fetch-jars' fetches https://repo1.maven.org/maven2/x.jar (in its command); " +
-        "serve it from the in-cluster artifact cache (stacks/foundation/artifacts.ts).",
+        "serve it from the in-cluster artifact cache (stacks/platform/artifacts.ts).",
     );
   });
 

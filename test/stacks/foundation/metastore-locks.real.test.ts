@@ -161,7 +161,7 @@ describe("metastore lock housekeeping on real engines: an abandoned lock expires
     assert.equal(
       createHash("sha256").update(fs.readFileSync(JMX_AGENT)).digest("hex"),
       JMX_EXPORTER_JAR.sha256,
-      "the cached agent is not the one stacks/foundation/artifacts.ts pins: update .ci/setup.d/45-jmx-exporter.sh",
+      "the cached agent is not the one stacks/platform/artifacts.ts pins: update .ci/setup.d/45-jmx-exporter.sh",
     );
     lh = await sharedLakehouse();
     trino = new TrinoClient({ baseUrl: lh.trino.url, label: lh.trino.url }, { queryTimeoutMs: 300_000 });
