@@ -23,7 +23,7 @@ export { TableMaintenance } from "./tableMaintenance";
 export { Trino } from "./trino";
 
 /** The analytics phase's top-level components, for callers that need them by role. */
-export interface AnalyticsComponents {
+interface AnalyticsComponents {
   trino: Trino;
   alerts: AnalyticsAlerts;
   dashboards: Dashboards;

@@ -24,7 +24,7 @@ export { FOUNDATION_NAMES } from "./names";
 export { WarehouseBucket } from "./warehouseBucket";
 
 /** The foundation's top-level components, for callers that need them by role. */
-export interface FoundationComponents {
+interface FoundationComponents {
   bucket: WarehouseBucket;
   /** The in-cluster artifact cache, staged before anything that reads it. */
   cache: ArtifactCache;
