@@ -15,13 +15,6 @@ import { TableMaintenance } from "./tableMaintenance";
 import { Trino } from "./trino";
 import { bucketCredentials, inClusterS3Endpoint } from "../platform/s3";
 
-export { AnalyticsAlerts } from "./analyticsAlerts";
-export { Dashboards } from "./grafanaDashboards";
-export { ANALYTICS_NAMES, chartNames } from "./names";
-export { Pushgateway } from "./pushgateway";
-export { TableMaintenance } from "./tableMaintenance";
-export { Trino } from "./trino";
-
 /** The analytics phase's top-level components, for callers that need them by role. */
 interface AnalyticsComponents {
   trino: Trino;

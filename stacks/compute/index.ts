@@ -14,13 +14,6 @@ import { SampleJob } from "./sampleJob";
 import { SparkJobIdentity } from "./sparkJobIdentity";
 import { SparkOperator } from "./sparkOperator";
 
-export { AirflowIntegration } from "./airflowIntegration";
-export { ComputeAlerts } from "./computeAlerts";
-export { COMPUTE_NAMES } from "./names";
-export { SampleJob } from "./sampleJob";
-export { SparkJobIdentity } from "./sparkJobIdentity";
-export { SparkOperator } from "./sparkOperator";
-
 const REPO = path.resolve(__dirname, "..", "..");
 /** The sample job (the sample job contract) and the DAG, relative to the repository. */
 const JOB_PATH = path.join("stacks", "compute", "jobs", JOB_FILE);
