@@ -8,7 +8,7 @@ import { renderReportMarkdown, renderResultsMarkdown } from "./markdown";
 import type { OutputFormat, RenderOptions } from "./style";
 import { renderReportTable, renderResultsTable } from "./table";
 
-export { OUTPUT_FORMATS, type OutputFormat, type RenderOptions } from "./style";
+export { OUTPUT_FORMATS, type OutputFormat } from "./style";
 
 /** Options of `renderReport`: colour and width for `table`, plus an optional phase in focus. */
 interface ReportRenderOptions extends RenderOptions {
