@@ -32,12 +32,12 @@ export interface RecordedResource {
   retainOnDelete: boolean;
 }
 
-export interface LogLine {
+interface LogLine {
   severity: "info" | "warning" | "error";
   message: string;
 }
 
-export interface MockRunOptions {
+interface MockRunOptions {
   /** @default "lakehouse" */
   project?: string;
   stack: string;

@@ -33,14 +33,14 @@ import type { Enforcement, PlannedResource, PolicyViolation } from "./types";
 
 const LEVELS: readonly Enforcement[] = ["advisory", "mandatory", "remediate", "disabled"];
 
-export interface EvaluateOptions {
+interface EvaluateOptions {
   /** "Today" for waiver expiry. @default new Date() */
   now?: Date;
   /** The policies to run. @default POLICIES */
   policies?: readonly PackPolicy[];
 }
 
-export interface ResolvedPolicyConfig {
+interface ResolvedPolicyConfig {
   enforcement: Enforcement;
   config: Record<string, unknown>;
 }

@@ -31,7 +31,7 @@ export interface PolicyViolation {
  * Pulumi resource options the policies read, when the caller knows them (CrossGuard exposes `protect` only;
  * `plan` may also know `retainOnDelete`). Used by `retain-data`.
  */
-export interface PlannedResourceOptions {
+interface PlannedResourceOptions {
   protect?: boolean;
   retainOnDelete?: boolean;
 }

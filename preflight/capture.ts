@@ -28,13 +28,13 @@ export const KIND_META: Record<Kind, { apiVersion: string; kind: string }> = Obj
 
 /** How one kind's collection went, as recorded in a capture file (items live in the List): what the offline
  * loader reads back, plus a count for people reading the file. */
-export interface CapturedCollection extends LoadedCapturedCollection {
+interface CapturedCollection extends LoadedCapturedCollection {
   /** Objects of this kind in the file (state `ok`). */
   count?: number;
 }
 
 /** The `lakehouse` block of a capture file. */
-export interface CaptureMeta {
+interface CaptureMeta {
   /** Format marker, so the loader can tell a capture from any other List. */
   format: "lakehouse-capture/v1";
   capturedAt: string;
@@ -45,7 +45,7 @@ export interface CaptureMeta {
   collections: Record<Kind, CapturedCollection>;
 }
 
-export interface CaptureDocument {
+interface CaptureDocument {
   apiVersion: "v1";
   kind: "List";
   items: KubeObject[];

@@ -25,7 +25,7 @@ import type {
 import { PHASES } from "./model";
 import { formatBytes, parseBytes } from "./quantity";
 
-export interface EvaluateOptions {
+interface EvaluateOptions {
   config: LakehouseConfig;
   stack: string | null;
   now?: Date;
@@ -81,7 +81,7 @@ function closesGates(r: CheckResult): boolean {
 }
 
 /** The phases a failing result closes: its gates (or `data.closes`), and every phase after the earliest. */
-export function phasesClosedBy(r: CheckResult): Phase[] {
+function phasesClosedBy(r: CheckResult): Phase[] {
   const narrowed = Array.isArray(r.data?.closes) ? (r.data.closes as Phase[]) : r.gates;
   const idx = narrowed.map((p) => PHASES.indexOf(p)).filter((i) => i >= 0);
   if (idx.length === 0) return [];
@@ -100,7 +100,7 @@ function matrixMet(results: CheckResult[], kind: "trigger" | "check"): "yes" | "
 }
 
 /** The assessment's decision matrix, with "met" filled from the checks. */
-export function decisionMatrix(checks: CheckResult[], config: LakehouseConfig): DecisionMatrixRow[] {
+function decisionMatrix(checks: CheckResult[], config: LakehouseConfig): DecisionMatrixRow[] {
   const byId = new Map(checks.map((c) => [c.id, c]));
   const pick = (ids: string[]) => ids.map((id) => byId.get(id)).filter((c): c is CheckResult => !!c);
   const row = (

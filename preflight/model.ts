@@ -69,7 +69,7 @@ export type Kind = (typeof KINDS)[number];
  * Where each kind lives in the API, once: the probes' paths, capture's apiVersion stamps, the offline loader's
  * Kind -> key map and CRD names, and the checks' labels are all derived from this table.
  */
-export interface KindInfo {
+interface KindInfo {
   /** API group; "" for the core group. */
   group: string;
   /** Served versions, preferred first. */

@@ -27,7 +27,7 @@ const DECIMAL: Record<string, number> = {
 const QUANTITY = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/;
 
 /** Parses any Kubernetes quantity to a plain number, or returns undefined when it is not one. */
-export function parseQuantity(q: string | number | undefined | null): number | undefined {
+function parseQuantity(q: string | number | undefined | null): number | undefined {
   if (q === undefined || q === null) return undefined;
   if (typeof q === "number") return Number.isFinite(q) ? q : undefined;
   const m = QUANTITY.exec(q.trim());

@@ -85,7 +85,7 @@ export function closedGateWarning(plan: PhasePlan, report: Report): string {
   return [`Phase ${plan.phase} (${plan.title}) is not deployed: ${plan.reason}.`, ...details].join("\n");
 }
 
-export interface DeployContext {
+interface DeployContext {
   readonly config: LakehouseConfig;
   readonly report: Report;
   readonly base: PlatformBaseRefs;

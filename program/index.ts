@@ -3,15 +3,7 @@
  * (verify/). It owns the phase registry, the gating, the stack outputs and the two dynamic resources (Readiness,
  * Verification). It is the only layer that imports both stacks/ and verify/; nothing under either imports it.
  */
-export {
-  closedGateWarning,
-  deployPhases,
-  planPhases,
-  readinessFailure,
-  type DeployContext,
-  type PhasePlan,
-} from "./gating";
+export { closedGateWarning, deployPhases, planPhases, readinessFailure } from "./gating";
 export { stackOutputs, type StackOutputs } from "./outputs";
-export { Readiness, type ReadinessInputs } from "./readiness";
-export { PHASE_DEFINITIONS, withVerification } from "./registry";
-export { verifyPhase, VERIFICATION_MARKER } from "./verification";
+export { Readiness } from "./readiness";
+export { PHASE_DEFINITIONS } from "./registry";

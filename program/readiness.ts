@@ -13,7 +13,7 @@ import type { Phase } from "../preflight/model";
 import type { ReadinessState } from "../preflight/readiness";
 
 /** The Readiness resource's inputs: the report's readiness state plus what this run deploys. */
-export interface ReadinessInputs extends ReadinessState {
+interface ReadinessInputs extends ReadinessState {
   /** Phases whose resources this run registers. */
   deployedPhases: Phase[];
   /** Phases the operator switched off in `lakehouse:phases` (removing them is intended, not drift). */

@@ -17,7 +17,7 @@ import { verifyPhase } from "./verification";
  * never the phase, so the layers point one way (nothing under stacks/ imports verify/ or program/) and every
  * phase gets it the same way.
  */
-export function withVerification(def: PhaseDefinition): PhaseDefinition {
+function withVerification(def: PhaseDefinition): PhaseDefinition {
   return {
     ...def,
     deploy(ctx) {

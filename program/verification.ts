@@ -62,7 +62,7 @@ export function verificationState(result: VerificationResult, now: Date): Verifi
 }
 
 /** The recorded state in preview. Pure. */
-export function previewState(phase: Phase): VerificationState {
+function previewState(phase: Phase): VerificationState {
   return {
     marker: VERIFICATION_MARKER,
     phase,
@@ -77,7 +77,7 @@ export function previewState(phase: Phase): VerificationState {
 }
 
 /** The recorded state when `lakehouse:verification.enabled` is false: nothing runs, and it says so. Pure. */
-export function disabledState(phase: Phase): VerificationState {
+function disabledState(phase: Phase): VerificationState {
   return {
     marker: VERIFICATION_MARKER,
     phase,
@@ -92,7 +92,7 @@ export function disabledState(phase: Phase): VerificationState {
 }
 
 /** The recorded state when the runner itself could not run (bad kubeconfig, ...). Fails the update. Pure. */
-export function errorState(phase: Phase, error: unknown): VerificationState {
+function errorState(phase: Phase, error: unknown): VerificationState {
   const msg = (error as Error)?.message ?? String(error);
   return {
     marker: VERIFICATION_MARKER,
@@ -131,7 +131,7 @@ export const verificationProvider: pulumi.dynamic.ResourceProvider = {
 type StateInputs = { [K in keyof VerificationState]: pulumi.Input<VerificationState[K]> };
 
 /** The recorded verification of one phase. Type `pulumi-nodejs:dynamic/lakehouse:Verification`. */
-export class Verification extends pulumi.dynamic.Resource {
+class Verification extends pulumi.dynamic.Resource {
   declare public readonly status: pulumi.Output<Status>;
   declare public readonly summary: pulumi.Output<string>;
   declare public readonly failed: pulumi.Output<boolean>;
@@ -141,7 +141,7 @@ export class Verification extends pulumi.dynamic.Resource {
   }
 }
 
-export interface VerifyPhaseArgs {
+interface VerifyPhaseArgs {
   readonly phase: Phase;
   readonly config: LakehouseConfig;
   readonly stack?: string | null;

@@ -27,7 +27,7 @@ export interface PhaseContext {
 }
 
 /** What a phase's `deploy` hands back to the registry. */
-export interface PhaseDeployment {
+interface PhaseDeployment {
   /** The phase's top-level components (what the next phase comes after). */
   readonly resources: pulumi.Resource[];
   /**

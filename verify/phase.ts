@@ -45,7 +45,7 @@ export interface VerifyOptions {
 }
 
 /** What the runner settles before a phase observes: the same for every phase. */
-export interface PhaseRun {
+interface PhaseRun {
   runId: string;
   /** How long each Job may run (`jobTimeoutMs`, default 600000). */
   jobTimeoutMs: number;

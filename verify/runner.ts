@@ -42,10 +42,10 @@ export interface VerificationResult {
 }
 
 /** Overall status, fail closed (a critical fail/unknown fails the verification): the renderers' own rule. */
-export const overall = overallStatus;
+const overall = overallStatus;
 
 /** A one-sentence summary naming the checks that fail the verification. */
-export function summarize(phase: Phase, results: readonly CheckResult[]): string {
+function summarize(phase: Phase, results: readonly CheckResult[]): string {
   const bad = results.filter((r) => r.critical && (r.status === "fail" || r.status === "unknown"));
   if (bad.length > 0) {
     return `The ${phase} phase is not verified: ${bad.map((r) => `${r.id} is ${r.status}`).join(", ")}.`;

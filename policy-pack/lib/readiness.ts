@@ -6,7 +6,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { isReadinessState, type ReadinessState } from "../../preflight/readiness";
 import { isObj, safe } from "./resources";
 
-export interface FoundReadiness {
+interface FoundReadiness {
   resource: PolicyResource;
   state: ReadinessState;
 }

@@ -17,7 +17,7 @@ import {
   type HelmComponent,
 } from "./workloads";
 
-export interface Requests {
+interface Requests {
   cpu: number;
   memory: number;
 }

@@ -9,11 +9,11 @@ export const PHASE_ORDER = ["base", ...PHASES] as const;
 export type PhaseOrBase = (typeof PHASE_ORDER)[number];
 
 /** Label a platform resource carries to say which phase it belongs to (see stacks/types.ts platformLabels). */
-export const PHASE_LABEL = "lakehouse.dev/phase";
-export const PART_OF_LABEL = "app.kubernetes.io/part-of";
+const PHASE_LABEL = "lakehouse.dev/phase";
+const PART_OF_LABEL = "app.kubernetes.io/part-of";
 
 /** The minimal view of a resource the helpers read. */
-export interface ResourceView {
+interface ResourceView {
   type: string;
   name: string;
   urn: string;
@@ -45,7 +45,7 @@ export function kindOf(type: string): string {
 }
 
 /** The Kubernetes API group/version of a `kubernetes:` type token, e.g. `apps/v1`; undefined otherwise. */
-export function apiOf(type: string): string | undefined {
+function apiOf(type: string): string | undefined {
   const m = /^kubernetes:([^:]+):[^:]+$/.exec(type);
   return m ? m[1] : undefined;
 }
@@ -72,7 +72,7 @@ export function namespaceOf(r: Pick<ResourceView, "type" | "props">): string | u
   );
 }
 
-export function labelsOf(props: Obj): Record<string, string> {
+function labelsOf(props: Obj): Record<string, string> {
   const labels = asObj(asObj(props.metadata).labels);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(labels)) if (typeof v === "string") out[k] = v;
@@ -90,7 +90,7 @@ export function isHelmRelease(type: string): boolean {
 }
 
 /** The type chain of a URN: `urn:pulumi:s::p::a$b$c::name` -> `[a, b, c]` (ancestors first, own type last). */
-export function typeChain(urn: string): string[] {
+function typeChain(urn: string): string[] {
   const parts = urn.split("::");
   if (parts.length < 4) return [];
   return parts[2].split("$");

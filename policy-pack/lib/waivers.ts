@@ -23,7 +23,7 @@ import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import type { LakehousePolicy, PackPolicy } from "./policy";
 import { isObj } from "./resources";
 
-export interface Waiver {
+interface Waiver {
   /** URN or logical name of the waived resource. */
   resource: string;
   /** Why the violation is accepted (shown in reports). */
@@ -32,9 +32,9 @@ export interface Waiver {
   expires: string;
 }
 
-export type WaiverStatus = "active" | "expired" | "invalid";
+type WaiverStatus = "active" | "expired" | "invalid";
 
-export interface WaiverState {
+interface WaiverState {
   index: number;
   status: WaiverStatus;
   /** As given (fields may be missing when invalid). */
@@ -54,7 +54,7 @@ interface Hooks {
 }
 
 /** The `waivers` property every policy's configSchema gets. Loose on purpose: the policy reports bad entries. */
-export const WAIVERS_SCHEMA: PolicyConfigJSONSchema = {
+const WAIVERS_SCHEMA: PolicyConfigJSONSchema = {
   type: "array",
   description:
     "Dated waivers for this policy: [{ resource: URN or logical name, reason: why, expires: YYYY-MM-DD }].",
@@ -70,7 +70,7 @@ export const WAIVERS_SCHEMA: PolicyConfigJSONSchema = {
 };
 
 /** `YYYY-MM-DD` of a date, in UTC. */
-export function isoDay(d: Date): string {
+function isoDay(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
 
@@ -115,14 +115,14 @@ export function parseWaivers(raw: unknown, today: string): WaiverState[] {
 }
 
 /** The first valid (active or expired) waiver for a resource, by URN or logical name. */
-export function findWaiver(states: WaiverState[], urn: string | undefined, name: string | undefined) {
+function findWaiver(states: WaiverState[], urn: string | undefined, name: string | undefined) {
   return states.find(
     (s) => s.status !== "invalid" && (s.waiver.resource === urn || (name && s.waiver.resource === name)),
   );
 }
 
 /** One sentence per expired or invalid waiver. */
-export function waiverProblem(policy: string, s: WaiverState): string {
+function waiverProblem(policy: string, s: WaiverState): string {
   const what = `Waiver #${s.index + 1} of policy '${policy}'${s.waiver.resource ? ` for '${s.waiver.resource}'` : ""}`;
   if (s.status === "expired") {
     return (

@@ -18,10 +18,10 @@ import {
 } from "./resources";
 
 /** Kinds whose pods run until stopped (probes, PDBs apply); Jobs and CronJobs run to completion. */
-export const LONG_RUNNING_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod"];
-export const WORKLOAD_KINDS = [...LONG_RUNNING_KINDS, "Job", "CronJob"];
+const LONG_RUNNING_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod"];
+const WORKLOAD_KINDS = [...LONG_RUNNING_KINDS, "Job", "CronJob"];
 
-export interface PodTemplate {
+interface PodTemplate {
   /** Where the pod spec sits in the resource's inputs, for messages (e.g. `spec.template.spec`). */
   path: string;
   spec: Obj;
@@ -121,7 +121,7 @@ export interface HelmComponent {
  * `coordinator` and `worker` with the worker count at `server.workers` (default 2); the Spark Operator chart
  * (kubeflow) under `controller` and `webhook`. Other charts are judged generically.
  */
-export const KNOWN_CHARTS: Record<string, HelmComponent[]> = {
+const KNOWN_CHARTS: Record<string, HelmComponent[]> = {
   trino: [
     { path: "coordinator", defaultReplicas: 1 },
     { path: "worker", replicas: "server.workers", defaultReplicas: 2 },
@@ -202,13 +202,13 @@ export function walk(
 }
 
 /** A `resources:` block in Helm values: an object with `requests`/`limits`, or an empty object. */
-export function isResourcesBlock(key: string, v: unknown): v is Obj {
+function isResourcesBlock(key: string, v: unknown): v is Obj {
   if (key !== "resources" || !isObj(v)) return false;
   const keys = Object.keys(v);
   return keys.length === 0 || keys.some((k) => k === "requests" || k === "limits" || k === "claims");
 }
 
-export interface HelmResources {
+interface HelmResources {
   path: string;
   block: Obj;
   replicas: number;
@@ -225,7 +225,7 @@ export function helmComponents(
 }
 
 /** The replica count that applies to a values path (the enclosing known component's, else a sibling `replicas`/`replicaCount`). */
-export function helmReplicasFor(values: Obj, path: string, components: HelmComponent[] | undefined): number {
+function helmReplicasFor(values: Obj, path: string, components: HelmComponent[] | undefined): number {
   const comp = (components ?? [])
     .filter((c) => c.path === "" || path === c.path || path.startsWith(`${c.path}.`))
     .sort((a, b) => b.path.length - a.path.length)[0];
@@ -268,7 +268,7 @@ export function helmResourceBlocks(values: Obj, components?: HelmComponent[]): H
 // SparkApplications
 // ------------------------------------------------------------------------------------------------------------
 
-export interface SparkRole {
+interface SparkRole {
   role: "driver" | "executor";
   path: string;
   spec: Obj;
@@ -311,7 +311,7 @@ export function parseSparkMemory(v: unknown): number | undefined {
 export const SPARK_MANIFEST_SUFFIX = ".spark-application.yaml";
 
 /** A SparkApplication the plan will run: a resource itself, or a manifest a ConfigMap carries for a scheduler. */
-export interface PlannedSparkApp {
+interface PlannedSparkApp {
   /** The SparkApplication's type token. */
   type: string;
   props: Obj;

@@ -13,7 +13,7 @@ import { resourceRequests } from "../lib/requests";
 import { displayName, safe, type Obj } from "../lib/resources";
 import type { HelmComponent } from "../lib/workloads";
 
-export const capacityBudgetDefaults = {
+const capacityBudgetDefaults = {
   /** Utilisation line in percent; unset = the readiness report's `maxUtilizationPercent`. */
   maxUtilizationPercent: undefined as number | undefined,
   /** Chart name -> pod-bearing components, overriding the built-in table (trino, spark-operator). */

@@ -18,7 +18,7 @@ import {
   type HelmComponent,
 } from "../lib/workloads";
 
-export const containerResourcesDefaults = {
+const containerResourcesDefaults = {
   /** Require `limits.memory` (a memory limit avoids node OOM kills of neighbours). */
   requireMemoryLimit: true,
   /** Require `limits.cpu` (off: CPU limits throttle JVMs for no gain on a homelab). */
@@ -32,7 +32,7 @@ function present(v: unknown): boolean {
 }
 
 /** What a `resources` block lacks. */
-export function missingResources(block: unknown, cfg: typeof containerResourcesDefaults): string[] {
+function missingResources(block: unknown, cfg: typeof containerResourcesDefaults): string[] {
   const requests = asObj(asObj(block).requests);
   const limits = asObj(asObj(block).limits);
   const missing: string[] = [];

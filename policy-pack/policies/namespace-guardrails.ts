@@ -8,7 +8,7 @@ import { configOf, type LakehousePolicy } from "../lib/policy";
 import { displayName, isHelmRelease, isKube, isPlatform, namespaceOf, safe } from "../lib/resources";
 import { isSparkApplication, isWorkload } from "../lib/workloads";
 
-export const namespaceGuardrailsDefaults = {
+const namespaceGuardrailsDefaults = {
   /** Namespaces that need no quota or limit range here (e.g. managed elsewhere). */
   exemptNamespaces: [] as string[],
 };

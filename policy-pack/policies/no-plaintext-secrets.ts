@@ -17,7 +17,7 @@ import {
   walk,
 } from "../lib/workloads";
 
-export const noPlaintextSecretsDefaults = {
+const noPlaintextSecretsDefaults = {
   /** Keys (exact names, e.g. an env var or a values path) that look secret but are not. */
   allowKeys: [] as string[],
 };

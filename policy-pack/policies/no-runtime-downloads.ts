@@ -41,7 +41,7 @@ import {
   type Container,
 } from "../lib/workloads";
 
-export const noRuntimeDownloadsDefaults = {
+const noRuntimeDownloadsDefaults = {
   /** `app.kubernetes.io/name` of the pod templates allowed to fetch from outside: the cache's staging Job. */
   stagers: ["artifact-cache-stage"],
   /** Extra hosts (exact, or `.suffix`) counted as in-cluster, e.g. a registry mirror inside the cluster. */
@@ -71,7 +71,7 @@ export function outsideHost(url: string, allowed: readonly string[] = []): strin
 }
 
 /** True for a Python script: a `.py` ConfigMap key, or a `#!...python` first line. */
-export function isPython(key: string, text: string): boolean {
+function isPython(key: string, text: string): boolean {
   return /\.py$/.test(key) || /^#!.*\bpython/.test(text);
 }
 
@@ -79,7 +79,7 @@ export function isPython(key: string, text: string): boolean {
  * A Python script without its triple-quoted strings (docstrings are prose: "no pip install needed" or a docs
  * URL in one downloads nothing). Code that builds a command keeps its ordinary quotes and is still read. Pure.
  */
-export function pythonCode(text: string): string {
+function pythonCode(text: string): string {
   return text.replace(/"""[\s\S]*?"""|'''[\s\S]*?'''/g, (m) => m.replace(/[^\n]/g, " "));
 }
 
@@ -159,7 +159,7 @@ const REMOTE_CONF = ["spark.jars", "spark.files", "spark.pyFiles", "spark.archiv
 const RESOLVING_CONF = ["spark.jars.packages", "spark.jars.repositories", "spark.jars.ivySettings"];
 
 /** Findings in a SparkApplication spec outside its pod containers. Pure. */
-export function sparkDownloads(spec: Obj, allowed: readonly string[] = []): string[] {
+function sparkDownloads(spec: Obj, allowed: readonly string[] = []): string[] {
   const out: string[] = [];
   const conf = asObj(spec.sparkConf);
   for (const k of RESOLVING_CONF) {

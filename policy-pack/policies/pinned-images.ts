@@ -17,7 +17,7 @@ import {
   walk,
 } from "../lib/workloads";
 
-export const pinnedImagesDefaults = {
+const pinnedImagesDefaults = {
   /** Tags that move and so do not pin. */
   mutableTags: ["latest"],
   /** Helm releases must pin the chart `version` (a chart's default image tag is its appVersion). */

@@ -16,7 +16,7 @@ import {
 } from "../lib/resources";
 import { podTemplates } from "../lib/workloads";
 
-export const podDisruptionBudgetDefaults = {
+const podDisruptionBudgetDefaults = {
   /** Workloads with at least this many replicas need a PDB. */
   minReplicas: 2,
 };

@@ -19,7 +19,7 @@ import {
   type HelmComponent,
 } from "../lib/workloads";
 
-export const priorityClassDefaults = {
+const priorityClassDefaults = {
   /** When non-empty, the only PriorityClass names allowed. */
   allowedClasses: [] as string[],
   /** Chart name -> pod-bearing components, overriding the built-in table (trino, spark-operator). */

@@ -9,7 +9,7 @@ import { configOf, type LakehousePolicy } from "../lib/policy";
 import { findReadiness } from "../lib/readiness";
 import { displayName, isPhase, kindOf, phaseOf, safe } from "../lib/resources";
 
-export const readinessGateDefaults = {
+const readinessGateDefaults = {
   /** Report a violation when the plan has no Readiness resource at all (fail closed). */
   requireReadiness: true,
 };

@@ -17,7 +17,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { configOf, type LakehousePolicy } from "../lib/policy";
 import { asArray, asObj, displayName, isKube, isPlatform, kindOf, safe, str } from "../lib/resources";
 
-export const retainDataDefaults = {
+const retainDataDefaults = {
   /** StorageClasses outside the plan known to delete data (reclaimPolicy Delete). */
   deleteClasses: [] as string[],
   /** Let `protect` / `retainOnDelete` on a PVC or OBC count as keeping its data. */

@@ -7,7 +7,7 @@ import type { CapacitySummary, KubeObject } from "../model";
 import { parseBytes, parseCpu } from "../quantity";
 import { isTerminated, nodeAllocatable, podRequests, unschedulableReason } from "./util";
 
-export interface NodeCapacity {
+interface NodeCapacity {
   name: string;
   /** Undefined when the node takes new pods; else why not (cordoned, NotReady, tainted ...). */
   unschedulable?: string;
@@ -22,7 +22,7 @@ export interface NodeCapacity {
 }
 
 /** Pods of the lakehouse platform itself (every platform resource carries this label, see stacks/types.ts). */
-export function isPlatformPod(p: KubeObject): boolean {
+function isPlatformPod(p: KubeObject): boolean {
   return p.metadata?.labels?.["app.kubernetes.io/part-of"] === "lakehouse";
 }
 

@@ -182,7 +182,7 @@ export function isPrometheusServer(p: KubeObject): boolean {
   const name = p.metadata?.name ?? "";
   return /^prometheus-/.test(name) && !/(node-exporter|operator|pushgateway|adapter|blackbox)/.test(name);
 }
-export function isGrafana(p: KubeObject): boolean {
+function isGrafana(p: KubeObject): boolean {
   const label = p.metadata?.labels?.["app.kubernetes.io/name"] ?? p.metadata?.labels?.app;
   return label === "grafana" || /grafana/.test(p.metadata?.name ?? "");
 }

@@ -52,11 +52,8 @@ export interface PhasePlacement {
   nodes: { name: string; cpuPercent: number; memoryPercent: number }[];
 }
 
-/** Pure placement used by the check (exported for tests and `plan`). */
-export function placePhases(
-  bins: Bin[],
-  podsByPhase: (phase: Phase) => PlannedPod[] | null,
-): PhasePlacement[] {
+/** Pure placement used by the check. */
+function placePhases(bins: Bin[], podsByPhase: (phase: Phase) => PlannedPod[] | null): PhasePlacement[] {
   const out: PhasePlacement[] = [];
   for (const phase of PHASES) {
     const pods = podsByPhase(phase);
@@ -216,7 +213,7 @@ export const TYPICAL_QUERY_SCANS = {
   ],
 } as const;
 
-export interface BandwidthNeed {
+interface BandwidthNeed {
   /** The heaviest typical query, and the bytes it reads from storage at `scale`. */
   query: string;
   scanBytes: number;

@@ -40,7 +40,7 @@ function declared(id: string, title: string, key: TriggerKey, condition: string)
 }
 
 /** Sum of PVC storage requests, in bytes. */
-export function pvcRequestTotal(facts: Facts): { total: number; count: number } | undefined {
+function pvcRequestTotal(facts: Facts): { total: number; count: number } | undefined {
   const c = facts.kinds.persistentvolumeclaims;
   if (c?.state !== "ok") return undefined;
   let total = 0;

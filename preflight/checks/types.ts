@@ -5,7 +5,7 @@
 import type { LakehouseConfig } from "../config/schema";
 import type { Category, CheckResult, Facts, Phase, Severity } from "../model";
 
-export interface CheckContext {
+interface CheckContext {
   readonly config: LakehouseConfig;
   /** "Now", injected so that age-based checks are deterministic in tests. */
   readonly now: Date;

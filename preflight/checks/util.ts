@@ -8,12 +8,12 @@ import { parseBytes, parseCpu } from "../quantity";
 import type { CheckOutcome } from "./types";
 
 /** Human names of kinds, for messages. */
-export const KIND_LABEL: Record<Kind, string> = Object.fromEntries(
+const KIND_LABEL: Record<Kind, string> = Object.fromEntries(
   KINDS.map((k) => [k, KIND_INFO[k].itemKind]),
 ) as Record<Kind, string>;
 
 /** "StorageClass" -> "StorageClasses", "GitRepository" -> "GitRepositories", "NodeMetrics" stays. */
-export function pluralLabel(label: string): string {
+function pluralLabel(label: string): string {
   if (label.endsWith("Metrics")) return label;
   if (label.endsWith("ss")) return `${label}es`;
   if (label.endsWith("y")) return `${label.slice(0, -1)}ies`;
@@ -34,7 +34,7 @@ const INSTALLED_BY: Partial<Record<Kind, string>> = {
 };
 
 /** Either the items of a collected kind or the outcome a check returns when it cannot read them. */
-export type Need = { items: KubeObject[] } | { outcome: CheckOutcome };
+type Need = { items: KubeObject[] } | { outcome: CheckOutcome };
 
 /**
  * Items of `kind`, or the outcome for a kind that could not be read: forbidden/error/not-collected ->

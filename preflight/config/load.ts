@@ -10,7 +10,7 @@ import type { z } from "zod";
 import { InputError } from "../model";
 import { CONFIG_KEYS, configSchema, type LakehouseConfig } from "./schema";
 
-export const NAMESPACE = "lakehouse";
+const NAMESPACE = "lakehouse";
 
 export interface LoadedConfig {
   config: LakehouseConfig;
@@ -72,11 +72,7 @@ function valueAt(raw: Record<string, unknown>, p: PropertyKey[]): unknown {
 }
 
 /** Turns zod issues into one readable message naming `lakehouse:<key>`. */
-export function formatIssues(
-  issues: z.core.$ZodIssue[],
-  raw: Record<string, unknown>,
-  source: string,
-): string {
+function formatIssues(issues: z.core.$ZodIssue[], raw: Record<string, unknown>, source: string): string {
   const lines = issues.slice(0, 10).map((issue) => {
     const [head, ...rest] = issue.path.map(String);
     const key =

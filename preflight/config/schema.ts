@@ -56,7 +56,7 @@ const size = (replicas: number, cpu: string, memory: string) => podSize.default(
 
 // ---------- the sections ----------
 
-export const thresholdsSchema = z
+const thresholdsSchema = z
   .object({
     /** Trigger: total PVC requests above this start the bootstrap. */
     storageTrigger: byteQuantity.default("200Gi"),
@@ -71,7 +71,7 @@ export const thresholdsSchema = z
   })
   .strict();
 
-export const clusterSchema = z
+const clusterSchema = z
   .object({
     cephNamespace: k8sName.default("storage"),
     /** CephCluster name; empty = any CephCluster in `cephNamespace`. */
@@ -87,7 +87,7 @@ export const clusterSchema = z
   .strict();
 
 /** Declared trigger conditions (the ones a cluster cannot show). All false unless the operator says so. */
-export const triggersSchema = z
+const triggersSchema = z
   .object({
     manualEtl: bool.default(false),
     analyticsDatasets: bool.default(false),
@@ -101,7 +101,7 @@ export const triggersSchema = z
   .strict();
 
 /** Knowledge prerequisites, attested by the operator. Advisory unless `enforce` is true. */
-export const knowledgeSchema = z
+const knowledgeSchema = z
   .object({
     teamSql: bool.default(false),
     teamKubernetes: bool.default(false),
@@ -111,7 +111,7 @@ export const knowledgeSchema = z
   })
   .strict();
 
-export const secretManagementSchema = z
+const secretManagementSchema = z
   .object({
     /**
      * `external-secrets`: the External Secrets CRDs and controller must be present.
@@ -124,7 +124,7 @@ export const secretManagementSchema = z
   })
   .strict();
 
-export const s3Schema = z
+const s3Schema = z
   .object({
     /** S3 endpoint URL; empty = discover from CephObjectStore status, or AWS_ENDPOINT_URL_S3 / S3_ENDPOINT. */
     endpoint: z.union([z.literal(""), z.url()]).default(""),
@@ -144,7 +144,7 @@ export const s3Schema = z
  * The live storage-bandwidth probe behind `risk.storage-bandwidth`: one generated object written by multipart
  * upload, read back with parallel ranged GETs (as Trino and Spark split Parquet reads), then removed.
  */
-export const storageBandwidthSchema = z
+const storageBandwidthSchema = z
   .object({
     /** `false` skips the measurement (e.g. a metered link between the preflight's host and the cluster). */
     enabled: bool.default(true),
@@ -159,7 +159,7 @@ export const storageBandwidthSchema = z
   })
   .strict();
 
-export const probeSchema = z
+const probeSchema = z
   .object({
     /** Per-request timeout (ms) for the Kubernetes API and S3. */
     requestTimeoutMs: int(100, 600_000).default(10_000),
@@ -169,7 +169,7 @@ export const probeSchema = z
   })
   .strict();
 
-export const platformSchema = z
+const platformSchema = z
   .object({
     /** Namespace for the platform's workloads. */
     namespace: k8sName.default("lakehouse"),
@@ -200,7 +200,7 @@ export const platformSchema = z
  * Planned pods per component: the one sizing that the resource-contention risk check places on nodes, the
  * components deploy, the namespace quota is derived from, and the capacity-budget policy sums.
  */
-export const sizingSchema = z
+const sizingSchema = z
   .object({
     // foundation
     metastore: size(2, "250m", "1Gi"),
@@ -221,7 +221,7 @@ export const sizingSchema = z
   })
   .strict();
 
-export const foundationSchema = z
+const foundationSchema = z
   .object({
     /** `obc`: ObjectBucketClaims on `platform.bucketStorageClass`; `s3-user`: a CephObjectStoreUser + buckets via S3. */
     bucketMode: z.enum(["obc", "s3-user"]).default("obc"),
@@ -261,7 +261,7 @@ export const foundationSchema = z
   })
   .strict();
 
-export const computeSchema = z
+const computeSchema = z
   .object({
     /** Helm repository (https) of the kubeflow spark-operator chart, as a Flux HelmRepository. */
     operatorChartRepository: z
@@ -339,7 +339,7 @@ export const computeSchema = z
  * Scheduled Iceberg table maintenance through Trino (docs/runbooks/maintenance.md): compaction, snapshot expiry and
  * orphan-file removal. `retentionDays` may not be below `foundation.backupRetentionDays` (checked in configSchema).
  */
-export const maintenanceSchema = z
+const maintenanceSchema = z
   .object({
     /** `false`: no maintenance CronJob, Pushgateway, alerts or dashboard. */
     enabled: bool.default(true),
@@ -360,7 +360,7 @@ export const maintenanceSchema = z
   .strict();
 
 /** Phase 3 (Trino and the platform's Grafana dashboards). */
-export const analyticsSchema = z
+const analyticsSchema = z
   .object({
     /** Helm repository of the trino chart (trinodb/charts), served over https. */
     chartRepository: z.url().default("https://trinodb.github.io/charts"),
@@ -404,7 +404,7 @@ export const analyticsSchema = z
  * The in-cluster artifact cache (stacks/foundation/artifactCache.ts): the bucket every pinned jar and wheel is
  * staged into once, and the public sources (or a mirror, for an air-gapped homelab) the staging Job reads.
  */
-export const artifactsSchema = z
+const artifactsSchema = z
   .object({
     /** Bucket of the cache (its own ObjectBucketClaim `lakehouse-artifacts` with bucketMode obc). */
     bucket: k8sName.default("lakehouse-artifacts"),
@@ -421,7 +421,7 @@ export const artifactsSchema = z
   })
   .strict();
 
-export const imagesSchema = z
+const imagesSchema = z
   .object({
     /** Pinned at 4.0.0: 4.0.1+ removed the Thrift get_table call Spark's Hive client uses (HIVE-26537). */
     metastore: image.default("apache/hive:4.0.0"),
@@ -454,7 +454,7 @@ export const imagesSchema = z
   })
   .strict();
 
-export const phasesSchema = z
+const phasesSchema = z
   .object({
     foundation: bool.default(true),
     compute: bool.default(true),
@@ -463,7 +463,7 @@ export const phasesSchema = z
   .strict();
 
 /** The post-deploy verification that `pulumi up` runs after each phase (program/verification.ts). */
-export const verificationSchema = z
+const verificationSchema = z
   .object({
     /**
      * `false`: `pulumi up` records each phase's Verification as switched off instead of running its Jobs (for
@@ -533,8 +533,7 @@ export const configSchema = z
   });
 
 export type LakehouseConfig = z.infer<typeof configSchema>;
-export type Thresholds = LakehouseConfig["thresholds"];
-export type Sizing = LakehouseConfig["sizing"];
+type Sizing = LakehouseConfig["sizing"];
 export type ComponentName = keyof Sizing;
 
 /** Keys of the `lakehouse:` namespace, for "did you mean" and docs. */

@@ -8,7 +8,7 @@ import { parseBytes, parseCpu } from "../quantity";
 import type { ComponentName, LakehouseConfig, PodSize } from "./schema";
 
 /** Which phase each sized component belongs to. */
-export const COMPONENT_PHASE: Record<ComponentName, Phase> = {
+const COMPONENT_PHASE: Record<ComponentName, Phase> = {
   metastore: "foundation",
   metastoreDb: "foundation",
   metadataBackup: "foundation",
@@ -23,7 +23,7 @@ export const COMPONENT_PHASE: Record<ComponentName, Phase> = {
 };
 
 /** Components a phase runs only when a feature of it is on (the table maintenance and its Pushgateway). */
-export function componentEnabled(config: LakehouseConfig, component: ComponentName): boolean {
+function componentEnabled(config: LakehouseConfig, component: ComponentName): boolean {
   if (component === "tableMaintenance" || component === "pushgateway") {
     return config.analytics.maintenance.enabled;
   }

@@ -31,13 +31,13 @@ import { InputError, KIND_INFO, KINDS } from "../model";
 export const S3: S3Observation = { state: "skipped", reason: "offline: the S3 API is only probed live" };
 
 /** Likewise `risk.storage-bandwidth`: the object store's rate is only measured live. */
-export const STORAGE_BANDWIDTH: BandwidthObservation = {
+const STORAGE_BANDWIDTH: BandwidthObservation = {
   state: "skipped",
   reason: "offline: the object store's bandwidth is only measured live",
 };
 
 /** A kind's CRD name and its Kind, for the kinds served by CustomResourceDefinitions. */
-export const CRD_BACKED: Partial<Record<Kind, { crd: string; kind: string }>> = Object.fromEntries(
+const CRD_BACKED: Partial<Record<Kind, { crd: string; kind: string }>> = Object.fromEntries(
   KINDS.filter((k) => KIND_INFO[k].crd).map((k) => [
     k,
     { crd: `${k}.${KIND_INFO[k].group}`, kind: KIND_INFO[k].itemKind },
@@ -92,7 +92,7 @@ const BY_NAME: ReadonlyMap<string, Kind> = new Map(
 );
 
 /** Our key for a resource name as kubectl takes it (`pvc`, `objectbucketclaims`, `Deployment`), if we read it. */
-export function kindOfName(name: string): Kind | undefined {
+function kindOfName(name: string): Kind | undefined {
   return BY_NAME.get(name.trim().toLowerCase());
 }
 
@@ -105,7 +105,7 @@ const BY_KIND: Record<string, { key: Kind; group?: string }> = Object.fromEntrie
 );
 
 /** The Facts key of a Kubernetes object, or undefined for kinds the assessment does not read. */
-export function kindKey(obj: KubeObject): Kind | undefined {
+function kindKey(obj: KubeObject): Kind | undefined {
   const entry = obj.kind ? BY_KIND[obj.kind] : undefined;
   if (!entry) return undefined;
   if (entry.group && obj.apiVersion) {
@@ -124,7 +124,7 @@ export interface CapturedCollection {
 }
 
 /** The extra top-level field of a capture file (a `kind: List` otherwise). */
-export interface CaptureHeader {
+interface CaptureHeader {
   capturedAt: string;
   context: string;
   collections: Partial<Record<Kind, CapturedCollection>>;
@@ -132,7 +132,7 @@ export interface CaptureHeader {
   requested: Kind[];
 }
 
-export interface FactsFromObjectsOptions {
+interface FactsFromObjectsOptions {
   origin: string;
   collectedAt: string;
   /** Collection states recorded at capture time; they win over the absence rules for kinds without items. */
@@ -390,8 +390,8 @@ function readCaptureHeader(h: Record<string, unknown>, file: string): CaptureHea
   };
 }
 
-/** Parses one file's text (JSON, or YAML with any number of documents). Exported for tests and `capture`. */
-export function parseSnapshotText(text: string, file: string): Parsed {
+/** Parses one file's text (JSON, or YAML with any number of documents). */
+function parseSnapshotText(text: string, file: string): Parsed {
   const out: Parsed = { objects: [], sawMetricsList: false, sawList: false, requested: new Set() };
   const body = text.replace(/^\uFEFF/, "");
   const trimmed = body.trimStart();
@@ -412,7 +412,7 @@ const SNAPSHOT_EXT = /\.(json|ya?ml)$/i;
  * The files behind one `--from` path: the file itself, or for a folder its `.json`, `.yaml` and `.yml` files
  * (not recursive, sorted by name), as the one-file-per-kind kubectl loop writes them.
  */
-export function expandInput(p: string): string[] {
+function expandInput(p: string): string[] {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(p);

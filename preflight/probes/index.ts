@@ -39,7 +39,7 @@ export interface LiveOptions {
 }
 
 /** Facts plus how the collection went (for the benchmark and debug output; not part of Facts). */
-export interface LiveCollection {
+interface LiveCollection {
   facts: Facts;
   /** Per kind: pages read and wall time. */
   timings: KindTiming[];

@@ -34,7 +34,7 @@ import {
 import { untilAborted } from "../deadline";
 
 /** Where one kind lives in the API. */
-export interface KindSpec {
+interface KindSpec {
   kind: Kind;
   /** API group, "" for core. */
   group: string;
@@ -69,7 +69,7 @@ export const rbacResource = (spec: Pick<KindSpec, "group" | "plural">): string =
   spec.group ? `${spec.plural}.${spec.group}` : spec.plural;
 
 /** Options of the Kubernetes probe. */
-export interface KubeProbeOptions {
+interface KubeProbeOptions {
   /** Page size (`limit`) of list calls. */
   pageSize: number;
   /** Timeout of each request, in ms. */
@@ -320,7 +320,7 @@ function statusMessage(e: ApiException<unknown>): string | undefined {
 }
 
 /** Turns a failed request into the Collection the checks understand. */
-export function classifyError(
+function classifyError(
   e: unknown,
   spec: KindSpec,
   server: string,

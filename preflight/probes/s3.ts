@@ -61,7 +61,7 @@ function str(v: unknown): string | undefined {
 }
 
 /** The endpoint Rook publishes in a CephObjectStore's status (`endpoints.insecure[0]`, `.secure[0]`, `info.endpoint`). */
-export function objectStoreEndpoint(store: KubeObject | undefined): string | undefined {
+function objectStoreEndpoint(store: KubeObject | undefined): string | undefined {
   const status = (store?.status ?? {}) as {
     endpoints?: { insecure?: unknown[]; secure?: unknown[] };
     info?: { endpoint?: unknown; secureEndpoint?: unknown };
@@ -208,7 +208,7 @@ export async function resolveS3Target(
   };
 }
 
-export interface ProbeS3Options {
+interface ProbeS3Options {
   /** Bucket for the put/get/delete round trip; created when missing and then removed again. */
   scratchBucket: string;
   /** Per-request timeout (connect + response), ms. */

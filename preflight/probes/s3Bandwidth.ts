@@ -32,7 +32,7 @@ import { describeS3Error, s3Client, type S3Target } from "./s3";
 /** Where probe objects live in the scratch bucket (a leftover is easy to find and delete). */
 export const BANDWIDTH_PREFIX = "lakehouse-preflight/bandwidth-";
 
-export interface BandwidthOptions {
+interface BandwidthOptions {
   /** The scratch bucket (`lakehouse:s3.scratchBucket`); created when missing and then removed again. */
   bucket: string;
   objectBytes: number;

@@ -8,16 +8,16 @@ import { renderReportMarkdown, renderResultsMarkdown } from "./markdown";
 import type { OutputFormat, RenderOptions } from "./style";
 import { renderReportTable, renderResultsTable } from "./table";
 
-export { OUTPUT_FORMATS, type OutputFormat, type RenderOptions } from "./style";
+export { OUTPUT_FORMATS, type OutputFormat } from "./style";
 
 /** Options of `renderReport`: colour and width for `table`, plus an optional phase in focus. */
-export interface ReportRenderOptions extends RenderOptions {
+interface ReportRenderOptions extends RenderOptions {
   /** Puts this phase's gate in the headline (table, markdown) or a `focus` field (json). */
   phase?: Phase;
 }
 
 /** A list of results with an overall status, e.g. the post-deploy checks of `verify`. */
-export interface ResultsDocument {
+interface ResultsDocument {
   /** Headline, e.g. "Lakehouse verification (foundation)". */
   title: string;
   /** Overall status; see `overallStatus`. */

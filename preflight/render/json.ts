@@ -5,7 +5,7 @@
 import type { CheckResult, Gate, Phase, Report, Status } from "../model";
 
 /** Added to the JSON report when the CLI runs with `--phase`: that phase's gate, the thing the exit code follows. */
-export interface PhaseFocus extends Gate {
+interface PhaseFocus extends Gate {
   phase: Phase;
 }
 

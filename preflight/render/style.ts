@@ -25,7 +25,7 @@ export interface RenderOptions {
 }
 
 /** Symbols are paired with words so that the table reads the same without colour (NO_COLOR, pipes, logs). */
-export const STATUS_SYMBOL: Record<Status, string> = {
+const STATUS_SYMBOL: Record<Status, string> = {
   pass: "✓",
   warn: "!",
   fail: "✗",
@@ -43,9 +43,9 @@ export const STATUS_EMOJI: Record<Status, string> = {
 };
 
 /** Category sections in the assessment's order. */
-export const CATEGORY_ORDER: readonly Category[] = ["trigger", "prerequisite", "knowledge", "state", "risk"];
+const CATEGORY_ORDER: readonly Category[] = ["trigger", "prerequisite", "knowledge", "state", "risk"];
 
-export const CATEGORY_TITLE: Record<Category, string> = {
+const CATEGORY_TITLE: Record<Category, string> = {
   trigger: "Triggers",
   prerequisite: "Prerequisites",
   knowledge: "Knowledge prerequisites",

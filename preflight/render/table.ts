@@ -41,7 +41,7 @@ function statusCell(r: CheckResult, paint: Paint): { text: string; visible: numb
 }
 
 /** The checks, grouped by category, one block per check. */
-export function checksSection(results: readonly CheckResult[], width: number, paint: Paint): string[] {
+function checksSection(results: readonly CheckResult[], width: number, paint: Paint): string[] {
   const out: string[] = [];
   const statusWidth = 11;
   const idWidth = Math.min(32, Math.max(0, ...results.map((r) => r.id.length))) + 2;
@@ -93,7 +93,7 @@ function gatesSection(report: Report, width: number, paint: Paint): string[] {
 }
 
 /** The assessment's decision matrix: Condition | Met | Priority | Action. */
-export function matrixSection(rows: readonly DecisionMatrixRow[], width: number, paint: Paint): string[] {
+function matrixSection(rows: readonly DecisionMatrixRow[], width: number, paint: Paint): string[] {
   if (rows.length === 0) return [];
   const cw = Math.min(32, Math.max(9, ...rows.map((r) => r.condition.length))) + 2;
   const mw = 9;

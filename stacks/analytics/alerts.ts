@@ -10,7 +10,7 @@ import { ANALYTICS_NAMES, chartNames } from "./names";
 import { renderAnalyticsRules, type AnalyticsRulesInput } from "./rules";
 import { platformLabels } from "../platform/labels";
 
-export interface AnalyticsAlertsArgs {
+interface AnalyticsAlertsArgs {
   /** Parsed config: `analytics.releaseName/failedQueryPercent`, `sizing.trinoWorker.replicas`, `foundation.monitoringLabels`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace). */
@@ -23,7 +23,7 @@ export interface AnalyticsAlertsArgs {
 }
 
 /** Pure: the rules input for a config. */
-export function analyticsRulesInput(config: LakehouseConfig, namespace: string): AnalyticsRulesInput {
+function analyticsRulesInput(config: LakehouseConfig, namespace: string): AnalyticsRulesInput {
   return {
     namespace,
     coordinatorJob: chartNames(config.analytics.releaseName).coordinatorService,

@@ -37,7 +37,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * The values come from the stack config, so a typo must stop the render, not produce a catalog Trino rejects
  * at start-up in a crash-looping pod.
  */
-export function validateCatalogArgs(args: CatalogArgs): void {
+function validateCatalogArgs(args: CatalogArgs): void {
   const m = /^thrift:\/\/([^\s/:]+):(\d{1,5})$/.exec(args.metastoreUri);
   if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
     throw new Error(

@@ -52,7 +52,7 @@ export const METRICS_BY_COMPONENT = {
   maintenance: MAINTENANCE_METRICS,
 } as const;
 
-export interface DashboardsArgs {
+interface DashboardsArgs {
   /** Parsed config: `analytics.dashboardLabels/dashboardNamespace/releaseName`, `cluster.monitoringNamespace`, `phases`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace of the scraped workloads). */

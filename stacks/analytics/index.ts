@@ -15,15 +15,8 @@ import { TableMaintenance } from "./tableMaintenance";
 import { Trino } from "./trino";
 import { bucketCredentials, inClusterS3Endpoint } from "../platform/s3";
 
-export { AnalyticsAlerts } from "./alerts";
-export { Dashboards } from "./dashboardConfigMaps";
-export { ANALYTICS_NAMES, chartNames } from "./names";
-export { Pushgateway } from "./pushgateway";
-export { TableMaintenance } from "./tableMaintenance";
-export { Trino } from "./trino";
-
 /** The analytics phase's top-level components, for callers that need them by role. */
-export interface AnalyticsComponents {
+interface AnalyticsComponents {
   trino: Trino;
   alerts: AnalyticsAlerts;
   dashboards: Dashboards;

@@ -18,9 +18,9 @@ import { ANALYTICS_NAMES, PUSHGATEWAY_PORT } from "./names";
 import { platformLabels } from "../platform/labels";
 
 /** uid/gid of the `prom/pushgateway` image's user (`nobody`). */
-export const PUSHGATEWAY_UID = 65534;
+const PUSHGATEWAY_UID = 65534;
 
-export interface PushgatewayArgs {
+interface PushgatewayArgs {
   /** Parsed config: `images.pushgateway`, `sizing.pushgateway`, `foundation.monitoringLabels`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace, batch priority class). */
@@ -28,7 +28,7 @@ export interface PushgatewayArgs {
 }
 
 /** Selector labels of the Pushgateway's pods. */
-export function pushgatewaySelector(): Record<string, string> {
+function pushgatewaySelector(): Record<string, string> {
   return { "app.kubernetes.io/name": ANALYTICS_NAMES.pushgateway, "app.kubernetes.io/instance": "lakehouse" };
 }
 

@@ -31,7 +31,7 @@ export interface AnalyticsRulesInput {
 
 const RUNBOOK = "docs/runbooks/analytics.md";
 /** The window of the failed-query ratio. */
-export const FAILED_QUERY_WINDOW = "10m";
+const FAILED_QUERY_WINDOW = "10m";
 
 const quote = (v: string) => JSON.stringify(v);
 

@@ -25,17 +25,17 @@ import type { BucketCredentials } from "../platform/s3";
 import { platformLabels } from "../platform/labels";
 
 /** The script the ConfigMap carries. */
-export const MAINTENANCE_SCRIPT = "table_maintenance.py";
+const MAINTENANCE_SCRIPT = "table_maintenance.py";
 /** Default scripts folder. */
-export const MAINTENANCE_SCRIPTS_DIR = path.join(__dirname, "scripts");
+const MAINTENANCE_SCRIPTS_DIR = path.join(__dirname, "scripts");
 /** uid/gid the script runs as (`nobody`; the python image's default user is root). */
-export const MAINTENANCE_UID = 65534;
+const MAINTENANCE_UID = 65534;
 /** Per statement (one `optimize` of a large table is the long one). */
-export const MAINTENANCE_QUERY_TIMEOUT_SECONDS = 3600;
+const MAINTENANCE_QUERY_TIMEOUT_SECONDS = 3600;
 /** The whole run. */
-export const MAINTENANCE_DEADLINE_SECONDS = 4 * 3600;
+const MAINTENANCE_DEADLINE_SECONDS = 4 * 3600;
 
-export interface TableMaintenanceArgs {
+interface TableMaintenanceArgs {
   /**
    * Parsed config: `analytics.maintenance`, `analytics.releaseName`, `foundation.backupBucket/backupPrefix/
    * monitoringLabels`, `images.maintenance`, `sizing.tableMaintenance`, `s3.region`.
@@ -60,7 +60,7 @@ export interface TableMaintenanceArgs {
 }
 
 /** Pure: the rules input for a config. */
-export function maintenanceRulesInput(config: LakehouseConfig, namespace: string): MaintenanceRulesInput {
+function maintenanceRulesInput(config: LakehouseConfig, namespace: string): MaintenanceRulesInput {
   return {
     namespace,
     pushJob: MAINTENANCE_PUSH_JOB,
@@ -72,7 +72,7 @@ export function maintenanceRulesInput(config: LakehouseConfig, namespace: string
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
 /** The script's environment (its env contract, table_maintenance.py's docstring). Pure. */
-export function maintenanceEnv(args: {
+function maintenanceEnv(args: {
   config: LakehouseConfig;
   trinoUrl: pulumi.Input<string>;
   pushgatewayUrl: pulumi.Input<string>;

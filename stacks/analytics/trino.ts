@@ -14,7 +14,7 @@ import { mergeCatalogs, trinoValues } from "./trinoValues";
 import type { BucketCredentials } from "../platform/s3";
 import { platformLabels } from "../platform/labels";
 
-export interface TrinoArgs {
+interface TrinoArgs {
   /** Parsed config: `analytics.*`, `images.trino`, `sizing.trinoCoordinator/trinoWorker`, `s3.region`, `foundation.monitoringLabels`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace, priority classes). */
@@ -34,7 +34,7 @@ export interface TrinoArgs {
 }
 
 /** The ServiceMonitor spec of one role: Trino's native OpenMetrics endpoint on the `http` port. Pure. */
-export function trinoServiceMonitorSpec(
+function trinoServiceMonitorSpec(
   release: string,
   role: "coordinator" | "worker",
   namespace: string,

@@ -20,16 +20,16 @@ const MiB = 2 ** 20;
 const GiB = 2 ** 30;
 
 /** Off-heap reserve: at least 1 GiB (512 MB code cache + metaspace + threads), else 20 % of the pod. */
-export const OFF_HEAP_MIN_BYTES = 1 * GiB;
-export const OFF_HEAP_FRACTION = 0.2;
+const OFF_HEAP_MIN_BYTES = 1 * GiB;
+const OFF_HEAP_FRACTION = 0.2;
 /** Trino's defaults for the two heap shares (JVM max memory * 0.3 each). */
-export const HEADROOM_FRACTION = 0.3;
-export const PER_NODE_FRACTION = 0.3;
+const HEADROOM_FRACTION = 0.3;
+const PER_NODE_FRACTION = 0.3;
 /**
  * The smallest pod Trino is given here: 1 GiB of heap after the off-heap reserve. Below it the memory pool
  * (heap - headroom) is a few hundred MB and even `SHOW SCHEMAS` on the Iceberg catalog can fail.
  */
-export const MIN_POD_MEMORY_BYTES = 2 * GiB;
+const MIN_POD_MEMORY_BYTES = 2 * GiB;
 
 /** One node's settings, in the units Trino and the JVM read. */
 export interface TrinoNodeMemory {
@@ -60,7 +60,7 @@ export interface TrinoMemory {
 }
 
 /** Where a size comes from, for error messages (e.g. `lakehouse:sizing.trinoWorker`). */
-export interface TrinoMemoryInput {
+interface TrinoMemoryInput {
   readonly coordinator: PodSize;
   readonly worker: PodSize;
   /** @default "lakehouse:sizing" */
@@ -87,7 +87,7 @@ function podMemory(size: PodSize, key: string): number {
 }
 
 /** The settings of one node from its pod memory. Pure. */
-export function nodeMemory(size: PodSize, key: string): TrinoNodeMemory {
+function nodeMemory(size: PodSize, key: string): TrinoNodeMemory {
   const pod = podMemory(size, key);
   const offHeap = Math.max(OFF_HEAP_MIN_BYTES, pod * OFF_HEAP_FRACTION);
   // Whole MiB everywhere, rounded down: the sums below then hold exactly, with no float drift.

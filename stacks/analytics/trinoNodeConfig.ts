@@ -41,7 +41,7 @@ export interface TrinoServerValues {
   };
 }
 
-export interface TrinoServerValuesInput {
+interface TrinoServerValuesInput {
   /** The derived memory settings (trinoMemory, or a scaled copy of them in the tests). */
   readonly memory: TrinoMemory;
   /** `lakehouse:analytics.environment` (node.environment). */
@@ -95,7 +95,7 @@ export function trinoServerValues(input: TrinoServerValuesInput): TrinoServerVal
 }
 
 /** Values of the chart 1.42.2 that the product leaves at their defaults and the two files read. */
-export const TRINO_CHART_DEFAULTS = {
+const TRINO_CHART_DEFAULTS = {
   /** `service.port`: every node's HTTP port. */
   port: 8080,
   /** `coordinator/worker.jvm.gcMethod.type` and `.g1.heapRegionSize`. */
@@ -115,7 +115,7 @@ export interface TrinoNodeFiles {
   readonly jvmConfig: string;
 }
 
-export interface TrinoClusterFiles {
+interface TrinoClusterFiles {
   readonly coordinator: TrinoNodeFiles;
   /** Absent with zero workers: the chart renders no worker ConfigMap then. */
   readonly worker?: TrinoNodeFiles;

@@ -11,18 +11,18 @@ import { trinoServerValues } from "./trinoNodeConfig";
 import type { BucketCredentials } from "../platform/s3";
 
 /** uid/gid of the `trino` user in trinodb/trino images (the chart's default securityContext). */
-export const TRINO_UID = 1000;
+const TRINO_UID = 1000;
 
 /** Env vars the catalogs read the warehouse keys from (`${ENV:...}` in catalogs.ts). */
-export const S3_KEY_ENV = { accessKey: "AWS_ACCESS_KEY_ID", secretKey: "AWS_SECRET_ACCESS_KEY" } as const;
+const S3_KEY_ENV = { accessKey: "AWS_ACCESS_KEY_ID", secretKey: "AWS_SECRET_ACCESS_KEY" } as const;
 
 /**
  * A worker is given twice the shutdown grace period plus this before SIGKILL: the chart requires at least 2x
  * (Trino waits the grace period once before it stops accepting tasks and once after the last task ends).
  */
-export const TERMINATION_MARGIN_SECONDS = 30;
+const TERMINATION_MARGIN_SECONDS = 30;
 
-export interface TrinoValuesInput {
+interface TrinoValuesInput {
   /** Parsed config: `analytics.*`, `images.trino`, `sizing.trinoCoordinator/trinoWorker`. */
   readonly config: LakehouseConfig;
   readonly priorityClassCritical: string;

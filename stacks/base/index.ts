@@ -15,7 +15,7 @@ import { platformLabels } from "../platform/labels";
 export { networkPolicies } from "./network";
 export { containerDefaults, quotaHard } from "./quota";
 
-export interface PlatformBaseArgs {
+interface PlatformBaseArgs {
   /** The parsed `lakehouse:` configuration (namespace, priority classes, sizing, cluster namespaces). */
   readonly config: LakehouseConfig;
   /**

@@ -13,7 +13,7 @@ interface Peer {
   namespaceSelector?: { matchLabels: Record<string, string> };
   podSelector?: { matchLabels: Record<string, string> };
 }
-export interface NetworkPolicySpec {
+interface NetworkPolicySpec {
   /** `{}` = every pod of the namespace. */
   podSelector: { matchLabels?: Record<string, string> };
   policyTypes: ("Ingress" | "Egress")[];
@@ -112,7 +112,7 @@ export function networkPolicies(config: LakehouseConfig): Record<string, Network
 }
 
 /** The TCP ports of the artifact sources' URLs (explicit, else 443 for https and 80 for http), each once. */
-export function sourcePorts(config: LakehouseConfig): Port[] {
+function sourcePorts(config: LakehouseConfig): Port[] {
   const ports = new Set<number>();
   for (const u of Object.values(config.artifacts.source)) {
     const url = new URL(u);

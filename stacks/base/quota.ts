@@ -9,7 +9,7 @@ import type { Phase } from "../../preflight/model";
 const MI = 1024 * 1024;
 
 /** `spec.hard` of the platform ResourceQuota. */
-export interface QuotaHard {
+interface QuotaHard {
   "requests.cpu": string;
   "requests.memory": string;
   "limits.memory": string;
@@ -37,7 +37,7 @@ export function quotaHard(config: LakehouseConfig, phases?: readonly Phase[]): Q
 }
 
 /** One LimitRange item for containers. */
-export interface ContainerLimitRange {
+interface ContainerLimitRange {
   type: "Container";
   defaultRequest: { cpu: string; memory: string };
   default: { memory: string };

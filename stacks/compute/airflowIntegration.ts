@@ -23,7 +23,7 @@ import {
   computeLabels,
 } from "./names";
 
-export interface AirflowIntegrationArgs {
+interface AirflowIntegrationArgs {
   /** Parsed config: `cluster.airflowNamespace/airflowRelease`, `compute.airflowServiceAccount/dagConfigMap`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace). */

@@ -9,7 +9,7 @@ import type { PlatformBaseRefs } from "../types";
 import { COMPUTE_NAMES, computeLabels } from "./names";
 import { renderComputeRules, type ComputeRulesInput } from "./rules";
 
-export interface ComputeAlertsArgs {
+interface ComputeAlertsArgs {
   /** Parsed config: `compute.webhook`, `foundation.monitoringLabels` (the Prometheus Operator's selector). */
   readonly config: LakehouseConfig;
   /** The platform base (namespace). */
@@ -17,7 +17,7 @@ export interface ComputeAlertsArgs {
 }
 
 /** Pure: the rules input for a config (the names the chart gives the operator's Deployments). */
-export function computeRulesInput(config: LakehouseConfig, namespace: string): ComputeRulesInput {
+function computeRulesInput(config: LakehouseConfig, namespace: string): ComputeRulesInput {
   return {
     namespace,
     controllerDeployment: COMPUTE_NAMES.operatorController,

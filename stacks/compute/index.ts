@@ -14,16 +14,9 @@ import { SampleJob } from "./sampleJob";
 import { SparkJobIdentity } from "./sparkJobIdentity";
 import { SparkOperator } from "./sparkOperator";
 
-export { AirflowIntegration } from "./airflowIntegration";
-export { ComputeAlerts } from "./alerts";
-export { COMPUTE_NAMES } from "./names";
-export { SampleJob } from "./sampleJob";
-export { SparkJobIdentity } from "./sparkJobIdentity";
-export { SparkOperator } from "./sparkOperator";
-
 const REPO = path.resolve(__dirname, "..", "..");
 /** The sample job (the sample job contract) and the DAG, relative to the repository. */
-export const JOB_PATH = path.join("stacks", "compute", "jobs", JOB_FILE);
+const JOB_PATH = path.join("stacks", "compute", "jobs", JOB_FILE);
 export const DAG_PATH = path.join("dags", DAG_FILE);
 
 /** Reads a file the phase ships; the error names the file and what it is for. Called at deploy, never at import. */
@@ -40,7 +33,7 @@ export function readShippedFile(rel: string, what: string, root = REPO): string 
   }
 }
 
-export interface ComputeComponents {
+interface ComputeComponents {
   identity: SparkJobIdentity;
   operator: SparkOperator;
   sampleJob: SampleJob;

@@ -11,7 +11,7 @@ import type { PlatformBaseRefs } from "../types";
 import { COMPUTE_NAMES, JOB_FILE, computeLabels } from "./names";
 import { sampleJobArgs, sampleJobManifest, sampleJobManifestYaml } from "./sparkApplication";
 
-export interface SampleJobComponentArgs {
+interface SampleJobComponentArgs {
   /** Parsed config: `compute.sampleJob`, `images.spark/tools`, `sizing.sparkDriver/sparkExecutor`, foundation names. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace). */

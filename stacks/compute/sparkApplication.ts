@@ -37,9 +37,9 @@ import { renderSparkConf, sparkMemory, type SparkConfArgs } from "./sparkConf";
 import { artifactCacheLocation, bucketCredentials, inClusterS3Endpoint } from "../platform/s3";
 
 /** uid/gid of the `spark` user in apache/spark images. */
-export const SPARK_UID = 185;
+const SPARK_UID = 185;
 
-export interface SampleJobArgs {
+interface SampleJobArgs {
   /** SparkApplication name. */
   readonly name: string;
   readonly namespace: string;
@@ -83,7 +83,7 @@ export type SparkApplicationManifest = {
 };
 
 /** SPARK_JARS as the artifact cache pins them (the same spark-jars.json). */
-export function sparkPinnedJars(): PinnedJar[] {
+function sparkPinnedJars(): PinnedJar[] {
   return [...SPARK_ARTIFACTS];
 }
 

@@ -47,7 +47,7 @@ export interface SparkConfArgs {
 }
 
 /** A jar the rendered conf needs, pinned by Maven coordinates and checked by sha256. */
-export interface SparkJar {
+interface SparkJar {
   /** `group:artifact:version`. */
   readonly coordinate: string;
   /** Path of the jar in a Maven repository (`org/apache/.../artifact-version.jar`). */
@@ -82,7 +82,7 @@ export function jarFileName(jar: SparkJar): string {
  * Over HTTPS the SDK sends no chunked payloads, so SigV4 stays (not measured here: no TLS gateway in the tests).
  * Checksums: AWS SDK v1 sends no flexible checksums (that is SDK v2 2.30+); nothing to turn off.
  */
-export function s3aSigner(s3Endpoint: string): string | undefined {
+function s3aSigner(s3Endpoint: string): string | undefined {
   return s3Endpoint.startsWith("http://") ? "S3SignerType" : undefined;
 }
 
@@ -95,7 +95,7 @@ const OVERHEAD_SHARE = 0.25;
 const MIN_HEAP_MIB = 512;
 
 /** JVM heap and overhead (MiB) that add up to the pod's memory request. */
-export interface SparkMemory {
+interface SparkMemory {
   readonly heapMiB: number;
   readonly overheadMiB: number;
 }
@@ -138,7 +138,7 @@ const THRIFT = /^thrift:\/\/[^\s:/]+:\d{1,5}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** Validates the arguments; every error names the argument, the value seen and what is expected. */
-export function validateSparkConfArgs(args: SparkConfArgs): void {
+function validateSparkConfArgs(args: SparkConfArgs): void {
   const catalog = args.catalog ?? "lakehouse";
   if (!CATALOG.test(catalog)) {
     throw new Error(

@@ -9,13 +9,13 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlatformBaseRefs } from "../types";
 import { COMPUTE_NAMES, computeLabels } from "./names";
 
-export interface SparkJobIdentityArgs {
+interface SparkJobIdentityArgs {
   /** The platform base (namespace). */
   readonly base: PlatformBaseRefs;
 }
 
 /** The Role's rules. Pure (the tests assert them exactly). */
-export function sparkDriverRules(): k8s.types.input.rbac.v1.PolicyRule[] {
+function sparkDriverRules(): k8s.types.input.rbac.v1.PolicyRule[] {
   const crud = ["create", "get", "list", "watch", "update", "patch", "delete", "deletecollection"];
   return [
     { apiGroups: [""], resources: ["pods"], verbs: crud },

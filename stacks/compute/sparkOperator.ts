@@ -20,7 +20,7 @@ import type { PlatformBaseRefs } from "../types";
 import { COMPUTE_NAMES, OPERATOR_METRICS_PORT, WEBHOOK_PORT, computeLabels, jobNamespaces } from "./names";
 import { splitImage } from "../platform/images";
 
-export interface SparkOperatorArgs {
+interface SparkOperatorArgs {
   /** Parsed config: `compute.*`, `images.sparkOperator`, `sizing.sparkOperator/sparkOperatorWebhook`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace, priority classes). */
@@ -28,7 +28,7 @@ export interface SparkOperatorArgs {
 }
 
 /** The chart name in its repository. */
-export const OPERATOR_CHART = "spark-operator";
+const OPERATOR_CHART = "spark-operator";
 
 /** The chart values. Pure; throws naming the key for an image the chart cannot take. */
 export function sparkOperatorValues(
@@ -73,7 +73,7 @@ export function sparkOperatorValues(
 }
 
 /** Ingress to the webhook pods on its port from anywhere (the API server). Pure. */
-export function webhookNetworkPolicySpec(): k8s.types.input.networking.v1.NetworkPolicySpec {
+function webhookNetworkPolicySpec(): k8s.types.input.networking.v1.NetworkPolicySpec {
   return {
     podSelector: {
       matchLabels: {

@@ -10,7 +10,7 @@ import type { PlatformBaseRefs } from "../types";
 import { FOUNDATION_NAMES, foundationLabels } from "./names";
 import { renderFoundationRules, type FoundationRulesInput } from "./rules";
 
-export interface FoundationAlertsArgs {
+interface FoundationAlertsArgs {
   /** Parsed config: `foundation.backupMaxAgeHours/availabilityObjective/metastoreLockTimeoutSeconds/monitoringLabels`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace). */
@@ -23,7 +23,7 @@ export interface FoundationAlertsArgs {
 }
 
 /** Pure: the rules input for a config (the names the other foundation components use). */
-export function foundationRulesInput(config: LakehouseConfig, namespace: string): FoundationRulesInput {
+function foundationRulesInput(config: LakehouseConfig, namespace: string): FoundationRulesInput {
   return {
     namespace,
     metastoreJob: FOUNDATION_NAMES.metastore,

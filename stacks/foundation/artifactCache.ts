@@ -26,11 +26,11 @@ import { ARTIFACT_STAGER_LABEL, FOUNDATION_NAMES, foundationLabels } from "./nam
 import { artifactCacheLocation } from "../platform/s3";
 
 /** uid of the curl image's user (curlimages/curl runs as 100). */
-export const TOOLS_UID = 100;
+const TOOLS_UID = 100;
 /** Label of the staging Job's pod: the only pod the `allow-artifact-source` NetworkPolicy lets out. */
-export const STAGER_LABEL = ARTIFACT_STAGER_LABEL;
+const STAGER_LABEL = ARTIFACT_STAGER_LABEL;
 
-export interface ArtifactCacheArgs {
+interface ArtifactCacheArgs {
   /** Parsed config: `artifacts.bucket/source`, `foundation.bucketMode`, `images.tools`, `platform.*`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace, critical priority class). */

@@ -35,13 +35,13 @@ import {
 import type { BucketCredentials } from "../platform/s3";
 
 /** uid/gid of the `hive` user in apache/hive images. */
-export const HIVE_UID = 1000;
+const HIVE_UID = 1000;
 /** Where the ConfigMap is mounted; the image's entrypoint links its files into $HIVE_HOME/conf. */
-export const CUSTOM_CONF_DIR = "/opt/hive/custom-conf";
+const CUSTOM_CONF_DIR = "/opt/hive/custom-conf";
 /** Where the JMX exporter agent is (mounted from the download, or baked into a custom image). */
-export const JMX_AGENT_PATH = "/opt/jmx/jmx_prometheus_javaagent.jar";
+const JMX_AGENT_PATH = "/opt/jmx/jmx_prometheus_javaagent.jar";
 
-export interface HiveMetastoreArgs {
+interface HiveMetastoreArgs {
   /**
    * Parsed config: `images.metastore/tools`, `sizing.metastore`, `s3.region`, `platform.*`.
    * Pinned at apache/hive:4.0.0 by default: 4.0.1+ removed the Thrift `get_table` call that Spark's built-in

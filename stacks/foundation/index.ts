@@ -15,16 +15,8 @@ import { FOUNDATION_NAMES } from "./names";
 import { WarehouseBucket } from "./warehouseBucket";
 import { bucketCredentials } from "../platform/s3";
 
-export { ArtifactCache } from "./artifactCache";
-export { FoundationAlerts } from "./alerts";
-export { HiveMetastore } from "./hiveMetastore";
-export { MetadataBackup } from "./metadataBackup";
-export { MetastoreDatabase } from "./metastoreDatabase";
-export { FOUNDATION_NAMES } from "./names";
-export { WarehouseBucket } from "./warehouseBucket";
-
 /** The foundation's top-level components, for callers that need them by role. */
-export interface FoundationComponents {
+interface FoundationComponents {
   bucket: WarehouseBucket;
   /** The in-cluster artifact cache, staged before anything that reads it. */
   cache: ArtifactCache;

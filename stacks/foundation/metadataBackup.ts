@@ -19,11 +19,11 @@ import type { BucketCredentials } from "../platform/s3";
  * The scripts the ConfigMap carries (engineer H8's backup/restore, tested on real PostgreSQL + radosgw; the
  * reconcile restore.sh runs after a restore, tested on a real Hive Metastore 4.0.0).
  */
-export const BACKUP_SCRIPTS = ["backup.sh", "restore.sh", "reconcile.sh", "reconcile.sql"] as const;
+const BACKUP_SCRIPTS = ["backup.sh", "restore.sh", "reconcile.sh", "reconcile.sql"] as const;
 /** Default scripts folder. */
-export const SCRIPTS_DIR = path.join(__dirname, "scripts");
+const SCRIPTS_DIR = path.join(__dirname, "scripts");
 
-export interface MetadataBackupArgs {
+interface MetadataBackupArgs {
   /**
    * Parsed config: `foundation.backupSchedule/backupRetentionDays/backupPrefix`, `images.backup/awsCli`,
    * `sizing.metadataBackup`, `s3.region`.
@@ -57,7 +57,7 @@ export interface MetadataBackupArgs {
 }
 
 /** Reads the scripts; the error names the folder and the missing file. */
-export function readBackupScripts(dir: string): Record<string, string> {
+function readBackupScripts(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const file of BACKUP_SCRIPTS) {
     const p = path.join(dir, file);

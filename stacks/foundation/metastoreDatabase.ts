@@ -14,9 +14,9 @@ import { FOUNDATION_NAMES, POSTGRES_PORT, selectorLabels, foundationLabels } fro
 /** uid/gid of the `postgres` user in the official image (Debian variant). */
 export const POSTGRES_UID = 999;
 /** The database user the metastore connects as (generated credentials). */
-export const DB_USER = "hive";
+const DB_USER = "hive";
 
-export interface MetastoreDatabaseArgs {
+interface MetastoreDatabaseArgs {
   /**
    * Parsed config: `images.postgres`, `sizing.metastoreDb`, `platform.blockStorageClass`,
    * `foundation.dbStorage/dbCredentials/externalSecretStore/externalSecretKey`.
@@ -37,7 +37,7 @@ export interface MetastoreDatabaseArgs {
 }
 
 /** A password for the generated Secret: 32 random bytes (256 bits) as base64url, no shell-special characters. */
-export function generatePassword(): string {
+function generatePassword(): string {
   return randomBytes(32).toString("base64url");
 }
 

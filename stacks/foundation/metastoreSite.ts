@@ -38,7 +38,7 @@ export interface MetastoreSiteInput {
 }
 
 /** A property of the rendered site, in order. */
-export interface SiteProperty {
+interface SiteProperty {
   readonly name: string;
   readonly value: string;
   readonly why?: string;
@@ -113,7 +113,7 @@ export function metastoreLockProperties(timeoutSeconds: number): SiteProperty[] 
 }
 
 /** Parses and validates the endpoint; errors name the key and the fix. */
-export function parseS3Endpoint(endpoint: string): { url: URL; ssl: boolean } {
+function parseS3Endpoint(endpoint: string): { url: URL; ssl: boolean } {
   let url: URL;
   try {
     url = new URL(endpoint);
@@ -197,7 +197,7 @@ export function metastoreSiteProperties(input: MetastoreSiteInput): SiteProperty
 }
 
 /** Escapes text for an XML element body. */
-export function xmlEscape(s: string): string {
+function xmlEscape(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 

@@ -29,7 +29,7 @@ export function retainedObjects(config: LakehouseConfig): {
 }
 
 /** How the credentials Secret is registered at this run. */
-export type CredentialsAdoption =
+type CredentialsAdoption =
   | { action: "import"; id: string; uid: string }
   | { action: "create" }
   | { action: "unknown"; id: string; reason: string };

@@ -73,7 +73,7 @@ const RUNBOOK = "docs/runbooks/foundation.md";
  * The oldest-lock age above which housekeeping has missed a lock: the timeout, one housekeeping run (the release
  * bound) and one refresh of the gauge, which can still show a lock the last run removed.
  */
-export function lockAgeAlertSeconds(lockTimeoutSeconds: number): number {
+function lockAgeAlertSeconds(lockTimeoutSeconds: number): number {
   return lockReleaseBoundSeconds(lockTimeoutSeconds) + LOCK_METRICS_INTERVAL_SECONDS;
 }
 
@@ -82,7 +82,7 @@ function quote(v: string): string {
 }
 
 /** The error budget as a fraction, rounded so 99.9 gives 0.001 (not 0.0010000000000000009). */
-export function errorBudget(objectivePercent: number): number {
+function errorBudget(objectivePercent: number): number {
   if (!(objectivePercent > 0 && objectivePercent < 100)) {
     throw new Error(
       `The availability objective ${objectivePercent} (lakehouse:foundation.availabilityObjective) must be ` +

@@ -8,7 +8,7 @@ import type { PlatformBaseRefs } from "../types";
 import { FOUNDATION_NAMES, foundationLabels } from "./names";
 import { bucketCredentials, inClusterS3Endpoint, type BucketCredentials } from "../platform/s3";
 
-export interface WarehouseBucketArgs {
+interface WarehouseBucketArgs {
   /** Parsed config: `foundation.bucketMode/warehouseBucket/backupBucket/s3Endpoint`, `platform.bucketStorageClass`, `cluster.*`. */
   readonly config: LakehouseConfig;
   /** The platform base (namespace). */

@@ -23,7 +23,7 @@ import pythonWheels from "../foundation/python-wheels.json";
 import sparkJars from "../compute/spark-jars.json";
 
 /** Where an artifact comes from: a Maven repository or a PyPI file host (`lakehouse:artifacts.source`). */
-export type ArtifactSource = "maven" | "pypi";
+type ArtifactSource = "maven" | "pypi";
 
 export interface PinnedArtifact {
   readonly source: ArtifactSource;
@@ -135,19 +135,8 @@ export function totalBytes(list: readonly PinnedArtifact[]): number {
   return list.reduce((s, a) => s + a.bytes, 0);
 }
 
-/** Where pods find the cache, and the keys they read it with (the artifact bucket's Secret). */
-export interface CacheLocation {
-  /** In-cluster S3 endpoint (`http://rook-ceph-rgw-....svc:80`). */
-  readonly endpoint: string;
-  readonly bucket: string;
-  readonly region: string;
-  readonly secret: string;
-  readonly accessKeyIdKey: string;
-  readonly secretAccessKeyKey: string;
-}
-
 /** Default public sources (`lakehouse:artifacts.source`). */
-export const DEFAULT_SOURCES: Readonly<Record<ArtifactSource, string>> = Object.freeze({
+const DEFAULT_SOURCES: Readonly<Record<ArtifactSource, string>> = Object.freeze({
   maven: "https://repo1.maven.org/maven2",
   pypi: "https://files.pythonhosted.org",
 });
@@ -373,7 +362,7 @@ export function cacheEnv(r: CacheReader): {
   ];
 }
 
-export interface CacheFetchArgs {
+interface CacheFetchArgs {
   /** Container name. @default "fetch-artifacts" */
   readonly name?: string;
   /** Image with sh, curl >= 7.75 and sha256sum (`lakehouse:images.tools`). */

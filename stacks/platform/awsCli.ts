@@ -7,7 +7,7 @@
  */
 
 /** Where the bundle lives in the aws-cli image and in the consuming container. */
-export const AWS_CLI_DIR = "/usr/local/aws-cli";
+const AWS_CLI_DIR = "/usr/local/aws-cli";
 /** Directory to put on PATH in the consuming container. */
 export const AWS_CLI_BIN = `${AWS_CLI_DIR}/v2/current/bin`;
 
@@ -19,7 +19,7 @@ export function withAwsCliOnPath(script: string): string[] {
   return ["bash", "-c", `export PATH="${AWS_CLI_BIN}:$PATH"; exec bash ${script} "$@"`, script];
 }
 
-export interface AwsCliBundle {
+interface AwsCliBundle {
   initContainer: {
     name: string;
     image: string;

@@ -7,12 +7,12 @@
  * Expressions use fixed windows (no Grafana `$__rate_interval`), so each one is valid PromQL as written.
  */
 
-export interface PanelTarget {
+interface PanelTarget {
   readonly expr: string;
   readonly legendFormat: string;
 }
 
-export interface PanelSpec {
+interface PanelSpec {
   readonly title: string;
   readonly type: "timeseries" | "stat";
   /** Grafana unit id (e.g. `bytes`, `percent`, `s`, `short`). */

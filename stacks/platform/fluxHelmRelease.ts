@@ -35,8 +35,8 @@ export interface FluxHelmReleaseArgs {
 }
 
 /** API versions of the two Flux objects (Flux 2.3+ serves both as GA). */
-export const FLUX_SOURCE_API = "source.toolkit.fluxcd.io/v1";
-export const FLUX_HELM_API = "helm.toolkit.fluxcd.io/v2";
+const FLUX_SOURCE_API = "source.toolkit.fluxcd.io/v1";
+const FLUX_HELM_API = "helm.toolkit.fluxcd.io/v2";
 
 export { isExactChartVersion } from "./chartVersion";
 
@@ -100,7 +100,7 @@ export function validateFluxHelmReleaseArgs(name: string, args: FluxHelmReleaseA
 }
 
 /** The HelmRepository spec. Pure. */
-export function helmRepositorySpec(args: FluxHelmReleaseArgs): Record<string, unknown> {
+function helmRepositorySpec(args: FluxHelmReleaseArgs): Record<string, unknown> {
   // Charts change rarely and the version is pinned: an hourly index refresh is plenty.
   return { url: args.repository.url, interval: "1h" };
 }
@@ -138,7 +138,7 @@ export function helmReleaseSpec(args: FluxHelmReleaseArgs): Record<string, unkno
  * HelmRelease, at most the release timeout plus a minute (Flux's own timeout fires first and reports why).
  * Pure.
  */
-export function waitAnnotations(timeout = "10m"): Record<string, string> {
+function waitAnnotations(timeout = "10m"): Record<string, string> {
   const secs = durationSeconds(timeout);
   if (secs === undefined) throw new Error(`The timeout "${timeout}" is not a duration such as "10m".`);
   return { "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": String(secs + 60) };

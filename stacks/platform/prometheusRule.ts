@@ -23,7 +23,7 @@ export interface PromRuleGroup {
   rules: PromRule[];
 }
 
-export interface PrometheusRuleArgs {
+interface PrometheusRuleArgs {
   /** The PrometheusRule's name and namespace. */
   readonly ruleName: string;
   readonly namespace: string;
@@ -34,7 +34,7 @@ export interface PrometheusRuleArgs {
 }
 
 /** Alert names in a rule set, in order (recording rules have none). Pure. */
-export function alertNames(rules: { groups: readonly PromRuleGroup[] }): string[] {
+function alertNames(rules: { groups: readonly PromRuleGroup[] }): string[] {
   return rules.groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : [])));
 }
 

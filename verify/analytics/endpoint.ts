@@ -12,7 +12,7 @@ export type TrinoSource =
   { kind: "url"; url: string } | { kind: "service"; namespace: string; service: string; port: number };
 
 /** Trino's HTTP port in the trino chart (`service.port`). */
-export const TRINO_HTTP_PORT = 8080;
+const TRINO_HTTP_PORT = 8080;
 
 /** The coordinator Service the analytics phase deploys: `<releaseName>` in the platform namespace. Pure. */
 export function defaultTrinoSource(config: LakehouseConfig): TrinoSource {

@@ -51,7 +51,7 @@ export interface IngestDriver {
   cleanup?(runId: string): Promise<void>;
 }
 
-export interface ObserveOptions {
+interface ObserveOptions {
   client: TrinoClient;
   config: LakehouseConfig;
   runId: string;
@@ -92,7 +92,7 @@ export function median(xs: readonly number[]): number {
 }
 
 /** The Iceberg names of the verification's TPC-H dataset at a scale: `iceberg.<schema>.sf10_lineitem`, ... */
-export function datasetTables(schema: string, scale: number): Record<TpchTable, string> {
+function datasetTables(schema: string, scale: number): Record<TpchTable, string> {
   const label = scaleLabel(scale);
   return Object.fromEntries(TPCH_TABLES.map((t) => [t, `${ICEBERG}.${schema}.${label}_${t}`])) as Record<
     TpchTable,

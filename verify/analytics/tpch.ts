@@ -43,7 +43,7 @@ GROUP BY l.returnflag, l.linestatus
 ORDER BY l.returnflag, l.linestatus`,
 };
 
-export const Q3: TpchQuery = {
+const Q3: TpchQuery = {
   name: "q3",
   title: "TPC-H Q3, shipping priority (3-table join)",
   tables: ["customer", "orders", "lineitem"],
@@ -73,7 +73,7 @@ GROUP BY n.name
 ORDER BY revenue DESC, n.name`,
 };
 
-export const Q6: TpchQuery = {
+const Q6: TpchQuery = {
   name: "q6",
   title: "TPC-H Q6, forecasting revenue change (selective scan of lineitem)",
   tables: ["lineitem"],
@@ -83,7 +83,7 @@ WHERE l.shipdate >= DATE '1994-01-01' AND l.shipdate < DATE '1995-01-01'
   AND l.discount BETWEEN 0.05 AND 0.07 AND l.quantity < 24`,
 };
 
-export const Q10: TpchQuery = {
+const Q10: TpchQuery = {
   name: "q10",
   title: "TPC-H Q10, returned item reporting (4-table join)",
   tables: ["customer", "orders", "lineitem", "nation"],
@@ -103,9 +103,6 @@ export const TPCH_JOIN_QUERIES: readonly TpchQuery[] = [Q3, Q5, Q10];
 
 /** The typical analytics queries `verify.query-latency` times (plus a time-travel read of lineitem). */
 export const TPCH_LATENCY_QUERIES: readonly TpchQuery[] = [Q1, Q3, Q5, Q6, Q10];
-
-/** Scale factors the verification accepts (analytics.verifyScaleFactor). */
-export const TPCH_SCALES = [0.01, 0.1, 1, 10, 100] as const;
 
 /** The tpch connector's schema for a scale factor: `tiny` is 0.01, others `sf<N>`. */
 export function tpchSchema(scale: number): string {

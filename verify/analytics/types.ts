@@ -10,7 +10,7 @@ export type NotObserved =
   | { state: "error"; stage: string; message: string }
   | { state: "skipped"; reason: string };
 
-export type NodesObservation =
+type NodesObservation =
   | {
       state: "ok";
       version: string;
@@ -57,7 +57,7 @@ export type DatasetObservation =
     }
   | NotObserved;
 
-export type JoinObservation =
+type JoinObservation =
   | {
       state: "ok";
       query: string;

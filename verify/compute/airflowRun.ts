@@ -47,7 +47,7 @@ import type {
 } from "../types";
 import { SPARK_CATALOG } from "../../stacks/compute/names";
 
-export const AIRFLOW_DAG_CHECK = "verify.airflow-dag";
+const AIRFLOW_DAG_CHECK = "verify.airflow-dag";
 
 /** The DAG run id of a verification run (Airflow's run id alphabet: letters, digits, `_.~:+-`). Pure. */
 export function dagRunId(runId: string): string {
@@ -65,12 +65,12 @@ export function dagRunTables(
 }
 
 /** The objects of the triggered run (names `lakehouse-verify-dag-*`, landing folder `<run>-dag`). Pure. */
-export function dagRunSpec(runId: string): SampleRunSpec {
+function dagRunSpec(runId: string): SampleRunSpec {
   return { runId, purpose: "dag", checkId: AIRFLOW_DAG_CHECK, landingRun: `${runId}-dag` };
 }
 
 /** The labels the DAG puts on the run's SparkApplication and pods (its `labels` parameter). Pure. */
-export function dagRunLabels(runId: string): Record<string, string> {
+function dagRunLabels(runId: string): Record<string, string> {
   return { [RUN_LABEL]: runId, "lakehouse.dev/check": AIRFLOW_DAG_CHECK };
 }
 
@@ -199,7 +199,7 @@ function watchApplications(
   };
 }
 
-export interface AirflowRunOptions extends SampleRunOptions {
+interface AirflowRunOptions extends SampleRunOptions {
   runId: string;
   now: Date;
   /** Poll interval of the DAG run (seconds, in the trigger Job). @default 5 */

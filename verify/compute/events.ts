@@ -4,9 +4,9 @@
  */
 import { createHash } from "crypto";
 
-export const EVENT_TYPES = ["view", "click", "purchase", "refund"] as const;
+const EVENT_TYPES = ["view", "click", "purchase", "refund"] as const;
 
-export interface GeneratedEvents {
+interface GeneratedEvents {
   /** CSV with header: event_id,event_time,user_id,event_type,amount. */
   csv: string;
   rows: number;

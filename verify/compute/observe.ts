@@ -32,7 +32,7 @@ import { platformLabels } from "../../stacks/platform/labels";
 const notFound = (e: unknown) => (e as { code?: number }).code === 404;
 
 /** Reads the operator's objects. Never throws. */
-export async function observeOperator(
+async function observeOperator(
   kc: KubeConfig,
   config: LakehouseConfig,
   timeoutMs: number,
@@ -130,7 +130,7 @@ export async function observeOperator(
 export const AIRFLOW_SCRIPT = path.resolve(__dirname, "scripts", "airflow_dag_check.py");
 
 /** What the trigger Job adds to the Airflow check's Job: the DAG run to create, its conf and the wait. */
-export interface AirflowTrigger {
+interface AirflowTrigger {
   dagRunId: string;
   conf: Record<string, unknown>;
   waitSeconds: number;
@@ -252,7 +252,7 @@ export function airflowObservation(config: LakehouseConfig, job: JobObservation)
 }
 
 /** Runs the Airflow check Job and reads its outcome. Never throws. */
-export async function observeAirflowDag(
+async function observeAirflowDag(
   kc: KubeConfig,
   config: LakehouseConfig,
   opts: {

@@ -45,9 +45,9 @@ import type {
 import { SPARK_CATALOG } from "../../stacks/compute/names";
 import { platformLabels } from "../../stacks/platform/labels";
 
-export const END_TO_END_CHECK = "verify.end-to-end";
+const END_TO_END_CHECK = "verify.end-to-end";
 export const SAMPLE_IO_SCRIPT = path.resolve(__dirname, "scripts", "sample_job_io.py");
-export const SAMPLE_IO_FILE = "sample_job_io.py";
+const SAMPLE_IO_FILE = "sample_job_io.py";
 /** Records in the landing file of `verify.sample-job`. */
 export const SAMPLE_JOB_ROWS = 200;
 

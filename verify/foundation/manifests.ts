@@ -44,19 +44,19 @@ export const SCRIPT_FILES = [
 ] as const;
 
 /** The checks' own scripts (what only the verification runs). */
-export const SCRIPTS_DIR = path.resolve(__dirname, "scripts");
+const SCRIPTS_DIR = path.resolve(__dirname, "scripts");
 
 /**
  * The foundation phase's pod scripts (stacks/foundation/scripts, shipped by the backup CronJob's ConfigMap):
  * verify.metadata-backup-restore runs the deployed restore tooling, not a copy of it.
  */
-export const PHASE_SCRIPTS_DIR = path.resolve(__dirname, "..", "..", "stacks", "foundation", "scripts");
+const PHASE_SCRIPTS_DIR = path.resolve(__dirname, "..", "..", "stacks", "foundation", "scripts");
 
 /** Where each shipped script is read from. */
 const PHASE_SCRIPTS: ReadonlySet<string> = new Set(["restore.sh", "reconcile.sh", "reconcile.sql"]);
 
 /** The path of a shipped script (one of SCRIPT_FILES). */
-export function scriptPath(file: (typeof SCRIPT_FILES)[number]): string {
+function scriptPath(file: (typeof SCRIPT_FILES)[number]): string {
   return path.join(PHASE_SCRIPTS.has(file) ? PHASE_SCRIPTS_DIR : SCRIPTS_DIR, file);
 }
 
@@ -70,7 +70,7 @@ export function readScripts(): Record<string, string> {
 export type FoundationJobKey =
   "metastorePing" | "icebergRoundtrip" | "backupRestore" | "artifactCache" | "lockTimeout";
 
-export interface JobPlan {
+interface JobPlan {
   key: FoundationJobKey;
   checkId: string;
   job: V1Job;
@@ -78,19 +78,19 @@ export interface JobPlan {
   timeoutMs?: number;
 }
 
-export interface RunManifests {
+interface RunManifests {
   configMap: V1ConfigMap;
   jobs: JobPlan[];
 }
 
 /** Scratch database of the lock probe's (never created) tables; one table name per run. */
-export const LOCK_PROBE_DATABASE = "lakehouse_verify_locks";
+const LOCK_PROBE_DATABASE = "lakehouse_verify_locks";
 
 /**
  * How long the lock probe waits: the release bound plus a minute of grace, after which it unlocks its own lock
  * and reports a failure. Its Job gets that plus five minutes for the image pull and pip install.
  */
-export function lockProbeWaitSeconds(lockTimeoutSeconds: number): number {
+function lockProbeWaitSeconds(lockTimeoutSeconds: number): number {
   return lockReleaseBoundSeconds(lockTimeoutSeconds) + 60;
 }
 

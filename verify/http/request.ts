@@ -12,7 +12,7 @@ export interface RawResponse {
   body: string;
 }
 
-export interface HttpRequest {
+interface HttpRequest {
   method: "GET" | "POST" | "DELETE";
   /** TLS material and headers (from the kubeconfig for the API proxy). */
   options?: https.RequestOptions;

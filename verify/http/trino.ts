@@ -26,7 +26,7 @@ export interface TrinoEndpoint {
   readonly label: string;
 }
 
-export interface TrinoClientOptions {
+interface TrinoClientOptions {
   /** X-Trino-User. @default "lakehouse-verify" */
   readonly user?: string;
   /** Timeout of each HTTP request. @default 30000 */
@@ -39,7 +39,7 @@ export interface TrinoClientOptions {
   readonly source?: string;
 }
 
-export interface QueryOptions {
+interface QueryOptions {
   readonly catalog?: string;
   readonly schema?: string;
   /** @default the client's queryTimeoutMs */
@@ -139,7 +139,7 @@ interface StatementPage {
 
 const RETRY_STATUS = new Set([502, 503, 504]);
 /** Keeps only the path and query of a Trino-built URI and puts them under the endpoint's base URL. Pure. */
-export function rebase(baseUrl: string, uri: string): string {
+function rebase(baseUrl: string, uri: string): string {
   const u = new URL(uri, "http://placeholder");
   return `${baseUrl.replace(/\/+$/, "")}${u.pathname}${u.search}`;
 }

@@ -41,7 +41,7 @@ export function bucketEnv(b: BucketTarget, region: string): V1EnvVar[] {
 }
 
 /** Where a Python Job's init container puts the wheels from the artifact cache. */
-export const WHEELS_DIR = "/wheels";
+const WHEELS_DIR = "/wheels";
 
 /**
  * A shell line that runs a Python script, pip-installing the pinned packages first unless the image has them:
@@ -109,7 +109,7 @@ export function objectName(what: string, runId: string): string {
 }
 
 /** What differs between the verification's helper Jobs; everything else is the one shape below. */
-export interface VerificationJobSpec {
+interface VerificationJobSpec {
   name: string;
   namespace: string;
   /** Labels of the Job and its pod. */

@@ -17,7 +17,7 @@ import {
 import { lastJsonLineWith } from "./jobResult";
 import type { JobObservation } from "../types";
 
-export interface JobRunOptions {
+interface JobRunOptions {
   /** How long to wait for a Job to finish. */
   timeoutMs: number;
   /** Poll interval. @default 2000 */
@@ -68,7 +68,7 @@ export function apiError(e: unknown): string {
 }
 
 /** The last line of `log` that is a JSON object with an `event` field (what the scripts print), or null. */
-export function parseResultLine(log: string): Record<string, unknown> | null {
+function parseResultLine(log: string): Record<string, unknown> | null {
   return lastJsonLineWith(log, "event");
 }
 

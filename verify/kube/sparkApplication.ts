@@ -13,13 +13,13 @@ import { apiError, logTail, withTimeout } from "./jobs";
 import type { SparkApplicationObservation } from "../types";
 
 /** The container Spark names the driver's main container (the init container is `fetch-jars`). */
-export const DRIVER_CONTAINER = "spark-kubernetes-driver";
-export const SPARK_PLURAL = "sparkapplications";
+const DRIVER_CONTAINER = "spark-kubernetes-driver";
+const SPARK_PLURAL = "sparkapplications";
 
 /** Final states of `status.applicationState.state` (kubeflow spark-operator v1beta2). */
 const FINAL_FAILED = new Set(["FAILED", "SUBMISSION_FAILED"]);
 
-export interface SparkRunOptions {
+interface SparkRunOptions {
   /** How long to wait for a final state. */
   timeoutMs: number;
   /** Poll interval. @default 5000 */
@@ -42,7 +42,7 @@ export function jobLineFromLog(log: string): Record<string, unknown> | null {
 }
 
 /** A SparkApplication's name and last reported state ("" before the operator reported any). */
-export interface ApplicationState {
+interface ApplicationState {
   name: string;
   namespace: string;
   state: string;

@@ -23,7 +23,7 @@ function figure(q: TimedQuery): string {
 }
 const figures = (qs: readonly TimedQuery[]): string => qs.map(figure).join(", ");
 
-export interface ExchangeFigure {
+interface ExchangeFigure {
   query: string;
   bytes: number;
   elapsedMs: number;

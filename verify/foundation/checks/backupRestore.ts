@@ -30,7 +30,7 @@ interface PointerDiff {
 }
 
 /** The reconcile's own words for a table it did not bring forward (left alone, missing, or skipped). */
-export function reconcileReason(reconcile: unknown, table: string): string | undefined {
+function reconcileReason(reconcile: unknown, table: string): string | undefined {
   if (typeof reconcile !== "object" || reconcile === null) return undefined;
   const r = reconcile as Record<string, unknown>;
   for (const key of ["left", "missingDetail", "skipped"]) {

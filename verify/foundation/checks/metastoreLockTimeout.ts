@@ -11,7 +11,7 @@ import { lockReleaseBoundSeconds } from "../../../stacks/foundation/metastoreSit
 import { jobProblem } from "../../checks/common";
 
 /** How often the script looks for its lock: a release is measured up to this late. */
-export const LOCK_POLL_SECONDS = 5;
+const LOCK_POLL_SECONDS = 5;
 
 interface LockFigures {
   count?: number;
@@ -28,7 +28,7 @@ interface LockFigures {
 const RUNBOOK = "docs/runbooks/foundation.md#metastorelockheldtoolong";
 
 /** One sentence about the other locks the script saw when it took its own. */
-export function describeOtherLocks(f: LockFigures | undefined): string {
+function describeOtherLocks(f: LockFigures | undefined): string {
   if (!f || typeof f.count !== "number") return "The other locks could not be listed.";
   if (f.count === 0) return "No other lock was held.";
   const o = f.oldest;
