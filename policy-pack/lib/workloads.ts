@@ -159,11 +159,6 @@ export function chartName(props: Obj): string | undefined {
   return base.replace(/-\d+\.\d+\.\d+.*\.tgz$/, "");
 }
 
-/** The chart version a release pins: `version` (helm.sh Release) or `spec.chart.spec.version` (Flux). */
-export function chartVersion(type: string, props: Obj): string | undefined {
-  return isHelmRelease(type) ? helmChart(props).version : undefined;
-}
-
 /** A release's values: `values` (helm.sh Release) or `spec.values` (Flux HelmRelease). */
 export function helmValues(type: string, props: Obj): Obj | undefined {
   if (!isHelmRelease(type)) return undefined;

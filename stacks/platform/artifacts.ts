@@ -108,11 +108,6 @@ export function cacheKey(a: PinnedArtifact): string {
   return `${a.source}/${a.path}`;
 }
 
-/** Path of a jar below a Maven repository root. */
-export function mavenPath(j: PinnedJar): string {
-  return j.path;
-}
-
 /**
  * Every artifact the staging Job puts into the cache: the union of the lists above, each key once, in a stable
  * order (metastore, Spark, Python). Other phases' artifacts belong here too: the cache is filled in the

@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import { isHelmRelease } from "../../policy-pack/lib/resources";
 import { resourceRequests } from "../../policy-pack/lib/requests";
-import { chartName, chartVersion, helmValues } from "../../policy-pack/lib/workloads";
+import { chartName, helmChart, helmValues } from "../../policy-pack/lib/workloads";
 import type { PlannedResource } from "../../policy-pack/types";
 import { runPolicy } from "./fixtures";
 
@@ -59,7 +59,7 @@ describe("policies on Flux HelmReleases", () => {
     assert.ok(isHelmRelease("kubernetes:helm.toolkit.fluxcd.io/v2beta2:HelmRelease"));
     assert.ok(!isHelmRelease("kubernetes:source.toolkit.fluxcd.io/v1:HelmRepository"));
     assert.equal(chartName(r.props), "trino");
-    assert.equal(chartVersion(TYPE, r.props), "1.42.2");
+    assert.equal(helmChart(r.props).version, "1.42.2");
     assert.deepEqual(helmValues(TYPE, r.props)?.server, { workers: 3 });
   });
 

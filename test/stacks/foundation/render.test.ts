@@ -12,7 +12,6 @@ import {
   artifactVolumeSize,
   cacheKey,
   JMX_EXPORTER_JAR,
-  mavenPath,
   METASTORE_JARS,
   platformArtifacts,
   renderArtifactScript,
@@ -188,7 +187,7 @@ describe("foundation renderers", () => {
       }
       const keys = platformArtifacts().map(cacheKey);
       assert.equal(new Set(keys).size, keys.length);
-      assert.equal(mavenPath(METASTORE_JARS[0]), "org/postgresql/postgresql/42.7.4/postgresql-42.7.4.jar");
+      assert.equal(METASTORE_JARS[0].path, "org/postgresql/postgresql/42.7.4/postgresql-42.7.4.jar");
       // hadoop-aws must match the Hadoop inside apache/hive:4.0.0 (3.3.6), the SDK modules its 1.12.367.
       assert.ok(METASTORE_JARS.some((j) => j.coordinates === "org.apache.hadoop:hadoop-aws:3.3.6"));
       assert.ok(!platformArtifacts().some((a) => a.coordinates.includes("aws-java-sdk-bundle")));
