@@ -17,7 +17,7 @@ import { lastJobResult } from "../../verify/kube/jobResult";
 import type { IngestDriver } from "../../verify/analytics/observe";
 import { sparkInstall, submitJob, type JobRun, type SparkInstall } from "../compute-engines/spark";
 import { s3Client } from "../foundation-scripts/helpers";
-import type { Lakehouse } from "../harness/lakehouse";
+import type { Lakehouse } from "../../harness/lakehouse";
 import { SPARK_CATALOG } from "../../stacks/compute/names";
 
 export interface LocalIngestOptions {

@@ -17,7 +17,7 @@ import { amountToCents, generateEventsCsv, SELECTIVE_FILTER } from "../../bench/
 import { parseFlags, UsageError } from "../../cli/flags";
 import { runS3SelectBench } from "../../bench/s3select";
 import { npmRun } from "./npm";
-import { startRadosgw, type Radosgw } from "../harness/radosgw";
+import { startRadosgw, type Radosgw } from "../../harness/radosgw";
 
 describe("bench: S3 Select helpers (pure)", () => {
   it("writes Ceph 16's dialect and the standard one, and refuses values that would need quoting", () => {

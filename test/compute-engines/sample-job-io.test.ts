@@ -27,7 +27,7 @@ import {
 import { jobLineFromLog } from "../../verify/kube/sparkApplication";
 import type { JobObservation } from "../../verify/types";
 import { runScript, s3Client, type ScriptRun } from "../foundation-scripts/helpers";
-import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
+import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
 import { localSparkConf, sparkInstall, submitJob, type SparkInstall } from "./spark";
 import { inClusterS3Endpoint } from "../../stacks/platform/s3";
 

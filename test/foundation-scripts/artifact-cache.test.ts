@@ -32,9 +32,9 @@ import {
   runArtifactScript,
   TEST_CACHE_BUCKET,
   type ScriptRun,
-} from "../harness/artifact-cache";
-import { freePort } from "../harness/proc";
-import { startRadosgw, type Radosgw } from "../harness/radosgw";
+} from "../../harness/artifact-cache";
+import { freePort } from "../../harness/proc";
+import { startRadosgw, type Radosgw } from "../../harness/radosgw";
 import { s3Client } from "./helpers";
 
 const ALL = platformArtifacts();

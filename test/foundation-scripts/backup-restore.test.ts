@@ -12,8 +12,8 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { startPostgres, type Postgres } from "../harness/postgres";
-import { startRadosgw, type Radosgw } from "../harness/radosgw";
+import { startPostgres, type Postgres } from "../../harness/postgres";
+import { startRadosgw, type Radosgw } from "../../harness/radosgw";
 import { METASTORE_SCHEMA_SQL, runScript, s3Client, scriptEnv, SCRIPTS } from "./helpers";
 
 const BACKUP = path.join(SCRIPTS, "backup.sh");

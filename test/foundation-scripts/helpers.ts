@@ -10,8 +10,8 @@ import type { CheckResult } from "../../preflight/model";
 import { evaluateChecks } from "../../verify/checks";
 import { FOUNDATION_CHECKS } from "../../verify/foundation/checks";
 import type { FoundationObservations, JobObservation } from "../../verify/types";
-import type { Radosgw } from "../harness/radosgw";
-import type { Postgres } from "../harness/postgres";
+import type { Radosgw } from "../../harness/radosgw";
+import type { Postgres } from "../../harness/postgres";
 
 /** The foundation phase's pod scripts (backup, restore, reconcile). */
 export const SCRIPTS = path.resolve(__dirname, "../../stacks/foundation/scripts");

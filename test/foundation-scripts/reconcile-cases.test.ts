@@ -10,8 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { hmsHome } from "../harness/hive-metastore";
-import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
+import { hmsHome } from "../../harness/hive-metastore";
+import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
 import { runScript, s3Client, scriptEnv, SCRIPTS } from "./helpers";
 
 const RECONCILE = path.join(SCRIPTS, "reconcile.sh");

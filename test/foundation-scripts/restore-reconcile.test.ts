@@ -1,6 +1,6 @@
 /**
  * Issue 14's scenario with the shipped scripts on the real engines (the shared PostgreSQL + radosgw + Hive
- * Metastore 4.0.0 + Trino 476 of test/harness/lakehouse.ts, pyiceberg, and ONE run of the real PySpark sample
+ * Metastore 4.0.0 + Trino 476 of harness/lakehouse.ts, pyiceberg, and ONE run of the real PySpark sample
  * job), in the runbook's order: a dump, commits after it, the metastore stopped, restore.sh --target-db
  * <metastore db> --replace, the metastore started.
  *
@@ -36,7 +36,7 @@ import { configSchema } from "../../preflight/config/schema";
 import { renderSparkConf } from "../../stacks/compute/sparkConf";
 import { TrinoClient } from "../../verify/http/trino";
 import { sparkInstall, submitJob } from "../compute-engines/spark";
-import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
+import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
 import { byTable, maintenanceEnv, runMaintenance } from "../analytics/maintenance-run";
 import { asJob, foundationChecks, runScript, s3Client, scriptEnv, SCRIPTS, type ScriptRun } from "./helpers";
 

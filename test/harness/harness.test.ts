@@ -14,10 +14,10 @@ import {
 } from "@aws-sdk/client-s3";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startHiveMetastore } from "./hive-metastore";
-import { isAlive } from "./proc";
-import { startPostgres, type Postgres } from "./postgres";
-import { startRadosgw, type Radosgw } from "./radosgw";
+import { startHiveMetastore } from "../../harness/hive-metastore";
+import { isAlive } from "../../harness/proc";
+import { startPostgres, type Postgres } from "../../harness/postgres";
+import { startRadosgw, type Radosgw } from "../../harness/radosgw";
 
 describe("test harness: real radosgw (Ceph 16)", function () {
   this.timeout(120_000);

@@ -6,11 +6,11 @@
 import { strict as assert } from "node:assert";
 import * as net from "node:net";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { startHiveMetastore, type HiveMetastore } from "./hive-metastore";
-import { startPostgres, type Postgres } from "./postgres";
-import { isAlive } from "./proc";
-import { startRadosgw, type Radosgw } from "./radosgw";
-import { thriftCall, throwIfException, type TStruct } from "./thrift";
+import { startHiveMetastore, type HiveMetastore } from "../../harness/hive-metastore";
+import { startPostgres, type Postgres } from "../../harness/postgres";
+import { isAlive } from "../../harness/proc";
+import { startRadosgw, type Radosgw } from "../../harness/radosgw";
+import { thriftCall, throwIfException, type TStruct } from "../../harness/thrift";
 
 describe("test harness: real Hive Metastore 4.0.0 on PostgreSQL + radosgw", function () {
   this.timeout(240_000);

@@ -24,7 +24,7 @@ import {
   probeStorageBandwidth,
 } from "../../../preflight/probes/s3Bandwidth";
 import type { S3Target } from "../../../preflight/probes/s3";
-import { startRadosgw, type Radosgw } from "../../harness/radosgw";
+import { startRadosgw, type Radosgw } from "../../../harness/radosgw";
 import { config, healthy, run } from "../checks/helpers";
 
 const MiB = 2 ** 20;

@@ -14,8 +14,8 @@ import {
 import { parseConfig } from "../../../preflight/config/load";
 import type { KubeObject, S3Observation } from "../../../preflight/model";
 import { probeS3, resolveS3Target, type S3KubeAccess, type S3Target } from "../../../preflight/probes/s3";
-import { freePort } from "../../harness/proc";
-import { startRadosgw, type Radosgw } from "../../harness/radosgw";
+import { freePort } from "../../../harness/proc";
+import { startRadosgw, type Radosgw } from "../../../harness/radosgw";
 
 type Done = Extract<S3Observation, { state: "done" }>;
 

@@ -40,9 +40,9 @@ import {
   startHiveMetastore,
   TEST_LOCK_TIMEOUT_SECONDS,
   type HiveMetastore,
-} from "../../harness/hive-metastore";
-import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
-import { freePort, tail, waitFor } from "../../harness/proc";
+} from "../../../harness/hive-metastore";
+import { sharedLakehouse, type Lakehouse } from "../../../harness/lakehouse";
+import { freePort, tail, waitFor } from "../../../harness/proc";
 
 const HELPER = path.join(__dirname, "hms_locks.py");
 const PROBE = path.join(VERIFY_SCRIPTS, "metastore_lock_timeout.py");

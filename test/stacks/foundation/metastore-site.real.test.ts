@@ -7,10 +7,10 @@
 import { strict as assert } from "node:assert";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { metastoreSiteProperties } from "../../../stacks/foundation/metastoreSite";
-import { startHiveMetastore, type HiveMetastore } from "../../harness/hive-metastore";
-import { startPostgres, type Postgres } from "../../harness/postgres";
-import { startRadosgw, type Radosgw } from "../../harness/radosgw";
-import { thriftCall, throwIfException } from "../../harness/thrift";
+import { startHiveMetastore, type HiveMetastore } from "../../../harness/hive-metastore";
+import { startPostgres, type Postgres } from "../../../harness/postgres";
+import { startRadosgw, type Radosgw } from "../../../harness/radosgw";
+import { thriftCall, throwIfException } from "../../../harness/thrift";
 
 /** Properties the harness must own: its random database, its port, its loopback bind. */
 const HARNESS_OWNED = new Set(["javax.jdo.option.ConnectionURL", "metastore.thrift.port"]);

@@ -15,8 +15,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { configSchema } from "../../preflight/config/schema";
-import { metastoreLockProperties } from "../../stacks/foundation/metastoreSite";
+import { configSchema } from "../preflight/config/schema";
+import { metastoreLockProperties } from "../stacks/foundation/metastoreSite";
 import type { Postgres } from "./postgres";
 import {
   freePort,
@@ -29,7 +29,7 @@ import {
   tail,
   waitFor,
 } from "./proc";
-import { METASTORE_JARS } from "../../stacks/platform/artifacts";
+import { METASTORE_JARS } from "../stacks/platform/artifacts";
 import { stageAndFetch } from "./artifact-cache";
 import type { Radosgw } from "./radosgw";
 import { thriftCall } from "./thrift";
