@@ -16,7 +16,7 @@ import {
 import { amountToCents, generateEventsCsv, SELECTIVE_FILTER } from "../../bench/lib/events-csv";
 import { parseFlags, UsageError } from "../../cli/flags";
 import { runS3SelectBench } from "../../bench/s3select";
-import { npmRun } from "./npm";
+import { npmRun } from "../npm";
 import { startRadosgw, type Radosgw } from "../../harness/radosgw";
 
 describe("bench: S3 Select helpers (pure)", () => {

@@ -2,7 +2,7 @@
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 
-export const ROOT = path.resolve(__dirname, "../..");
+export const ROOT = path.resolve(__dirname, "..");
 
 export function npmRun(
   args: string[],
