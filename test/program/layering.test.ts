@@ -8,7 +8,10 @@ import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
-/** Every relative import of every .ts file under `dir`, as repo-relative module files (`stacks/types.ts`). */
+/**
+ * Every relative import of every .ts file under `dir` (or of the one file `dir` names), as repo-relative module
+ * files (`stacks/types.ts`).
+ */
 function importEdges(dir: string): { from: string; to: string }[] {
   const edges: { from: string; to: string }[] = [];
   const walk = (d: string): void => {
@@ -16,19 +19,22 @@ function importEdges(dir: string): { from: string; to: string }[] {
       const p = path.join(d, e.name);
       if (e.isDirectory()) {
         if (e.name !== "node_modules") walk(p);
-      } else if (p.endsWith(".ts")) {
-        const text = fs.readFileSync(p, "utf8");
-        // `import ... from "x"`, `export ... from "x"`, `import("x")`, `require("x")`
-        const re = /(?:from\s+|import\(\s*|require\(\s*)["'](\.{1,2}\/[^"']+)["']/g;
-        for (const m of text.matchAll(re)) {
-          const target = path.resolve(path.dirname(p), m[1]);
-          const file = [`${target}.ts`, path.join(target, "index.ts"), target].find((f) => fs.existsSync(f));
-          edges.push({ from: path.relative(ROOT, p), to: path.relative(ROOT, file ?? target) });
-        }
-      }
+      } else if (p.endsWith(".ts")) scan(p);
     }
   };
-  walk(path.join(ROOT, dir));
+  const scan = (p: string): void => {
+    const text = fs.readFileSync(p, "utf8");
+    // `import ... from "x"`, `export ... from "x"`, `import("x")`, `require("x")`
+    const re = /(?:from\s+|import\(\s*|require\(\s*)["'](\.{1,2}\/[^"']+)["']/g;
+    for (const m of text.matchAll(re)) {
+      const target = path.resolve(path.dirname(p), m[1]);
+      const file = [`${target}.ts`, path.join(target, "index.ts"), target].find((f) => fs.existsSync(f));
+      edges.push({ from: path.relative(ROOT, p), to: path.relative(ROOT, file ?? target) });
+    }
+  };
+  const start = path.join(ROOT, dir);
+  if (fs.statSync(start).isDirectory()) walk(start);
+  else scan(start);
   return edges;
 }
 
@@ -101,7 +107,7 @@ describe("layering (docs/architecture.md)", () => {
     const offenders = [
       ...importEdges("harness").filter((e) => /^(test|bench)\//.test(e.to)),
       ...importEdges("bench").filter((e) => e.to.startsWith("test/")),
-      ...["cli", "plan", "policy-pack", "preflight", "program", "stacks", "verify"]
+      ...["index.ts", "cli", "plan", "policy-pack", "preflight", "program", "stacks", "verify"]
         .flatMap((d) => importEdges(d))
         .filter((e) => /^(harness|bench|test)\//.test(e.to)),
     ];
