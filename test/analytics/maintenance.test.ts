@@ -20,7 +20,8 @@ import { randomBytes } from "node:crypto";
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { MAINTENANCE_METRICS, REFUSAL_REASONS } from "../../stacks/analytics/dashboard";
 import { TrinoClient, TrinoQueryError } from "../../verify/http/trino";
-import { runScript, s3Client } from "../foundation-scripts/helpers";
+import { s3Client } from "../../harness/radosgw";
+import { runScript } from "../foundation-scripts/helpers";
 import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
 import { startPushgateway, type Pushgateway } from "../../harness/pushgateway";
 import {

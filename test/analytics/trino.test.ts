@@ -11,7 +11,8 @@
 import { strict as assert } from "node:assert";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { TrinoClient, TrinoQueryError } from "../../verify/http/trino";
-import { runScript, s3Client } from "../foundation-scripts/helpers";
+import { s3Client } from "../../harness/radosgw";
+import { runScript } from "../foundation-scripts/helpers";
 import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
 import { inSchema, TPCH_JOIN_QUERIES, TPCH_TABLES } from "../../verify/analytics/tpch";
 

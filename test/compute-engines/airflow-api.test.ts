@@ -51,7 +51,8 @@ import { e2eCrds } from "../e2e/fixtures/crds";
 import { PutObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { generateEvents } from "../../verify/compute/events";
 import { SAMPLE_IO_SCRIPT } from "../../verify/compute/sampleJobRun";
-import { runScript, s3Client } from "../foundation-scripts/helpers";
+import { s3Client } from "../../harness/radosgw";
+import { runScript } from "../foundation-scripts/helpers";
 import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
 import { localSparkConf, runProcess, sparkInstall, submitJob, type SparkInstall } from "./spark";
 

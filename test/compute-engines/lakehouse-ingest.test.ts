@@ -12,10 +12,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { s3Client } from "../foundation-scripts/helpers";
 import { startHiveMetastore, type HiveMetastore } from "../../harness/hive-metastore";
 import { startPostgres, type Postgres } from "../../harness/postgres";
-import { startRadosgw, type Radosgw } from "../../harness/radosgw";
+import { startRadosgw, type Radosgw, s3Client } from "../../harness/radosgw";
 import { localSparkConf, pyJson, sparkInstall, submitJob, type JobRun, type SparkInstall } from "./spark";
 
 const TYPES = ["view", "click", "purchase", "refund"];

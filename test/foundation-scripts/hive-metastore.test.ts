@@ -13,8 +13,8 @@ import { configSchema } from "../../preflight/config/schema";
 import type { FoundationObservations } from "../../verify/types";
 import { startHiveMetastore, type HiveMetastore } from "../../harness/hive-metastore";
 import { startPostgres, type Postgres } from "../../harness/postgres";
-import { startRadosgw, type Radosgw } from "../../harness/radosgw";
-import { asJob, foundationChecks, runScript, s3Client, scriptEnv, SCRIPTS, VERIFY_SCRIPTS } from "./helpers";
+import { startRadosgw, type Radosgw, s3Client } from "../../harness/radosgw";
+import { asJob, foundationChecks, runScript, scriptEnv, SCRIPTS, VERIFY_SCRIPTS } from "./helpers";
 
 describe("foundation scripts against a real Hive Metastore 4.0.0", function () {
   this.timeout(300_000);

@@ -12,7 +12,8 @@ import { gzipSync } from "node:zlib";
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { hmsHome } from "../../harness/hive-metastore";
 import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
-import { runScript, s3Client, scriptEnv, SCRIPTS } from "./helpers";
+import { s3Client } from "../../harness/radosgw";
+import { runScript, scriptEnv, SCRIPTS } from "./helpers";
 
 const RECONCILE = path.join(SCRIPTS, "reconcile.sh");
 const SINCE = Date.parse("2026-12-01T00:00:00Z");

@@ -38,7 +38,8 @@ import { TrinoClient } from "../../verify/http/trino";
 import { sparkInstall, submitJob } from "../compute-engines/spark";
 import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
 import { byTable, maintenanceEnv, runMaintenance } from "../analytics/maintenance-run";
-import { asJob, foundationChecks, runScript, s3Client, scriptEnv, SCRIPTS, type ScriptRun } from "./helpers";
+import { s3Client } from "../../harness/radosgw";
+import { asJob, foundationChecks, runScript, scriptEnv, SCRIPTS, type ScriptRun } from "./helpers";
 
 const RESTORE = path.join(SCRIPTS, "restore.sh");
 const BACKUP = path.join(SCRIPTS, "backup.sh");
@@ -97,7 +98,7 @@ describe("restore.sh reconciles the restored catalog with the warehouse (real Po
     lh = await sharedLakehouse();
     s3 = s3Client(lh.rgw);
     backupUser = await lh.rgw.createUser(`rr-backup-${randomBytes(3).toString("hex")}`);
-    backupS3 = s3Client({ ...lh.rgw, ...backupUser });
+    backupS3 = s3Client(lh.rgw, backupUser);
     await backupS3.send(new CreateBucketCommand({ Bucket: BACKUP_BUCKET })).catch(() => undefined);
     env = {
       ...scriptEnv(lh.pg, lh.rgw, { db: lh.hms.database, bucket: BACKUP_BUCKET, prefix }),
