@@ -28,7 +28,7 @@ import { evaluate } from "../preflight/evaluate";
 import { KINDS, type Kind, type KubeObject } from "../preflight/model";
 import { collectLive } from "../preflight/probes";
 import { KIND_SPECS } from "../preflight/probes/kube";
-import { kubeconfigYaml, loadObjects, startKubeApi, type RecordedRequest } from "../test/harness/kube-api";
+import { kubeconfigYaml, loadObjects, startKubeApi, type RecordedRequest } from "../harness/kube-api";
 
 const NODES = 100;
 const PVCS = 5000;

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:s3select [-- --size-mb 32 --runs 3 --skip-trino]`: the assessment's "2.5x with S3 Select",
- * measured. Starts the real local radosgw (Ceph 16, test/harness/radosgw.ts), writes one generated CSV object
+ * measured. Starts the real local radosgw (Ceph 16, harness/radosgw.ts), writes one generated CSV object
  * and runs the same selective filter as a full GET filtered in the client, as S3 Select, and (unless
  * --skip-trino) through Trino on an Iceberg copy and on the CSV itself. Prints times (median of the runs),
  * bytes moved and the ratios. A benchmark, not a test: it asserts only that every leg returns the right rows.

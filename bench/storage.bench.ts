@@ -1,7 +1,7 @@
 /**
  * `npm run bench:storage [-- --size-mib 256 --part-mib 8 --parallelism 8 --runs 3]`: the preflight's
  * storage-bandwidth probe (the code behind `risk.storage-bandwidth`) against `aws s3 cp` on the same local
- * radosgw (Ceph 16, test/harness/radosgw.ts), same object size, part size and parallelism, side by side in one
+ * radosgw (Ceph 16, harness/radosgw.ts), same object size, part size and parallelism, side by side in one
  * run, with the ratio. Goal: the probe reads at least 0.9x as fast as the AWS CLI. A benchmark, not a test: it
  * fails only when a leg fails (or moves the wrong number of bytes), and prints whether the goal was met.
  */

@@ -3,7 +3,7 @@
 # dependencies and Hadoop 3.3.6 (what Hive 4.0.0 is built against: common, HDFS client, MapReduce core), copied
 # flat into one lib dir: the stand-in for what the apache/hive:4.0.0 image brings. What the image lacks (the
 # PostgreSQL JDBC driver, hadoop-aws and the AWS SDK modules S3A needs) is NOT here: the harness
-# (test/harness/hive-metastore.ts) stages the program's pinned METASTORE_JARS (stacks/foundation/metastore-jars.json,
+# (harness/hive-metastore.ts) stages the program's pinned METASTORE_JARS (stacks/foundation/metastore-jars.json,
 # mirrored by 45-artifacts.sh) into the artifact cache on radosgw and fetches them back with the pods' script,
 # so the metastore the tests run starts from exactly the cached set the product's init container copies.
 # Idempotent: skips the download when the lib dir was completed for this exact dependency list.

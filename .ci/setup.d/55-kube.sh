@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A real Kubernetes control plane for the e2e tests (test/harness/kube-control-plane.ts), built from Go modules
+# A real Kubernetes control plane for the e2e tests (harness/kube-control-plane.ts), built from Go modules
 # into the cache's bin dir: etcd v3.6.16, kube-apiserver / kube-controller-manager / kube-scheduler / kubectl
 # v1.34.2 and kwok v0.8.0 (fake nodes: no kubelet, no containers), plus kwok's stage files (the pod "fast"
 # stages and the node stages) copied from the kwok module into $CACHE/kwok-stages.

@@ -2,7 +2,7 @@
  * The engines a benchmark runs on, started for the run and stopped after it (by pid, through the test
  * harnesses): radosgw alone for the S3 legs, or PostgreSQL + radosgw + Hive Metastore 4.0.0 + Trino 476 for
  * the lakehouse legs. Trino runs on the product's topology (a coordinator and a worker, the chart's files from the
- * product's values, memory divided by a stated factor: test/harness/trino-topology.ts), with the product's
+ * product's values, memory divided by a stated factor: harness/trino-topology.ts), with the product's
  * rendered catalogs (stacks/analytics/catalogs.ts) and,
  * when asked, one bench-only `hive` catalog on the same metastore and S3 settings, used to read the raw CSV
  * object (the product has no Hive catalog: its tables are Iceberg).
@@ -10,10 +10,10 @@
  * A missing engine is reported before anything starts, naming the setup script that installs it.
  */
 import { renderCatalogs } from "../../stacks/analytics/catalogs";
-import { startHiveMetastore, type HiveMetastore } from "../../test/harness/hive-metastore";
-import { startPostgres, type Postgres } from "../../test/harness/postgres";
-import { startRadosgw, type Radosgw } from "../../test/harness/radosgw";
-import { requireTrino, startTrino, TRINO_TEST_VERSION, type Trino } from "../../test/harness/trino";
+import { startHiveMetastore, type HiveMetastore } from "../../harness/hive-metastore";
+import { startPostgres, type Postgres } from "../../harness/postgres";
+import { startRadosgw, type Radosgw } from "../../harness/radosgw";
+import { requireTrino, startTrino, TRINO_TEST_VERSION, type Trino } from "../../harness/trino";
 
 export interface BenchEngines {
   rgw: Radosgw;

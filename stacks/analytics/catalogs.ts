@@ -4,7 +4,7 @@
  * (generated data, no storage) for benchmarks and the verification's reference answers.
  *
  * The same text is mounted into the Trino pods by the analytics components and written verbatim into the
- * local Trino 476 the tests start (test/harness/trino.ts), so what the tests prove is what the cluster runs.
+ * local Trino 476 the tests start (harness/trino.ts), so what the tests prove is what the cluster runs.
  * No @pulumi imports: the verification CLI and the benchmarks load this file too.
  */
 

@@ -3,7 +3,7 @@
  * server (memory, scheduling, JVM flags, graceful shutdown), and those two files as the trino chart 1.42.2
  * renders them from these values (trinodb/charts, `charts/trino/templates/configmap-coordinator.yaml` and
  * `configmap-worker.yaml`). One pure function pair, used by the program (trinoValues) and by the engine tests'
- * Trino harness (test/harness/trino.ts), so the coordinator and worker JVMs the tests start run the lines the
+ * Trino harness (harness/trino.ts), so the coordinator and worker JVMs the tests start run the lines the
  * cluster's pods run.
  *
  * The chart owns most of both files (its fixed JVM flags, `coordinator=true`, the discovery URI); the

@@ -16,7 +16,7 @@
  *
  * Why not the AWS SDK bundle: S3A needs the SDK's core, S3, KMS and STS modules (5 MB), not the 281-300 MB
  * bundle of every AWS service; the metastore and the PySpark sample job run on exactly these (tests on the real
- * radosgw: test/harness/hive-metastore.ts, test/compute-engines/; figures in docs/performance.md).
+ * radosgw: harness/hive-metastore.ts, test/compute-engines/; figures in docs/performance.md).
  */
 import metastoreJars from "../foundation/metastore-jars.json";
 import pythonWheels from "../foundation/python-wheels.json";

@@ -16,8 +16,8 @@ import { renderSparkConf } from "../../stacks/compute/sparkConf";
 import { lastJobResult } from "../../verify/kube/jobResult";
 import type { IngestDriver } from "../../verify/analytics/observe";
 import { sparkInstall, submitJob, type JobRun, type SparkInstall } from "../compute-engines/spark";
-import { s3Client } from "../foundation-scripts/helpers";
-import type { Lakehouse } from "../harness/lakehouse";
+import { s3Client } from "../../harness/radosgw";
+import type { Lakehouse } from "../../harness/lakehouse";
 import { SPARK_CATALOG } from "../../stacks/compute/names";
 
 export interface LocalIngestOptions {

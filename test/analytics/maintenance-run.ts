@@ -1,12 +1,12 @@
 /**
- * Runs the shipped table_maintenance.py against the shared lakehouse (test/harness/lakehouse.ts) and types its
+ * Runs the shipped table_maintenance.py against the shared lakehouse (harness/lakehouse.ts) and types its
  * JSON line. Used by the maintenance's own engine test (test/analytics/maintenance.test.ts) and by the restore
  * test that runs it right after a real `restore.sh --replace` (test/foundation-scripts/restore-reconcile.test.ts).
  */
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { runScript, type ScriptRun } from "../foundation-scripts/helpers";
-import type { Lakehouse } from "../harness/lakehouse";
+import type { Lakehouse } from "../../harness/lakehouse";
 
 export const MAINTENANCE_SCRIPT = path.resolve(
   __dirname,

@@ -1,6 +1,6 @@
 /**
  * The scheduled table maintenance for real: the shipped table_maintenance.py against Trino 476 configured only
- * with the product's catalogs, on the shared Hive Metastore 4.0.0 + Ceph radosgw (test/harness/lakehouse.ts), the
+ * with the product's catalogs, on the shared Hive Metastore 4.0.0 + Ceph radosgw (harness/lakehouse.ts), the
  * reconcile record in a radosgw bucket, and a real Pushgateway (the pinned v1.11.5, .ci/setup.d/65-pushgateway.sh)
  * whose /metrics is checked against the documented metric names (stacks/analytics/dashboard.ts).
  *
@@ -20,9 +20,10 @@ import { randomBytes } from "node:crypto";
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { MAINTENANCE_METRICS, REFUSAL_REASONS } from "../../stacks/analytics/dashboard";
 import { TrinoClient, TrinoQueryError } from "../../verify/http/trino";
-import { runScript, s3Client } from "../foundation-scripts/helpers";
-import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
-import { startPushgateway, type Pushgateway } from "../harness/pushgateway";
+import { s3Client } from "../../harness/radosgw";
+import { runScript } from "../foundation-scripts/helpers";
+import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
+import { startPushgateway, type Pushgateway } from "../../harness/pushgateway";
 import {
   byTable as tableOf,
   maintenanceEnv,

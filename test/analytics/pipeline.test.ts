@@ -25,8 +25,8 @@ import { generateEvents } from "../../verify/compute/events";
 import { endToEndNames, type IngestDriver } from "../../verify/analytics/observe";
 import { runVerification, type VerificationResult } from "../../verify/runner";
 import { TrinoClient, TrinoQueryError } from "../../verify/http/trino";
-import { s3Client } from "../foundation-scripts/helpers";
-import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
+import { s3Client } from "../../harness/radosgw";
+import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
 import { LocalSparkIngest } from "./local-ingest";
 
 /** The TPC-H part at scale 0.01 in the schema the analytics verify test uses (reused when it ran first). */

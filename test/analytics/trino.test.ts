@@ -1,7 +1,7 @@
 /**
  * Trino 476 for real, configured ONLY with the product's rendered catalogs (stacks/analytics/catalogs.ts),
- * against the real Hive Metastore 4.0.0 + PostgreSQL + Ceph 16 radosgw of test/harness/ (started once per
- * test run, see test/harness/lakehouse.ts):
+ * against the real Hive Metastore 4.0.0 + PostgreSQL + Ceph 16 radosgw of harness/ (started once per
+ * test run, see harness/lakehouse.ts):
  * - Iceberg tables by CTAS from tpch.tiny, their data and metadata in the radosgw bucket;
  * - multi-table joins (TPC-H Q3, Q5, Q10) whose answers equal the same queries on the tpch connector;
  * - time travel (FOR VERSION AS OF / FOR TIMESTAMP AS OF) and a DELETE read back;
@@ -11,8 +11,9 @@
 import { strict as assert } from "node:assert";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { TrinoClient, TrinoQueryError } from "../../verify/http/trino";
-import { runScript, s3Client } from "../foundation-scripts/helpers";
-import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
+import { s3Client } from "../../harness/radosgw";
+import { runScript } from "../foundation-scripts/helpers";
+import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
 import { inSchema, TPCH_JOIN_QUERIES, TPCH_TABLES } from "../../verify/analytics/tpch";
 
 const SCHEMA = "it_tpch";

@@ -13,15 +13,15 @@ import { ANALYTICS_CHECKS } from "../../verify/analytics/checks";
 import { INGEST_UNAVAILABLE } from "../../verify/analytics/verification";
 import { runVerification } from "../../verify/runner";
 import { TrinoClient } from "../../verify/http/trino";
-import { kubeConfigFor, refusedUrl, startKubeApi, type KubeApi } from "../harness/kube-api";
-import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
+import { kubeConfigFor, refusedUrl, startKubeApi, type KubeApi } from "../../harness/kube-api";
+import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
 import { controller, PROM_OK, sparkOperator } from "../verify/cluster";
 
 const SCHEMA = "it_verify";
 
 function testConfig(over: { replicas?: number; latency?: number; schema?: string } = {}): LakehouseConfig {
   return configSchema.parse({
-    // The harness runs the product's topology: a coordinator and one worker (test/harness/trino-topology.ts).
+    // The harness runs the product's topology: a coordinator and one worker (harness/trino-topology.ts).
     sizing: { trinoWorker: { replicas: over.replicas ?? 1, cpu: "1", memory: "4Gi" } },
     thresholds: { queryLatencySeconds: over.latency ?? 600 },
     analytics: { verifyScaleFactor: 0.01, verifySchema: over.schema ?? SCHEMA },

@@ -12,8 +12,8 @@ import { analyticsTargets, analyticsWrong, renderAnalyticsReport } from "../../b
 import { renderQuery, sameAnswer, TPCH_QUERIES, TPCH_TABLES, tpchSchema } from "../../bench/lib/tpch";
 import { parseDataSize } from "../../bench/lib/trino-stats";
 import { renderCatalogs } from "../../stacks/analytics/catalogs";
-import { npmRun, ROOT } from "./npm";
-import { sharedLakehouse } from "../harness/lakehouse";
+import { npmRun, ROOT } from "../npm";
+import { sharedLakehouse } from "../../harness/lakehouse";
 
 describe("bench: analytics helpers (pure)", () => {
   it("renders each query for a schema, time travel only with a snapshot, and refuses odd names", () => {

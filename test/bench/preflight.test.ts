@@ -6,7 +6,7 @@
  * target may be missed, and then the bench must exit 1 and say which.
  */
 import { strict as assert } from "node:assert";
-import { npmRun } from "./npm";
+import { npmRun } from "../npm";
 
 describe("bench: preflight (as a user runs it)", function () {
   this.timeout(300_000);

@@ -16,8 +16,8 @@ import {
 import { amountToCents, generateEventsCsv, SELECTIVE_FILTER } from "../../bench/lib/events-csv";
 import { parseFlags, UsageError } from "../../cli/flags";
 import { runS3SelectBench } from "../../bench/s3select";
-import { npmRun } from "./npm";
-import { startRadosgw, type Radosgw } from "../harness/radosgw";
+import { npmRun } from "../npm";
+import { s3Client, startRadosgw, type Radosgw } from "../../harness/radosgw";
 
 describe("bench: S3 Select helpers (pure)", () => {
   it("writes Ceph 16's dialect and the standard one, and refuses values that would need quoting", () => {
@@ -127,14 +127,7 @@ describe("bench: S3 Select on the real radosgw (Ceph 16)", function () {
 
   it("fails with Ceph's own message when the expression fix is missing (the SDK's escaping breaks the SQL)", async () => {
     const make = (fix: boolean): S3Client => {
-      const c = new S3Client({
-        endpoint: rgw!.endpoint,
-        region: rgw!.region,
-        forcePathStyle: true,
-        credentials: rgw!,
-        requestChecksumCalculation: "WHEN_REQUIRED",
-        responseChecksumValidation: "WHEN_REQUIRED",
-      });
+      const c = s3Client(rgw!);
       if (fix) addCephSelectFix(c);
       return c;
     };

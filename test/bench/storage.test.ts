@@ -8,7 +8,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import { renderStorageReport } from "../../bench/lib/render";
 import { AwsCliSession, awsCliConfig, READ_RATIO_GOAL, type StorageBenchResult } from "../../bench/storage";
-import { npmRun } from "./npm";
+import { npmRun } from "../npm";
 
 const MiB = 2 ** 20;
 

@@ -1,6 +1,6 @@
 /**
  * `verify.airflow-dag` against a real Airflow, for each supported line (3.3.2 with api-server, dag-processor and
- * scheduler; 2.10.5 with webserver and scheduler; test/harness/airflow.ts), each started once for all its cases:
+ * scheduler; 2.10.5 with webserver and scheduler; harness/airflow.ts), each started once for all its cases:
  *
  * - the DAG folder holds exactly what the program's DAG ConfigMap carries (dagConfigMapData: the rendered DAG and
  *   the manifest sampleJobManifestYaml renders from the stack config), nothing copied by hand;
@@ -10,7 +10,7 @@
  *   observer's mapping (airflowObservation, dagRunReport) and the check's evaluate;
  * - a triggered run: the script creates a DAG run with the verification's conf, the scheduler runs the real
  *   task (the DAG's SparkKubernetesOperator subclass, provider 10.x), which submits the SparkApplication to the
- *   real kube-apiserver (test/harness/kube-control-plane.ts) as the Airflow workers' ServiceAccount bound by the
+ *   real kube-apiserver (harness/kube-control-plane.ts) as the Airflow workers' ServiceAccount bound by the
  *   program's own Role (airflowSparkRules), with the kubernetes_default connection pointing at it. A stand-in
  *   operator (test/e2e/spark-operator.ts) plays the driver pod and the application's state: COMPLETED makes the
  *   DAG run succeed, FAILED makes it fail on the first try (fail_fast), and the script's report names both.
@@ -34,14 +34,14 @@ import { dagRunConf, dagRunId, dagRunReport, dagRunTables } from "../../verify/c
 import { airflowDag, describeDagRun } from "../../verify/compute/checks/airflowDag";
 import { AIRFLOW_SCRIPT, airflowObservation } from "../../verify/compute/observe";
 import type { ComputeObservations, JobObservation } from "../../verify/types";
-import { AIRFLOW_LINES, startAirflow, type Airflow } from "../harness/airflow";
+import { AIRFLOW_LINES, startAirflow, type Airflow } from "../../harness/airflow";
 import {
   controlPlaneHint,
   sharedControlPlane,
   stopSharedControlPlane,
   type ControlPlane,
   type Obj,
-} from "../harness/kube-control-plane";
+} from "../../harness/kube-control-plane";
 import {
   startSparkOperatorStandIn,
   type SparkOperatorStandIn,
@@ -51,8 +51,9 @@ import { e2eCrds } from "../e2e/fixtures/crds";
 import { PutObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { generateEvents } from "../../verify/compute/events";
 import { SAMPLE_IO_SCRIPT } from "../../verify/compute/sampleJobRun";
-import { runScript, s3Client } from "../foundation-scripts/helpers";
-import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
+import { s3Client } from "../../harness/radosgw";
+import { runScript } from "../foundation-scripts/helpers";
+import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
 import { localSparkConf, runProcess, sparkInstall, submitJob, type SparkInstall } from "./spark";
 
 const DAG_ID = "lakehouse_ingest";

@@ -1,7 +1,7 @@
 /**
  * The sample PySpark job for real (the sample job contract): PySpark 3.5.8 from PyPI with the pinned jars from Maven Central,
  * configured ONLY by renderSparkConf's output (plus the S3 keys in the environment), against the real Hive
- * Metastore 4.0.0 + PostgreSQL + radosgw of test/harness. Ingest, re-run (idempotent: same rows, no new
+ * Metastore 4.0.0 + PostgreSQL + radosgw of harness/. Ingest, re-run (idempotent: same rows, no new
  * snapshot), append, read back through pyiceberg, and malformed input failing clearly with the tables left
  * exactly as they were (same snapshot id, same rows), even though a good file of new rows sat beside the bad one.
  *
@@ -12,10 +12,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { s3Client } from "../foundation-scripts/helpers";
-import { startHiveMetastore, type HiveMetastore } from "../harness/hive-metastore";
-import { startPostgres, type Postgres } from "../harness/postgres";
-import { startRadosgw, type Radosgw } from "../harness/radosgw";
+import { startHiveMetastore, type HiveMetastore } from "../../harness/hive-metastore";
+import { startPostgres, type Postgres } from "../../harness/postgres";
+import { startRadosgw, type Radosgw, s3Client } from "../../harness/radosgw";
 import { localSparkConf, pyJson, sparkInstall, submitJob, type JobRun, type SparkInstall } from "./spark";
 
 const TYPES = ["view", "click", "purchase", "refund"];

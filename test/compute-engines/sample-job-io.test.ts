@@ -26,8 +26,9 @@ import {
 } from "../../verify/compute/sampleJobRun";
 import { jobLineFromLog } from "../../verify/kube/sparkApplication";
 import type { JobObservation } from "../../verify/types";
-import { runScript, s3Client, type ScriptRun } from "../foundation-scripts/helpers";
-import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
+import { s3Client } from "../../harness/radosgw";
+import { runScript, type ScriptRun } from "../foundation-scripts/helpers";
+import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
 import { localSparkConf, sparkInstall, submitJob, type SparkInstall } from "./spark";
 import { inClusterS3Endpoint } from "../../stacks/platform/s3";
 

@@ -18,8 +18,8 @@ import * as fs from "node:fs";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
-import type { ControlPlane, Obj } from "../harness/kube-control-plane";
-import { waitFor } from "../harness/proc";
+import type { ControlPlane, Obj } from "../../harness/kube-control-plane";
+import { waitFor } from "../../harness/proc";
 import { e2eCrds } from "./fixtures/crds";
 
 const ROOT = path.resolve(__dirname, "../..");

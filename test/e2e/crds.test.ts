@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ANALYTICS_NAMES } from "../../stacks/analytics/names";
 import { FOUNDATION_NAMES } from "../../stacks/foundation/names";
-import { ApiError, type Obj } from "../harness/kube-control-plane";
+import { ApiError, type Obj } from "../../harness/kube-control-plane";
 import { runMocked, type Recorded } from "../stacks/run-mocked";
 import { e2eHint, registerTeardown, requireTools, sharedEnv, REPO, type E2eEnv } from "./env";
 import { E2E_CRD_NAMES, HAND_WRITTEN_CRD_NAMES, UPSTREAM_CRDS } from "./fixtures/crds";

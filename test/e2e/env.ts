@@ -1,7 +1,7 @@
 /**
  * The e2e environment, started once per test run and shared by every e2e test file: the real control plane
- * (test/harness/kube-control-plane.ts) seeded as a ready anton (./anton.ts), and a real radosgw
- * (test/harness/radosgw.ts) as anton's S3 gateway, so that the live preflight's S3 round trip at `pulumi up`
+ * (harness/kube-control-plane.ts) seeded as a ready anton (./anton.ts), and a real radosgw
+ * (harness/radosgw.ts) as anton's S3 gateway, so that the live preflight's S3 round trip at `pulumi up`
  * runs against real S3. Stopped by the root `after` hook each e2e file registers ({@link registerTeardown}).
  */
 import * as fs from "node:fs";
@@ -14,9 +14,9 @@ import {
   sharedControlPlane,
   stopSharedControlPlane,
   type ControlPlane,
-} from "../harness/kube-control-plane";
-import { startRadosgw, type Radosgw } from "../harness/radosgw";
-import { which } from "../harness/proc";
+} from "../../harness/kube-control-plane";
+import { startRadosgw, type Radosgw } from "../../harness/radosgw";
+import { which } from "../../harness/proc";
 import { seedAnton, type SeededAnton } from "./anton";
 import { upstreamCrdsHint } from "./fixtures/crds";
 import { FOUNDATION_NAMES } from "../../stacks/foundation/names";

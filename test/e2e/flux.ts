@@ -8,7 +8,7 @@
  * accepts: test/e2e/fixtures/crds.ts). It installs no chart: the Spark Operator's
  * and Trino's own Deployments do not exist in this suite, which the README says.
  */
-import type { ControlPlane, Obj } from "../harness/kube-control-plane";
+import type { ControlPlane, Obj } from "../../harness/kube-control-plane";
 import { standInLoop } from "./stand-in-loop";
 
 const HELM_RELEASE = "helm.toolkit.fluxcd.io/v2";

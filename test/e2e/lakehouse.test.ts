@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import main from "../../index";
 import { FOUNDATION_NAMES } from "../../stacks/foundation/names";
-import { ApiError, type Obj } from "../harness/kube-control-plane";
+import { ApiError, type Obj } from "../../harness/kube-control-plane";
 import { ANTON_CLUSTER, ANTON_METRICS } from "./anton";
 import { startFluxStandIn, type FluxStandIn } from "./flux";
 import { antonStackConfig, e2eHint, registerTeardown, requireTools, sharedEnv, type E2eEnv } from "./env";

@@ -23,7 +23,7 @@ import {
   type Stack,
 } from "@pulumi/pulumi/automation";
 import * as YAML from "yaml";
-import { CACHE_BIN, CACHE_DIR } from "../harness/kube-control-plane";
+import { CACHE_BIN, CACHE_DIR } from "../../harness/kube-control-plane";
 
 export const REPO = path.resolve(__dirname, "../..");
 export const PULUMI_BINARIES = [

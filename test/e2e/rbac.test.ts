@@ -12,7 +12,7 @@ import type { Report } from "../../preflight/model";
 import { runPreflight } from "../../preflight/runner";
 import { ANTON_CLUSTER, ANTON_METRICS } from "./anton";
 import { e2eHint, registerTeardown, requireTools, sharedEnv, stopSharedEnv, REPO, type E2eEnv } from "./env";
-import { waitFor } from "../harness/proc";
+import { waitFor } from "../../harness/proc";
 
 registerTeardown();
 
@@ -82,7 +82,7 @@ describe("e2e: live readiness and least-privilege RBAC on a real kube-apiserver"
     });
 
     it("is really least privilege: the API server refuses it what the file does not grant", async () => {
-      const { ApiError } = await import("../harness/kube-control-plane");
+      const { ApiError } = await import("../../harness/kube-control-plane");
       const token = (await env.cp.request(
         "POST",
         "/api/v1/namespaces/default/serviceaccounts/lakehouse-preflight/token",

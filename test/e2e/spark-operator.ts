@@ -16,7 +16,7 @@
  * unchecked: the real operator's submission (spark-submit in its pod), executors, the webhook's mutation, and
  * what the job itself does (test/compute-engines runs that for real).
  */
-import type { ControlPlane, Obj } from "../harness/kube-control-plane";
+import type { ControlPlane, Obj } from "../../harness/kube-control-plane";
 import { standInLoop } from "./stand-in-loop";
 
 export const SPARK_APP_API = "sparkoperator.k8s.io/v1beta2";

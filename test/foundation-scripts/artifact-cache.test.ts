@@ -32,10 +32,9 @@ import {
   runArtifactScript,
   TEST_CACHE_BUCKET,
   type ScriptRun,
-} from "../harness/artifact-cache";
-import { freePort } from "../harness/proc";
-import { startRadosgw, type Radosgw } from "../harness/radosgw";
-import { s3Client } from "./helpers";
+} from "../../harness/artifact-cache";
+import { freePort } from "../../harness/proc";
+import { startRadosgw, type Radosgw, s3Client } from "../../harness/radosgw";
 
 const ALL = platformArtifacts();
 const POSTGRES = METASTORE_JARS[0];

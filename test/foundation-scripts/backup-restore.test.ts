@@ -12,9 +12,9 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { startPostgres, type Postgres } from "../harness/postgres";
-import { startRadosgw, type Radosgw } from "../harness/radosgw";
-import { METASTORE_SCHEMA_SQL, runScript, s3Client, scriptEnv, SCRIPTS } from "./helpers";
+import { startPostgres, type Postgres } from "../../harness/postgres";
+import { startRadosgw, type Radosgw, s3Client } from "../../harness/radosgw";
+import { METASTORE_SCHEMA_SQL, runScript, scriptEnv, SCRIPTS } from "./helpers";
 
 const BACKUP = path.join(SCRIPTS, "backup.sh");
 const RESTORE = path.join(SCRIPTS, "restore.sh");

@@ -1,17 +1,16 @@
 /**
- * Shared helpers for the foundation scripts' tests: run a script with an env and capture everything, an S3
- * client for the harness's radosgw, and a metastore-shaped schema (a few Hive Metastore tables with rows).
+ * Shared helpers for the foundation scripts' tests: run a script with an env and capture everything, the
+ * foundation checks over one observation, and a metastore-shaped schema (a few Hive Metastore tables with rows).
  */
 import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { S3Client } from "@aws-sdk/client-s3";
 import type { LakehouseConfig } from "../../preflight/config/schema";
 import type { CheckResult } from "../../preflight/model";
 import { evaluateChecks } from "../../verify/checks";
 import { FOUNDATION_CHECKS } from "../../verify/foundation/checks";
 import type { FoundationObservations, JobObservation } from "../../verify/types";
-import type { Radosgw } from "../harness/radosgw";
-import type { Postgres } from "../harness/postgres";
+import type { Radosgw } from "../../harness/radosgw";
+import type { Postgres } from "../../harness/postgres";
 
 /** The foundation phase's pod scripts (backup, restore, reconcile). */
 export const SCRIPTS = path.resolve(__dirname, "../../stacks/foundation/scripts");
@@ -92,18 +91,6 @@ export function foundationChecks(
   return Object.fromEntries(
     evaluateChecks(FOUNDATION_CHECKS, all, { config, now: new Date() }).map((r) => [r.id, r]),
   );
-}
-
-export function s3Client(rgw: Radosgw): S3Client {
-  return new S3Client({
-    endpoint: rgw.endpoint,
-    region: rgw.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
-    // Ceph 16 RGW rejects the SDK's default flexible checksums with 411 MissingContentLength.
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
 }
 
 /** The env contract of backup.sh / restore.sh for the harness's engines. */

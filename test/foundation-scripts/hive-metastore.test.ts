@@ -1,5 +1,5 @@
 /**
- * The verification scripts against a REAL Hive Metastore 4.0.0 (test/harness/hive-metastore.ts: Maven Central
+ * The verification scripts against a REAL Hive Metastore 4.0.0 (harness/hive-metastore.ts: Maven Central
  * jars, schema by schematool on the PostgreSQL harness, S3A warehouse on the radosgw harness):
  * - metastore_ping.py calls get_all_databases over Thrift; after the metastore stops, the ping fails;
  * - iceberg_roundtrip.py with `type=hive` (the configuration the verification Job uses);
@@ -11,10 +11,10 @@ import * as path from "node:path";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { configSchema } from "../../preflight/config/schema";
 import type { FoundationObservations } from "../../verify/types";
-import { startHiveMetastore, type HiveMetastore } from "../harness/hive-metastore";
-import { startPostgres, type Postgres } from "../harness/postgres";
-import { startRadosgw, type Radosgw } from "../harness/radosgw";
-import { asJob, foundationChecks, runScript, s3Client, scriptEnv, SCRIPTS, VERIFY_SCRIPTS } from "./helpers";
+import { startHiveMetastore, type HiveMetastore } from "../../harness/hive-metastore";
+import { startPostgres, type Postgres } from "../../harness/postgres";
+import { startRadosgw, type Radosgw, s3Client } from "../../harness/radosgw";
+import { asJob, foundationChecks, runScript, scriptEnv, SCRIPTS, VERIFY_SCRIPTS } from "./helpers";
 
 describe("foundation scripts against a real Hive Metastore 4.0.0", function () {
   this.timeout(300_000);

@@ -8,8 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CreateBucketCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import { startRadosgw, type Radosgw } from "../harness/radosgw";
-import { runScript, s3Client, VERIFY_SCRIPTS } from "./helpers";
+import { startRadosgw, type Radosgw, s3Client } from "../../harness/radosgw";
+import { runScript, VERIFY_SCRIPTS } from "./helpers";
 
 const SCRIPT = path.join(VERIFY_SCRIPTS, "iceberg_roundtrip.py");
 const BUCKET = "lakehouse-warehouse";

@@ -10,9 +10,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { hmsHome } from "../harness/hive-metastore";
-import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
-import { runScript, s3Client, scriptEnv, SCRIPTS } from "./helpers";
+import { hmsHome } from "../../harness/hive-metastore";
+import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
+import { s3Client } from "../../harness/radosgw";
+import { runScript, scriptEnv, SCRIPTS } from "./helpers";
 
 const RECONCILE = path.join(SCRIPTS, "reconcile.sh");
 const SINCE = Date.parse("2026-12-01T00:00:00Z");

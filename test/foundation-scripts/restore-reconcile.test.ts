@@ -1,6 +1,6 @@
 /**
  * Issue 14's scenario with the shipped scripts on the real engines (the shared PostgreSQL + radosgw + Hive
- * Metastore 4.0.0 + Trino 476 of test/harness/lakehouse.ts, pyiceberg, and ONE run of the real PySpark sample
+ * Metastore 4.0.0 + Trino 476 of harness/lakehouse.ts, pyiceberg, and ONE run of the real PySpark sample
  * job), in the runbook's order: a dump, commits after it, the metastore stopped, restore.sh --target-db
  * <metastore db> --replace, the metastore started.
  *
@@ -36,9 +36,10 @@ import { configSchema } from "../../preflight/config/schema";
 import { renderSparkConf } from "../../stacks/compute/sparkConf";
 import { TrinoClient } from "../../verify/http/trino";
 import { sparkInstall, submitJob } from "../compute-engines/spark";
-import { sharedLakehouse, type Lakehouse } from "../harness/lakehouse";
+import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
 import { byTable, maintenanceEnv, runMaintenance } from "../analytics/maintenance-run";
-import { asJob, foundationChecks, runScript, s3Client, scriptEnv, SCRIPTS, type ScriptRun } from "./helpers";
+import { s3Client } from "../../harness/radosgw";
+import { asJob, foundationChecks, runScript, scriptEnv, SCRIPTS, type ScriptRun } from "./helpers";
 
 const RESTORE = path.join(SCRIPTS, "restore.sh");
 const BACKUP = path.join(SCRIPTS, "backup.sh");
@@ -97,7 +98,7 @@ describe("restore.sh reconciles the restored catalog with the warehouse (real Po
     lh = await sharedLakehouse();
     s3 = s3Client(lh.rgw);
     backupUser = await lh.rgw.createUser(`rr-backup-${randomBytes(3).toString("hex")}`);
-    backupS3 = s3Client({ ...lh.rgw, ...backupUser });
+    backupS3 = s3Client(lh.rgw, backupUser);
     await backupS3.send(new CreateBucketCommand({ Bucket: BACKUP_BUCKET })).catch(() => undefined);
     env = {
       ...scriptEnv(lh.pg, lh.rgw, { db: lh.hms.database, bucket: BACKUP_BUCKET, prefix }),

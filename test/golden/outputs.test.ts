@@ -12,12 +12,11 @@
  * and the diff of the recorded files is then part of that change's review.
  */
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { npmRun, ROOT } from "../npm";
 
-const ROOT = path.resolve(__dirname, "../..");
 const GOLDEN = __dirname;
 const RECORD = process.env.LAKEHOUSE_GOLDEN_RECORD === "1";
 
@@ -30,28 +29,6 @@ const antonJson = (cluster: string): string[] => [
   "--output",
   "json",
 ];
-
-/** `npm run -s SCRIPT -- ARGS` in `cwd`, with a clean environment (no colour, no stray KUBECONFIG). */
-function npmRun(
-  script: string,
-  args: string[],
-  cwd = ROOT,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      "npm",
-      ["--prefix", ROOT, "run", "-s", script, "--", ...args],
-      {
-        cwd,
-        maxBuffer: 64 * 1024 * 1024,
-        timeout: 280_000,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: "C.UTF-8", NO_COLOR: "1" },
-      },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 /**
  * The document with every ISO-8601 timestamp, the temp dir the test used and the checkout's path replaced by
@@ -97,7 +74,6 @@ describe("outputs pinned across restructuring: plan and preflight JSON, byte for
     file: string;
     script: string;
     args: (tmp: string) => string[];
-    cwd?: (tmp: string) => string;
     code: number;
   }[] = [
     {
@@ -141,7 +117,12 @@ describe("outputs pinned across restructuring: plan and preflight JSON, byte for
 
   for (const c of cases) {
     it(`${c.file}: \`npm run ${c.script}\` prints exactly the recorded document (exit ${c.code})`, async () => {
-      const r = await npmRun(c.script, c.args(tmp));
+      // A clean environment: no colour, no stray KUBECONFIG.
+      const r = await npmRun([c.script, "--", ...c.args(tmp)], {
+        cleanEnv: true,
+        env: { NO_COLOR: "1" },
+        timeoutMs: 280_000,
+      });
       assert.equal(r.code, c.code, r.stderr);
       const got = normalise(r.stdout, tmp);
       JSON.parse(got);

@@ -10,14 +10,13 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   PutObjectCommand,
-  S3Client,
 } from "@aws-sdk/client-s3";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startHiveMetastore } from "./hive-metastore";
-import { isAlive } from "./proc";
-import { startPostgres, type Postgres } from "./postgres";
-import { startRadosgw, type Radosgw } from "./radosgw";
+import { startHiveMetastore } from "../../harness/hive-metastore";
+import { isAlive } from "../../harness/proc";
+import { startPostgres, type Postgres } from "../../harness/postgres";
+import { s3Client, startRadosgw, type Radosgw } from "../../harness/radosgw";
 
 describe("test harness: real radosgw (Ceph 16)", function () {
   this.timeout(120_000);
@@ -30,17 +29,7 @@ describe("test harness: real radosgw (Ceph 16)", function () {
   it("starts, stores and returns an object over S3 for two users, and stops leaving no process behind", async () => {
     rgw = await startRadosgw();
     assert.match(rgw.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
-    const client = (keys: { accessKeyId: string; secretAccessKey: string }): S3Client =>
-      new S3Client({
-        endpoint: rgw!.endpoint,
-        region: rgw!.region,
-        forcePathStyle: true,
-        credentials: keys,
-        // Ceph 16 RGW rejects the SDK's default flexible checksums (aws-chunked) with 411 MissingContentLength.
-        requestChecksumCalculation: "WHEN_REQUIRED",
-        responseChecksumValidation: "WHEN_REQUIRED",
-      });
-    const s3 = client(rgw);
+    const s3 = s3Client(rgw);
     await s3.send(new CreateBucketCommand({ Bucket: "harness-smoke" }));
     const body = `hello from ${process.pid} at ${Date.now()}`;
     await s3.send(new PutObjectCommand({ Bucket: "harness-smoke", Key: "a/b.txt", Body: body }));
@@ -51,7 +40,7 @@ describe("test harness: real radosgw (Ceph 16)", function () {
     const other = await rgw.createUser("second-user");
     assert.notEqual(other.accessKeyId, rgw.accessKeyId);
     await assert.rejects(
-      client(other).send(new GetObjectCommand({ Bucket: "harness-smoke", Key: "a/b.txt" })),
+      s3Client(rgw, other).send(new GetObjectCommand({ Bucket: "harness-smoke", Key: "a/b.txt" })),
       (e: Error) => e.name === "AccessDenied",
     );
     await s3.send(new DeleteObjectCommand({ Bucket: "harness-smoke", Key: "a/b.txt" }));

@@ -6,11 +6,11 @@
 import { strict as assert } from "node:assert";
 import * as net from "node:net";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { startHiveMetastore, type HiveMetastore } from "./hive-metastore";
-import { startPostgres, type Postgres } from "./postgres";
-import { isAlive } from "./proc";
-import { startRadosgw, type Radosgw } from "./radosgw";
-import { thriftCall, throwIfException, type TStruct } from "./thrift";
+import { startHiveMetastore, type HiveMetastore } from "../../harness/hive-metastore";
+import { startPostgres, type Postgres } from "../../harness/postgres";
+import { isAlive } from "../../harness/proc";
+import { s3Client, startRadosgw, type Radosgw } from "../../harness/radosgw";
+import { thriftCall, throwIfException, type TStruct } from "../../harness/thrift";
 
 describe("test harness: real Hive Metastore 4.0.0 on PostgreSQL + radosgw", function () {
   this.timeout(240_000);
@@ -22,14 +22,7 @@ describe("test harness: real Hive Metastore 4.0.0 on PostgreSQL + radosgw", func
   before(async () => {
     [pg, rgw] = await Promise.all([startPostgres(), startRadosgw()]);
     hms = await startHiveMetastore({ pg, rgw });
-    s3 = new S3Client({
-      endpoint: rgw.endpoint,
-      region: rgw.region,
-      forcePathStyle: true,
-      credentials: rgw,
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-    });
+    s3 = s3Client(rgw);
   });
 
   after(async () => {

@@ -3,7 +3,7 @@
  */
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
-import { isAlive, stopPid, StopWaiting, waitFor, waitForOutput } from "./proc";
+import { isAlive, stopPid, StopWaiting, waitFor, waitForOutput } from "../../harness/proc";
 
 const node = (script: string) =>
   spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"] });

@@ -14,7 +14,7 @@ import {
   harnessTopology,
   scaleTrinoMemory,
   TEST_MEMORY_SCALE,
-} from "./trino-topology";
+} from "../../harness/trino-topology";
 
 const MiB = 2 ** 20;
 const node = { port: 41001, coordinatorPort: 41000, tmpDir: "/tmp/x/tmp", sharedArchive: "/c/a.jsa" };

@@ -9,10 +9,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { TrinoClient } from "../../verify/http/trino";
-import { sharedLakehouse } from "./lakehouse";
-import { isAlive } from "./proc";
-import { requireTrino, startTrino, trinoHome } from "./trino";
-import { harnessNodeFiles, TEST_MEMORY_SCALE } from "./trino-topology";
+import { sharedLakehouse } from "../../harness/lakehouse";
+import { isAlive } from "../../harness/proc";
+import { requireTrino, startTrino, trinoHome } from "../../harness/trino";
+import { harnessNodeFiles, TEST_MEMORY_SCALE } from "../../harness/trino-topology";
 
 describe("test harness: real Trino 476", function () {
   this.timeout(600_000);

@@ -11,7 +11,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as assert from "node:assert/strict";
-import { stopPid, waitForOutput } from "../harness/proc";
+import { stopPid, waitForOutput } from "../../harness/proc";
 
 const PACK = path.resolve(__dirname, "../../policy-pack");
 

@@ -13,7 +13,7 @@ import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import type { PlannedResource } from "../../policy-pack/types";
-import { stopPid, waitForOutput } from "../harness/proc";
+import { stopPid, waitForOutput } from "../../harness/proc";
 import { validPlan, withChange } from "./fixtures";
 
 const PACK = path.resolve(__dirname, "../../policy-pack");

@@ -8,26 +8,33 @@ import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
-/** Every relative import of every .ts file under `dir`, as repo-relative module files (`stacks/types.ts`). */
+/**
+ * Every relative import of every .ts file under `dir` (or of the one file `dir` names), as repo-relative module
+ * files (`stacks/types.ts`).
+ */
 function importEdges(dir: string): { from: string; to: string }[] {
   const edges: { from: string; to: string }[] = [];
   const walk = (d: string): void => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (p.endsWith(".ts")) {
-        const text = fs.readFileSync(p, "utf8");
-        // `import ... from "x"`, `export ... from "x"`, `import("x")`, `require("x")`
-        const re = /(?:from\s+|import\(\s*|require\(\s*)["'](\.{1,2}\/[^"']+)["']/g;
-        for (const m of text.matchAll(re)) {
-          const target = path.resolve(path.dirname(p), m[1]);
-          const file = [`${target}.ts`, path.join(target, "index.ts"), target].find((f) => fs.existsSync(f));
-          edges.push({ from: path.relative(ROOT, p), to: path.relative(ROOT, file ?? target) });
-        }
-      }
+      if (e.isDirectory()) {
+        if (e.name !== "node_modules") walk(p);
+      } else if (p.endsWith(".ts")) scan(p);
     }
   };
-  walk(path.join(ROOT, dir));
+  const scan = (p: string): void => {
+    const text = fs.readFileSync(p, "utf8");
+    // `import ... from "x"`, `export ... from "x"`, `import("x")`, `require("x")`
+    const re = /(?:from\s+|import\(\s*|require\(\s*)["'](\.{1,2}\/[^"']+)["']/g;
+    for (const m of text.matchAll(re)) {
+      const target = path.resolve(path.dirname(p), m[1]);
+      const file = [`${target}.ts`, path.join(target, "index.ts"), target].find((f) => fs.existsSync(f));
+      edges.push({ from: path.relative(ROOT, p), to: path.relative(ROOT, file ?? target) });
+    }
+  };
+  const start = path.join(ROOT, dir);
+  if (fs.statSync(start).isDirectory()) walk(start);
+  else scan(start);
   return edges;
 }
 
@@ -94,6 +101,20 @@ describe("layering (docs/architecture.md)", () => {
   it("preflight/ imports neither stacks/, verify/ nor program/", () => {
     const offenders = importEdges("preflight").filter((e) => /^(stacks|verify|program)\//.test(e.to));
     assert.deepStrictEqual(offenders, []);
+  });
+
+  it("harness/ and bench/ never import test/; nothing the product ships imports harness/, bench/ or test/", () => {
+    const offenders = [
+      ...importEdges("harness").filter((e) => /^(test|bench)\//.test(e.to)),
+      ...importEdges("bench").filter((e) => e.to.startsWith("test/")),
+      ...["index.ts", "cli", "plan", "policy-pack", "preflight", "program", "stacks", "verify"]
+        .flatMap((d) => importEdges(d))
+        .filter((e) => /^(harness|bench|test)\//.test(e.to)),
+    ];
+    assert.deepStrictEqual(offenders, []);
+    // The scan sees the edges it allows: bench/ and test/ start their engines from harness/.
+    assert.ok(importEdges("bench").some((e) => e.to.startsWith("harness/")));
+    assert.ok(importEdges("test").some((e) => e.to.startsWith("harness/")));
   });
 
   it("the scan sees the edges it polices (program/ imports both stacks/ and verify/)", () => {

@@ -18,7 +18,7 @@ import {
   type VerificationState,
 } from "../../program/verification";
 import type { VerificationResult, VerifyOptions } from "../../verify/runner";
-import { kubeconfigYaml } from "../harness/kube-api";
+import { kubeconfigYaml } from "../../harness/kube-api";
 
 interface Recorded {
   type: string;

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
-import { npmRun } from "../bench/npm";
+import { npmRun } from "../npm";
 
 interface Tiers {
   ENGINE_DIRS: string[];

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseCli, run, USAGE, type CliIO } from "../../verify/cli/main";
-import { refusedUrl, kubeconfigYaml } from "../harness/kube-api";
+import { refusedUrl, kubeconfigYaml } from "../../harness/kube-api";
 
 function io(): CliIO & { out: () => string; err: () => string } {
   let out = "";

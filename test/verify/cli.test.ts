@@ -8,7 +8,7 @@ import { FOUNDATION_CHECKS } from "../../verify/foundation/checks";
 import { ANALYTICS_CHECKS } from "../../verify/analytics/checks";
 import { parseCli, run, USAGE, type CliIO } from "../../verify/cli/main";
 import { runVerification, type VerifyOptions } from "../../verify/runner";
-import { refusedUrl, kubeconfigYaml, startKubeApi, type KubeApi } from "../harness/kube-api";
+import { refusedUrl, kubeconfigYaml, startKubeApi, type KubeApi } from "../../harness/kube-api";
 import {
   controller,
   DRIVER_FAILED,

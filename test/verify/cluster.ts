@@ -6,7 +6,7 @@
  */
 import type * as http from "node:http";
 import type { KubeObject } from "../../preflight/model";
-import type { KubeApi } from "../harness/kube-api";
+import type { KubeApi } from "../../harness/kube-api";
 import { CACHE_OK, LOCK_OK, PING_OK, restoreOk, ROUNDTRIP_OK } from "./fixtures";
 
 export interface Scenario {

@@ -1,5 +1,5 @@
 /**
- * The verification runner against the Kubernetes API stand-in (test/harness/kube-api.ts) with the real
+ * The verification runner against the Kubernetes API stand-in (harness/kube-api.ts) with the real
  * client-node: Jobs and the scripts ConfigMap are really created, polled, their pods' logs read and deleted.
  * A small "job controller" in `extraRoutes` plays the cluster: it gives each Job a pod that ends with the exit
  * code and log a scenario says. Pass, fail, timeout, unstartable pod, 403, hung and unreachable API.
@@ -8,7 +8,7 @@ import { strict as assert } from "node:assert";
 import { configSchema } from "../../preflight/config/schema";
 import type { Phase } from "../../preflight/model";
 import { runVerification } from "../../verify/runner";
-import { kubeConfigFor, refusedUrl, startKubeApi, type KubeApi } from "../harness/kube-api";
+import { kubeConfigFor, refusedUrl, startKubeApi, type KubeApi } from "../../harness/kube-api";
 import { controller, PASS, PROM_OK, type Scenario } from "./cluster";
 import { RESTORE_CORRUPT } from "./fixtures";
 

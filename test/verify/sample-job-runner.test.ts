@@ -16,7 +16,7 @@ import { generateEvents } from "../../verify/compute/events";
 import { INGEST_UNAVAILABLE, resolveIngest } from "../../verify/analytics/verification";
 import { runVerification } from "../../verify/runner";
 import { runApplication, sampleJobTables, sparkApplicationIngest } from "../../verify/compute/sampleJobRun";
-import { startKubeApi, type KubeApi, type RecordedRequest } from "../harness/kube-api";
+import { startKubeApi, type KubeApi, type RecordedRequest } from "../../harness/kube-api";
 import {
   controller,
   CRD,

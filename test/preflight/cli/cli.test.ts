@@ -9,7 +9,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { KubeObject, Report } from "../../../preflight/model";
-import { kubeconfigYaml, loadObjects, refusedUrl, startKubeApi, type KubeApi } from "../../harness/kube-api";
+import {
+  kubeconfigYaml,
+  loadObjects,
+  refusedUrl,
+  startKubeApi,
+  type KubeApi,
+} from "../../../harness/kube-api";
 import {
   airflowReleaseFailed,
   ANSI,

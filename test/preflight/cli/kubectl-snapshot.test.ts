@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { KubeObject, Report } from "../../../preflight/model";
-import { kubeconfigYaml, loadObjects, startKubeApi, type KubeApi } from "../../harness/kube-api";
+import { kubeconfigYaml, loadObjects, startKubeApi, type KubeApi } from "../../../harness/kube-api";
 import { baseEnv, HEALTHY_FILES, ROOT } from "./helpers";
 
 const DOC = path.join(ROOT, "docs/preflight-cli.md");

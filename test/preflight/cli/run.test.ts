@@ -9,7 +9,7 @@ import * as path from "path";
 import { CLI_OPTIONS, exitCode, parseCli, run, USAGE } from "../../../preflight/cli/main";
 import type { Report } from "../../../preflight/model";
 import { EXIT, InputError } from "../../../preflight/model";
-import { kubeconfigYaml, refusedUrl } from "../../harness/kube-api";
+import { kubeconfigYaml, refusedUrl } from "../../../harness/kube-api";
 import { blockedReport } from "../render/sample";
 import {
   airflowPodsPending,

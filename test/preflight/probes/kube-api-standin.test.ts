@@ -1,12 +1,18 @@
 /**
- * The Kubernetes API stand-in itself (test/harness/kube-api.ts), through the real client-node where a client
+ * The Kubernetes API stand-in itself (harness/kube-api.ts), through the real client-node where a client
  * method exists: other suites (probes, CLI, verify) trust its paging, errors and routes.
  */
 import { strict as assert } from "assert";
 import * as http from "http";
 import { ApiException, BatchV1Api, CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
-import { compareKubeVersions, flatten, refusedUrl, startKubeApi, type KubeApi } from "../../harness/kube-api";
-import { waitFor } from "../../harness/proc";
+import {
+  compareKubeVersions,
+  flatten,
+  refusedUrl,
+  startKubeApi,
+  type KubeApi,
+} from "../../../harness/kube-api";
+import { waitFor } from "../../../harness/proc";
 
 const pod = (ns: string, name: string, labels: Record<string, string> = {}) => ({
   apiVersion: "v1",

@@ -18,7 +18,7 @@ import {
   startKubeApi,
   type KubeApi,
   type RecordedRequest,
-} from "../../harness/kube-api";
+} from "../../../harness/kube-api";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const MANIFEST = path.join(ROOT, "deploy", "rbac", "preflight-clusterrole.yaml");

@@ -10,8 +10,8 @@ import * as path from "path";
 import { parseConfig } from "../../../preflight/config/load";
 import type { KubeObject } from "../../../preflight/model";
 import { collectLive } from "../../../preflight/probes";
-import { loadObjects, startKubeApi, type KubeApi } from "../../harness/kube-api";
-import { startRadosgw, type Radosgw } from "../../harness/radosgw";
+import { loadObjects, startKubeApi, type KubeApi } from "../../../harness/kube-api";
+import { startRadosgw, type Radosgw } from "../../../harness/radosgw";
 
 const FIXTURES = path.resolve(__dirname, "..", "..", "fixtures", "healthy");
 /** The bandwidth probe at a test's size: one 6 MiB object, two ranges. */

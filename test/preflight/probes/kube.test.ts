@@ -1,6 +1,6 @@
 /**
  * The live Kubernetes probe through the real @kubernetes/client-node against the API stand-in
- * (test/harness/kube-api.ts), fed with the healthy homelab fixtures.
+ * (harness/kube-api.ts), fed with the healthy homelab fixtures.
  */
 import { strict as assert } from "assert";
 import { spawn } from "child_process";
@@ -13,7 +13,13 @@ import { evaluate } from "../../../preflight/evaluate";
 import { loadOfflineFacts } from "../../../preflight/offline/load";
 import { collectLiveFacts } from "../../../preflight/probes";
 import { KIND_SPECS, loadKubeConfig, readSecretData, secretPresence } from "../../../preflight/probes/kube";
-import { loadObjects, refusedUrl, startKubeApi, kubeconfigYaml, type KubeApi } from "../../harness/kube-api";
+import {
+  loadObjects,
+  refusedUrl,
+  startKubeApi,
+  kubeconfigYaml,
+  type KubeApi,
+} from "../../../harness/kube-api";
 
 const FIXTURES = path.resolve(__dirname, "..", "..", "fixtures", "healthy");
 const ROOT = path.resolve(__dirname, "..", "..", "..");

@@ -24,7 +24,7 @@ import {
   probeStorageBandwidth,
 } from "../../../preflight/probes/s3Bandwidth";
 import type { S3Target } from "../../../preflight/probes/s3";
-import { startRadosgw, type Radosgw } from "../../harness/radosgw";
+import { s3Client, startRadosgw, type Radosgw } from "../../../harness/radosgw";
 import { config, healthy, run } from "../checks/helpers";
 
 const MiB = 2 ** 20;
@@ -161,14 +161,7 @@ describe("preflight/probes/s3Bandwidth: probeStorageBandwidth against a real rad
   before(async () => {
     rgw = await startRadosgw();
     target = { ...rgw, discoveredFrom: "test harness" };
-    admin = new S3Client({
-      endpoint: rgw.endpoint,
-      region: rgw.region,
-      forcePathStyle: true,
-      credentials: rgw,
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-    });
+    admin = s3Client(rgw);
   });
   after(async () => {
     for (const p of proxies) await p.close();

@@ -14,8 +14,8 @@ import {
 import { parseConfig } from "../../../preflight/config/load";
 import type { KubeObject, S3Observation } from "../../../preflight/model";
 import { probeS3, resolveS3Target, type S3KubeAccess, type S3Target } from "../../../preflight/probes/s3";
-import { freePort } from "../../harness/proc";
-import { startRadosgw, type Radosgw } from "../../harness/radosgw";
+import { freePort } from "../../../harness/proc";
+import { s3Client, startRadosgw, type Radosgw } from "../../../harness/radosgw";
 
 type Done = Extract<S3Observation, { state: "done" }>;
 
@@ -33,14 +33,7 @@ describe("preflight/probes/s3: probeS3 against a real radosgw", function () {
   before(async () => {
     rgw = await startRadosgw();
     target = { ...rgw, discoveredFrom: "test harness" };
-    admin = new S3Client({
-      endpoint: rgw.endpoint,
-      region: rgw.region,
-      forcePathStyle: true,
-      credentials: rgw,
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-    });
+    admin = s3Client(rgw);
   });
 
   after(async () => {

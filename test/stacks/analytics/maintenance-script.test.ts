@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { MAINTENANCE_METRICS, REFUSAL_REASONS } from "../../../stacks/analytics/dashboard";
 import { runScript } from "../../foundation-scripts/helpers";
-import { freePort } from "../../harness/proc";
+import { freePort } from "../../../harness/proc";
 
 const DIR = path.resolve(__dirname, "../../../stacks/analytics/scripts");
 const SCRIPT = path.join(DIR, "table_maintenance.py");

@@ -32,7 +32,6 @@ import {
   asJob,
   foundationChecks,
   runScript,
-  s3Client,
   VERIFY_SCRIPTS,
   type ScriptRun,
 } from "../../foundation-scripts/helpers";
@@ -40,9 +39,10 @@ import {
   startHiveMetastore,
   TEST_LOCK_TIMEOUT_SECONDS,
   type HiveMetastore,
-} from "../../harness/hive-metastore";
-import { sharedLakehouse, type Lakehouse } from "../../harness/lakehouse";
-import { freePort, tail, waitFor } from "../../harness/proc";
+} from "../../../harness/hive-metastore";
+import { sharedLakehouse, type Lakehouse } from "../../../harness/lakehouse";
+import { freePort, tail, waitFor } from "../../../harness/proc";
+import { s3Client } from "../../../harness/radosgw";
 
 const HELPER = path.join(__dirname, "hms_locks.py");
 const PROBE = path.join(VERIFY_SCRIPTS, "metastore_lock_timeout.py");

@@ -7,10 +7,10 @@
 import { strict as assert } from "node:assert";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { metastoreSiteProperties } from "../../../stacks/foundation/metastoreSite";
-import { startHiveMetastore, type HiveMetastore } from "../../harness/hive-metastore";
-import { startPostgres, type Postgres } from "../../harness/postgres";
-import { startRadosgw, type Radosgw } from "../../harness/radosgw";
-import { thriftCall, throwIfException } from "../../harness/thrift";
+import { startHiveMetastore, type HiveMetastore } from "../../../harness/hive-metastore";
+import { startPostgres, type Postgres } from "../../../harness/postgres";
+import { s3Client, startRadosgw, type Radosgw } from "../../../harness/radosgw";
+import { thriftCall, throwIfException } from "../../../harness/thrift";
 
 /** Properties the harness must own: its random database, its port, its loopback bind. */
 const HARNESS_OWNED = new Set(["javax.jdo.option.ConnectionURL", "metastore.thrift.port"]);
@@ -42,14 +42,7 @@ describe("rendered metastore-site.xml on a real Hive Metastore 4.0.0 + radosgw",
     process.env.AWS_ACCESS_KEY_ID = rgw.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = rgw.secretAccessKey;
     hms = await startHiveMetastore({ pg, rgw, bucket, extraConf });
-    s3 = new S3Client({
-      endpoint: rgw.endpoint,
-      region: rgw.region,
-      forcePathStyle: true,
-      credentials: rgw,
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-    });
+    s3 = s3Client(rgw);
   });
 
   after(async () => {

@@ -23,7 +23,7 @@ import * as net from "net";
 import * as path from "path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
-import type { KubeObject } from "../../preflight/model";
+import type { KubeObject } from "../preflight/model";
 
 /** A fault injected for matching requests. Numbers are HTTP status codes answered with a Status body. */
 export type KubeApiFault = 403 | 404 | 410 | 500 | 503 | { delayMs: number } | "hang";

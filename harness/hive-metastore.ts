@@ -14,9 +14,9 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CreateBucketCommand, HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { configSchema } from "../../preflight/config/schema";
-import { metastoreLockProperties } from "../../stacks/foundation/metastoreSite";
+import { CreateBucketCommand, HeadBucketCommand } from "@aws-sdk/client-s3";
+import { configSchema } from "../preflight/config/schema";
+import { metastoreLockProperties } from "../stacks/foundation/metastoreSite";
 import type { Postgres } from "./postgres";
 import {
   freePort,
@@ -29,9 +29,9 @@ import {
   tail,
   waitFor,
 } from "./proc";
-import { METASTORE_JARS } from "../../stacks/platform/artifacts";
+import { METASTORE_JARS } from "../stacks/platform/artifacts";
 import { stageAndFetch } from "./artifact-cache";
-import type { Radosgw } from "./radosgw";
+import { s3Client, type Radosgw } from "./radosgw";
 import { thriftCall } from "./thrift";
 
 /** Where .ci/setup.d/40-hive-metastore.sh puts the jars (`lib/`) and the release's `scripts/`. */
@@ -236,14 +236,7 @@ export async function startHiveMetastore(opts: HiveMetastoreOptions): Promise<Hi
     fs.writeFileSync(path.join(confDir, "metastore-log4j2.properties"), LOG4J2);
 
     if (!opts.sharedDatabase) await pg.createDb(database);
-    const s3 = new S3Client({
-      endpoint: rgw.endpoint,
-      region: rgw.region,
-      forcePathStyle: true,
-      credentials: rgw,
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-    });
+    const s3 = s3Client(rgw);
     try {
       await s3
         .send(new HeadBucketCommand({ Bucket: bucket }))

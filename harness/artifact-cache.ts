@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { cacheKey, renderArtifactScript, type PinnedArtifact } from "../../stacks/platform/artifacts";
+import { cacheKey, renderArtifactScript, type PinnedArtifact } from "../stacks/platform/artifacts";
 import type { Radosgw } from "./radosgw";
 
 /** The cache bucket the tests use (the product's default `lakehouse:artifacts.bucket`). */

@@ -13,16 +13,16 @@
  *   of the classes Trino loads, written by the first start and mapped by later ones; start-up is CPU-bound).
  * Pure: no I/O.
  */
-import { configSchema, type PodSize } from "../../preflight/config/schema";
-import { chartNames } from "../../stacks/analytics/names";
+import { configSchema, type PodSize } from "../preflight/config/schema";
+import { chartNames } from "../stacks/analytics/names";
 import {
   JVMKILL_AGENT_LINE,
   renderTrinoNodeFiles,
   trinoServerValues,
   type TrinoNodeFiles,
   type TrinoServerValues,
-} from "../../stacks/analytics/trinoNodeConfig";
-import { trinoMemory, type TrinoMemory, type TrinoNodeMemory } from "../../stacks/analytics/trinoMemory";
+} from "../stacks/analytics/trinoNodeConfig";
+import { trinoMemory, type TrinoMemory, type TrinoNodeMemory } from "../stacks/analytics/trinoMemory";
 
 /**
  * The test suite's memory factor: the product's sizes (6Gi coordinator, 16Gi workers: heaps of 4.8 and 12.8 GiB)

@@ -18,7 +18,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { TrinoClient, TrinoQueryError } from "../../verify/http/trino";
+import { TrinoClient, TrinoQueryError } from "../verify/http/trino";
 import { freePort, isAlive, spawnDaemon, stopPid, tail, waitFor } from "./proc";
 import { harnessNodeFiles, harnessTopology, TEST_MEMORY_SCALE, type TrinoTopology } from "./trino-topology";
 

@@ -5,13 +5,13 @@
  * jvm.config rendered from the product's values, memory divided by TEST_MEMORY_SCALE (./trino-topology.ts), its
  * S3 keys given as environment variables exactly as the cluster mounts the warehouse Secret.
  */
-import { renderCatalogs } from "../../stacks/analytics/catalogs";
+import { renderCatalogs } from "../stacks/analytics/catalogs";
 import { startHiveMetastore, type HiveMetastore } from "./hive-metastore";
 import { startPostgres, type Postgres } from "./postgres";
 import { startRadosgw, type Radosgw } from "./radosgw";
 import { shared } from "./shared";
 import { startTrino, type Trino } from "./trino";
-import { TrinoClient } from "../../verify/http/trino";
+import { TrinoClient } from "../verify/http/trino";
 
 export interface Lakehouse {
   pg: Postgres;
