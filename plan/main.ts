@@ -9,9 +9,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { loadStackFile } from "../preflight/config/load";
 import { EXIT, InputError, PHASES } from "../preflight/model";
-import { evaluatePolicies } from "../policy-pack/evaluate";
 import type { PlannedResource, PolicyViolation } from "../policy-pack/types";
 import { parseStrict } from "../cli/args";
 import { userDir } from "../cli/io";
@@ -116,7 +114,9 @@ export async function stackRuntimeConfig(
   files: readonly string[],
   dir = process.cwd(),
 ): Promise<Record<string, string>> {
-  // Validates first (InputError naming key/seen/expected), exactly as the program will.
+  // Validates first (InputError naming key/seen/expected), exactly as the program will. Loaded here, past
+  // --help and the argument checks, as the Pulumi runtime below.
+  const { loadStackFile } = await import("../preflight/config/load");
   const { stackConfig } = loadStackFile(stack, dir);
   const values: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(stackConfig ?? {})) {
@@ -290,6 +290,7 @@ export async function runPlan(
       if (run.error.name === "InputError") throw new InputError(run.error.message);
       throw new Error(`The program failed under the mock runtime: ${run.error.message}`);
     }
+    const { evaluatePolicies } = await import("../policy-pack/evaluate");
     const violations = evaluatePolicies(toPlanned(run.resources), packConfig);
     const result = buildResult(args, run, violations, (await import("./mask")).maskInputs);
     io.stdout.write(

@@ -4,7 +4,7 @@
  * code contract (`EXIT` in ../model). Everything it prints for people goes to stderr, except the report.
  */
 import * as path from "path";
-import { defaultConfig, loadStackFile, type LoadedConfig } from "../config/load";
+import type { LoadedConfig } from "../config/load";
 import { EXIT, InputError, PHASES, type Phase, type Report } from "../model";
 import { OUTPUT_FORMATS, renderReport, type OutputFormat } from "../render";
 import type { FactSource } from "../runner";
@@ -183,7 +183,9 @@ export function parseCli(argv: readonly string[]): Parsed {
  * by `kubernetes:context`; assessing the kubeconfig's current context instead could judge a different cluster
  * than the one `pulumi up` would change, so `--stack` implies that context unless `--context` says otherwise.
  */
-function loadConfig(args: Parsed, io: CliIO): LoadedConfig & { stackContext?: string } {
+async function loadConfig(args: Parsed, io: CliIO): Promise<LoadedConfig & { stackContext?: string }> {
+  // Loaded here, past --help and the flag checks: the config schema (zod) is most of what is left of a start.
+  const { defaultConfig, loadStackFile } = await import("../config/load");
   if (!args.stack) return defaultConfig();
   const loaded = loadStackFile(args.stack, projectDir(io.env));
   if (loaded.encryptedKeys.length > 0) {
@@ -217,7 +219,7 @@ export function exitCode(report: Report, phase?: Phase): number {
 }
 
 async function assess(args: Parsed, io: CliIO): Promise<number> {
-  const loaded = loadConfig(args, io);
+  const loaded = await loadConfig(args, io);
   const { config } = loaded;
   const base = userDir(io);
   const files = args.from.map((f) => path.resolve(base, f));
@@ -254,7 +256,7 @@ async function assess(args: Parsed, io: CliIO): Promise<number> {
 async function capture(args: Parsed, io: CliIO): Promise<number> {
   // Loaded lazily: the capture module pulls in nothing the assessment needs.
   const { captureLive, captureSummary, checkCaptureTarget, writeCapture } = await import("../capture");
-  const loaded = loadConfig(args, io);
+  const loaded = await loadConfig(args, io);
   const base = userDir(io);
   const out = path.resolve(base, args.out as string);
   checkCaptureTarget(out);

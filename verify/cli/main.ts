@@ -5,7 +5,6 @@
  * 2 invalid input, 1 unexpected). Progress goes to stderr, the result to stdout.
  */
 import * as path from "path";
-import { defaultConfig, loadStackFile } from "../../preflight/config/load";
 import { EXIT, InputError, PHASES, type Phase } from "../../preflight/model";
 import { parseStrict } from "../../cli/args";
 import { processIO, projectDir, reportFailure, userDir, type CliIO } from "../../cli/io";
@@ -259,6 +258,8 @@ export async function run(
       io.stdout.write(USAGE);
       return EXIT.ready;
     }
+    // The config schema (zod) and YAML parser load past --help and the flag checks, like the clients below.
+    const { defaultConfig, loadStackFile } = await import("../../preflight/config/load");
     const loaded = args.stack ? loadStackFile(args.stack, projectDir(io.env)) : defaultConfig();
     const { config } = loaded;
     // Like the preflight: `--stack` verifies the cluster `pulumi up` deployed to (its kubernetes:context),
