@@ -9,10 +9,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { EXIT, InputError, PHASES } from "../preflight/model";
+import { InputError, PHASES } from "../preflight/model";
 import type { PlannedResource, PolicyViolation } from "../policy-pack/types";
 import { parseStrict } from "../cli/args";
-import { userDir } from "../cli/io";
+import { EXIT, planExit, reportPlanFailure } from "../cli/exit";
+import { userDir, type CliIO } from "../cli/io";
+import { planOutputFormat, type PlanOutputFormat } from "../cli/output";
 import { SECRET } from "./markers";
 import type { maskInputs } from "./mask";
 import type { MockRunResult, RecordedResource } from "./mockrun";
@@ -51,7 +53,7 @@ Exit codes: 0 no mandatory violation, 5 a mandatory violation, 2 invalid input, 
 interface PlanArgs {
   stack: string;
   from: string[];
-  output: "table" | "json";
+  output: PlanOutputFormat;
   packConfig?: string;
 }
 
@@ -77,10 +79,7 @@ export function parsePlanArgs(argv: string[], base = process.cwd()): PlanArgs | 
   );
   const v = parsed.values;
   if (v.help) return "help";
-  const output = v.output ?? "table";
-  if (output !== "table" && output !== "json") {
-    throw new InputError(`--output: "${output}" is not a format; expected table or json.`);
-  }
+  const output = planOutputFormat(v.output);
   let from = v.from ?? [];
   if (from.length === 0) {
     const dir = path.join(ROOT, "examples", "anton");
@@ -254,12 +253,8 @@ export function renderTable(r: PlanResult, base = process.cwd()): string {
   return lines.join("\n") + "\n";
 }
 
-export interface PlanIO {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-  env: Record<string, string | undefined>;
-  cwd: string;
-}
+/** What plan needs of the CLI I/O (cli/io.ts): it neither colours nor wraps. */
+export type PlanIO = Pick<CliIO, "stdout" | "stderr" | "env" | "cwd">;
 
 export async function runPlan(
   argv: string[],
@@ -296,15 +291,9 @@ export async function runPlan(
     io.stdout.write(
       args.output === "json" ? JSON.stringify(result, null, 2) + "\n" : renderTable(result, base),
     );
-    return result.mandatoryViolations > 0 ? EXIT.mandatoryViolation : EXIT.ready;
+    return planExit(result);
   } catch (e) {
-    if (e instanceof InputError) {
-      io.stderr.write(`error: ${e.message}\n`);
-      return EXIT.invalidInput;
-    }
-    io.stderr.write(`error: ${(e as Error).message ?? String(e)}\n`);
-    if (process.env.LAKEHOUSE_DEBUG) io.stderr.write(`${(e as Error).stack}\n`);
-    return EXIT.unexpected;
+    return reportPlanFailure(e, io);
   }
 }
 
