@@ -10,10 +10,6 @@ import type { z } from "zod";
 import { InputError } from "../model";
 import { CONFIG_KEYS, configSchema, type LakehouseConfig } from "./schema";
 
-/** The YAML parser, loaded on first use: most runs read JSON only, and it is a tenth of a CLI's start-up. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const yaml = (): typeof YamlModule => require("yaml") as typeof YamlModule;
-
 export const NAMESPACE = "lakehouse";
 
 export interface LoadedConfig {
@@ -128,6 +124,10 @@ export function parseConfig(raw: Record<string, unknown>, source: string): Lakeh
 export function defaultConfig(): LoadedConfig {
   return { config: parseConfig({}, "built-in defaults"), source: "built-in defaults", encryptedKeys: [] };
 }
+
+/** The YAML parser, loaded on first use: most runs read JSON only, and it is a tenth of a CLI's start-up. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const yaml = (): typeof YamlModule => require("yaml") as typeof YamlModule;
 
 /** Parses YAML text with errors that name the file, line and column. */
 export function parseYamlText(text: string, file: string): unknown {
