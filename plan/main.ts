@@ -9,12 +9,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { loadStackFile } from "../preflight/config/load";
-import { EXIT, InputError, PHASES } from "../preflight/model";
-import { evaluatePolicies } from "../policy-pack/evaluate";
+import { InputError, PHASES } from "../preflight/model";
 import type { PlannedResource, PolicyViolation } from "../policy-pack/types";
 import { parseStrict } from "../cli/args";
-import { userDir } from "../cli/io";
+import { EXIT, planExit, reportPlanFailure } from "../cli/exit";
+import { userDir, type CliIO } from "../cli/io";
+import { planOutputFormat, type PlanOutputFormat } from "../cli/output";
 import { SECRET } from "./markers";
 import type { maskInputs } from "./mask";
 import type { MockRunResult, RecordedResource } from "./mockrun";
@@ -53,7 +53,7 @@ Exit codes: 0 no mandatory violation, 5 a mandatory violation, 2 invalid input, 
 interface PlanArgs {
   stack: string;
   from: string[];
-  output: "table" | "json";
+  output: PlanOutputFormat;
   packConfig?: string;
 }
 
@@ -79,10 +79,7 @@ export function parsePlanArgs(argv: string[], base = process.cwd()): PlanArgs | 
   );
   const v = parsed.values;
   if (v.help) return "help";
-  const output = v.output ?? "table";
-  if (output !== "table" && output !== "json") {
-    throw new InputError(`--output: "${output}" is not a format; expected table or json.`);
-  }
+  const output = planOutputFormat(v.output);
   let from = v.from ?? [];
   if (from.length === 0) {
     const dir = path.join(ROOT, "examples", "anton");
@@ -116,7 +113,9 @@ export async function stackRuntimeConfig(
   files: readonly string[],
   dir = process.cwd(),
 ): Promise<Record<string, string>> {
-  // Validates first (InputError naming key/seen/expected), exactly as the program will.
+  // Validates first (InputError naming key/seen/expected), exactly as the program will. Loaded here, past
+  // --help and the argument checks, as the Pulumi runtime below.
+  const { loadStackFile } = await import("../preflight/config/load");
   const { stackConfig } = loadStackFile(stack, dir);
   const values: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(stackConfig ?? {})) {
@@ -254,12 +253,8 @@ export function renderTable(r: PlanResult, base = process.cwd()): string {
   return lines.join("\n") + "\n";
 }
 
-export interface PlanIO {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-  env: Record<string, string | undefined>;
-  cwd: string;
-}
+/** What plan needs of the CLI I/O (cli/io.ts): it neither colours nor wraps. */
+export type PlanIO = Pick<CliIO, "stdout" | "stderr" | "env" | "cwd">;
 
 export async function runPlan(
   argv: string[],
@@ -290,20 +285,15 @@ export async function runPlan(
       if (run.error.name === "InputError") throw new InputError(run.error.message);
       throw new Error(`The program failed under the mock runtime: ${run.error.message}`);
     }
+    const { evaluatePolicies } = await import("../policy-pack/evaluate");
     const violations = evaluatePolicies(toPlanned(run.resources), packConfig);
     const result = buildResult(args, run, violations, (await import("./mask")).maskInputs);
     io.stdout.write(
       args.output === "json" ? JSON.stringify(result, null, 2) + "\n" : renderTable(result, base),
     );
-    return result.mandatoryViolations > 0 ? EXIT.mandatoryViolation : EXIT.ready;
+    return planExit(result);
   } catch (e) {
-    if (e instanceof InputError) {
-      io.stderr.write(`error: ${e.message}\n`);
-      return EXIT.invalidInput;
-    }
-    io.stderr.write(`error: ${(e as Error).message ?? String(e)}\n`);
-    if (process.env.LAKEHOUSE_DEBUG) io.stderr.write(`${(e as Error).stack}\n`);
-    return EXIT.unexpected;
+    return reportPlanFailure(e, io);
   }
 }
 

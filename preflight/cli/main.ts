@@ -4,15 +4,14 @@
  * code contract (`EXIT` in ../model). Everything it prints for people goes to stderr, except the report.
  */
 import * as path from "path";
-import { defaultConfig, loadStackFile, type LoadedConfig } from "../config/load";
-import { EXIT, InputError, PHASES, type Phase, type Report } from "../model";
-import { OUTPUT_FORMATS, renderReport, type OutputFormat } from "../render";
+import type { LoadedConfig } from "../config/load";
+import { InputError, PHASES, type Phase } from "../model";
+import { renderReport } from "../render";
 import type { FactSource } from "../runner";
 import { parseStrict, type FlagProblem } from "../../cli/args";
-import { processIO, projectDir, reportFailure, userDir, type CliIO } from "../../cli/io";
-
-// The shared CLI I/O lives in cli/io.ts; re-exported for code that imported it from here.
-export { processIO, projectDir, reportFailure, userDir, type CliIO };
+import { EXIT, preflightExit, reportFailure, runAsProgram } from "../../cli/exit";
+import { processIO, projectDir, userDir, type CliIO } from "../../cli/io";
+import { oneOf, outputFormat, renderOptions, type OutputFormat } from "../../cli/output";
 
 const HELP_HINT = "Run `npm run preflight -- --help` for usage.";
 
@@ -123,13 +122,6 @@ function flagError({ code, message: msg, subject }: FlagProblem): InputError {
   return new InputError(`${msg} ${HELP_HINT}`);
 }
 
-function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new InputError(`${flag} "${value}" is not one of ${allowed.join(", ")}. ${HELP_HINT}`);
-  }
-  return value as T;
-}
-
 /** Parses argv (without `node script`). Throws InputError for anything a user typed wrong. */
 export function parseCli(argv: readonly string[]): Parsed {
   const parsed = parseStrict({ args: [...argv], options: CLI_OPTIONS, allowPositionals: true }, flagError);
@@ -172,8 +164,8 @@ export function parseCli(argv: readonly string[]): Parsed {
     kubeconfig: v.kubeconfig,
     context: v.context,
     from,
-    output: v.output === undefined ? "table" : oneOf("--output", v.output, OUTPUT_FORMATS),
-    phase: v.phase === undefined ? undefined : oneOf("--phase", v.phase, PHASES),
+    output: outputFormat(v.output, HELP_HINT),
+    phase: v.phase === undefined ? undefined : oneOf("--phase", v.phase, PHASES, HELP_HINT),
     out: v.out,
   };
 }
@@ -183,7 +175,9 @@ export function parseCli(argv: readonly string[]): Parsed {
  * by `kubernetes:context`; assessing the kubeconfig's current context instead could judge a different cluster
  * than the one `pulumi up` would change, so `--stack` implies that context unless `--context` says otherwise.
  */
-function loadConfig(args: Parsed, io: CliIO): LoadedConfig & { stackContext?: string } {
+async function loadConfig(args: Parsed, io: CliIO): Promise<LoadedConfig & { stackContext?: string }> {
+  // Loaded here, past --help and the flag checks: the config schema (zod) is most of what is left of a start.
+  const { defaultConfig, loadStackFile } = await import("../config/load");
   if (!args.stack) return defaultConfig();
   const loaded = loadStackFile(args.stack, projectDir(io.env));
   if (loaded.encryptedKeys.length > 0) {
@@ -208,16 +202,11 @@ function liveContext(
   return loaded.stackContext;
 }
 
-/** The exit code of a report: the decision, or with `phase` that phase's gate. */
-export function exitCode(report: Report, phase?: Phase): number {
-  if (phase) return report.gates[phase]?.open ? EXIT.ready : EXIT.blocked;
-  if (report.decision === "ready") return EXIT.ready;
-  if (report.decision === "not-needed") return EXIT.notNeeded;
-  return EXIT.blocked;
-}
+/** The exit code of a report: the decision, or with `phase` that phase's gate (cli/exit.ts). */
+export const exitCode = preflightExit;
 
 async function assess(args: Parsed, io: CliIO): Promise<number> {
-  const loaded = loadConfig(args, io);
+  const loaded = await loadConfig(args, io);
   const { config } = loaded;
   const base = userDir(io);
   const files = args.from.map((f) => path.resolve(base, f));
@@ -244,9 +233,8 @@ async function assess(args: Parsed, io: CliIO): Promise<number> {
       `preflight: note: "not needed" is based on incomplete facts: ${undecided.map((c) => `${c.id} (${c.status})`).join(", ")} could not be determined. Fix the access or input those checks name, or declare the trigger in the stack config.\n`,
     );
   }
-  const color = args.output === "table" && io.isTTY && !io.env.NO_COLOR;
   io.stdout.write(
-    renderReport(report, args.output, { color, phase: args.phase, width: io.isTTY ? io.columns : undefined }),
+    renderReport(report, args.output, { ...renderOptions(io, args.output), phase: args.phase }),
   );
   return exitCode(report, args.phase);
 }
@@ -254,7 +242,7 @@ async function assess(args: Parsed, io: CliIO): Promise<number> {
 async function capture(args: Parsed, io: CliIO): Promise<number> {
   // Loaded lazily: the capture module pulls in nothing the assessment needs.
   const { captureLive, captureSummary, checkCaptureTarget, writeCapture } = await import("../capture");
-  const loaded = loadConfig(args, io);
+  const loaded = await loadConfig(args, io);
   const base = userDir(io);
   const out = path.resolve(base, args.out as string);
   checkCaptureTarget(out);
@@ -292,13 +280,5 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
 }
 
 if (require.main === module) {
-  // A reader that stops early (`| head`) closes the pipe: that is not an error worth a stack trace.
-  process.stdout.on("error", (e: NodeJS.ErrnoException) =>
-    process.exit(e.code === "EPIPE" ? 0 : EXIT.unexpected),
-  );
-  void run(process.argv.slice(2), processIO()).then((code) => {
-    // Exit explicitly: a live probe's keep-alive sockets must not hold the process open. stdout is a file, pipe
-    // or TTY here, all written synchronously on Linux, so nothing is lost; the callback covers the rest.
-    process.stdout.write("", () => process.exit(code));
-  });
+  runAsProgram(() => run(process.argv.slice(2), processIO()), { closedPipeIsFine: true });
 }

@@ -5,17 +5,18 @@
  * 2 invalid input, 1 unexpected). Progress goes to stderr, the result to stdout.
  */
 import * as path from "path";
-import { defaultConfig, loadStackFile } from "../../preflight/config/load";
-import { EXIT, InputError, PHASES, type Phase } from "../../preflight/model";
+import { InputError, PHASES, type Phase } from "../../preflight/model";
 import { parseStrict } from "../../cli/args";
-import { processIO, projectDir, reportFailure, userDir, type CliIO } from "../../cli/io";
-import { OUTPUT_FORMATS, renderResults, type OutputFormat } from "../../preflight/render";
+import { EXIT, reportFailure, runAsProgram, verifyExit } from "../../cli/exit";
+import { processIO, projectDir, userDir, type CliIO } from "../../cli/io";
+import { oneOf, outputFormat, renderOptions, type OutputFormat } from "../../cli/output";
+import { renderResults } from "../../preflight/render";
+
+/** The CLI I/O seam (cli/io.ts), re-exported for the tests that import it from here. */
+export type { CliIO };
 import { parseServiceRef, type PrometheusSource } from "../http/prometheus";
 import type { TrinoSource } from "../analytics/endpoint";
 import type { VerificationResult, VerifyOptions } from "../runner";
-
-/** The preflight CLI's I/O seam and project folder: both CLIs read the same stack files the same way. */
-export type { CliIO };
 
 const HELP_HINT = "Run `npm run verify -- --help` for usage.";
 
@@ -159,13 +160,8 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
   for (const k of Object.keys(OPTIONS) as (keyof typeof OPTIONS)[]) {
     if (v[k] === "") throw new InputError(`--${k} needs a value. ${HELP_HINT}`);
   }
-  const phase = (v.phase ?? "foundation") as Phase;
-  if (!PHASES.includes(phase))
-    throw new InputError(`--phase "${v.phase}" is not one of ${PHASES.join(", ")}. ${HELP_HINT}`);
-  const output = (v.output ?? "table") as OutputFormat;
-  if (!OUTPUT_FORMATS.includes(output)) {
-    throw new InputError(`--output "${v.output}" is not one of ${OUTPUT_FORMATS.join(", ")}. ${HELP_HINT}`);
-  }
+  const phase: Phase = oneOf("--phase", v.phase ?? "foundation", PHASES, HELP_HINT);
+  const output = outputFormat(v.output, HELP_HINT);
   const timeoutSeconds = v.timeout === undefined ? 600 : Number(v.timeout);
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 10 || timeoutSeconds > 7200) {
     throw new InputError(
@@ -238,10 +234,8 @@ export function parseCli(argv: readonly string[]): ParsedArgs {
   };
 }
 
-/** Exit code of a verification: the shared contract. */
-export function exitCode(result: Pick<VerificationResult, "status">): number {
-  return result.status === "fail" || result.status === "unknown" ? EXIT.blocked : EXIT.ready;
-}
+/** Exit code of a verification: the shared contract (cli/exit.ts). */
+export const exitCode: (result: Pick<VerificationResult, "status">) => number = verifyExit;
 
 /**
  * Runs the CLI and resolves to the exit code. Never throws. `verify` is injectable for tests (default: the
@@ -259,6 +253,8 @@ export async function run(
       io.stdout.write(USAGE);
       return EXIT.ready;
     }
+    // The config schema (zod) and YAML parser load past --help and the flag checks, like the clients below.
+    const { defaultConfig, loadStackFile } = await import("../../preflight/config/load");
     const loaded = args.stack ? loadStackFile(args.stack, projectDir(io.env)) : defaultConfig();
     const { config } = loaded;
     // Like the preflight: `--stack` verifies the cluster `pulumi up` deployed to (its kubernetes:context),
@@ -294,12 +290,11 @@ export async function run(
       pipelineTable: args.table,
       log: (m) => io.stderr.write(`${m}\n`),
     });
-    const color = args.output === "table" && io.isTTY && !io.env.NO_COLOR;
     io.stdout.write(
       renderResults(
         { title: result.title, status: result.status, summary: result.summary, results: result.results },
         args.output,
-        { color, width: io.isTTY ? io.columns : undefined },
+        renderOptions(io, args.output),
       ),
     );
     if (result.leftovers.length > 0) {
@@ -312,8 +307,5 @@ export async function run(
 }
 
 if (require.main === module) {
-  void run(process.argv.slice(2), processIO()).then((code) => {
-    // Exit explicitly: a timed-out API call's socket must not hold the process open.
-    process.stdout.write("", () => process.exit(code));
-  });
+  runAsProgram(() => run(process.argv.slice(2), processIO()));
 }
