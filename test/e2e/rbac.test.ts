@@ -11,7 +11,17 @@ import * as YAML from "yaml";
 import type { Report } from "../../preflight/model";
 import { runPreflight } from "../../preflight/runner";
 import { ANTON_CLUSTER, ANTON_METRICS } from "./anton";
-import { e2eHint, registerTeardown, requireTools, sharedEnv, stopSharedEnv, REPO, type E2eEnv } from "./env";
+import {
+  antonStackConfig,
+  e2eHint,
+  registerTeardown,
+  requireTools,
+  sharedEnv,
+  stopSharedEnv,
+  REPO,
+  type E2eEnv,
+} from "./env";
+import { npmRun } from "../npm";
 import { waitFor } from "../../harness/proc";
 
 registerTeardown();
@@ -109,6 +119,27 @@ describe("e2e: live readiness and least-privilege RBAC on a real kube-apiserver"
       const r = await live(kubeconfig);
       assert.equal(r.decision, admin.decision, r.summary);
       assert.deepEqual(statuses(r), statuses(admin));
+    });
+
+    it("`npm run preflight -- --stack anton --kubeconfig ... --output json` as a user types it: the same verdict, check by check", async () => {
+      // The CLI as users start it (cli/register.cjs, whose client-node is the bundle built ahead), over the API
+      // server's TLS with the identity's bearer token; the stack file is anton's with the e2e overrides.
+      const project = fs.mkdtempSync(path.join(env.cp.base, "cli-project-"));
+      fs.writeFileSync(
+        path.join(project, "Pulumi.anton.yaml"),
+        YAML.stringify({ config: { ...antonStackConfig(), ...env.overrides } }),
+      );
+      const r = await npmRun(
+        ["preflight", "--", "--stack", "anton", "--kubeconfig", kubeconfig, "--output", "json"],
+        {
+          env: { LAKEHOUSE_PROJECT_DIR: project },
+        },
+      );
+      assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
+      const report = JSON.parse(r.stdout) as Report;
+      assert.equal(report.decision, admin.decision, report.summary);
+      assert.equal(report.mode, "live");
+      assert.deepEqual(statuses(report), statuses(admin));
     });
 
     it("without one of its rules (helmreleases), the check that needs it is unknown and names the verb and resource", async () => {
