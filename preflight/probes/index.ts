@@ -1,8 +1,10 @@
 /**
  * Live facts: every probe concurrently (Kubernetes API via @kubernetes/client-node, S3 via @aws-sdk/client-s3).
  *
- * The Kubernetes lists of all kinds start at once; each kind pages on its own. S3 runs alongside them: at once
- * when the endpoint is configured, else as soon as the cephobjectstores list has told us where RGW is.
+ * The Kubernetes lists of all kinds start at once; each kind pages on its own. S3 runs alongside them: its target
+ * (endpoint, the Secret with the keys) at once when the endpoint is configured, else as soon as the
+ * cephobjectstores list has told us where RGW is; its round trip once a kind has answered (the S3 client loads
+ * while the lists wait on the network).
  */
 import type { LakehouseConfig } from "../config/schema";
 import type {
@@ -21,8 +23,7 @@ import {
   type KindTiming,
   type LoadedKubeConfig,
 } from "./kube";
-import { ENDPOINT_ENV, probeS3, resolveS3Target } from "./s3";
-import { probeStorageBandwidth } from "./s3Bandwidth";
+import { ENDPOINT_ENV, resolveS3Target } from "./s3Target";
 
 export interface LiveOptions {
   /** Path of a kubeconfig file; default: KUBECONFIG or ~/.kube/config (or in-cluster). */
@@ -65,6 +66,9 @@ export async function collectLive(
   // S3 needs the CephObjectStore only to discover the endpoint; with an endpoint configured it starts at once.
   let storesDone: (c: Collection) => void = () => undefined;
   const stores = new Promise<Collection>((resolve) => (storesDone = resolve));
+  // Settles once any kind has answered (or the lists ended): by then every list request is on the wire.
+  let kubeAnswered: () => void = () => undefined;
+  const firstKind = new Promise<void>((resolve) => (kubeAnswered = resolve));
   const endpointConfigured =
     config.s3.endpoint.trim() !== "" || ENDPOINT_ENV.some((n) => (env[n] ?? "").trim());
   const s3Promise: Promise<ObjectStoreObservations> = opts.skipS3
@@ -79,7 +83,7 @@ export async function collectLive(
             "The S3 probes were not requested (capture reads the cluster only; preview stays read-only).",
         },
       })
-    : probeObjectStore(config, loaded, env, endpointConfigured ? undefined : stores);
+    : probeObjectStore(config, loaded, env, endpointConfigured ? undefined : stores, firstKind);
 
   const creds = opts.retained?.databaseCredentials;
   const retainedPromise: Promise<RetainedObjects | undefined> = creds
@@ -91,8 +95,11 @@ export async function collectLive(
     collectKinds(loaded, {
       pageSize: config.probe.pageSize,
       requestTimeoutMs: config.probe.requestTimeoutMs,
-      onKind: (kind, c) => kind === "cephobjectstores" && storesDone(c),
-    }),
+      onKind: (kind, c) => {
+        kubeAnswered();
+        if (kind === "cephobjectstores") storesDone(c);
+      },
+    }).finally(kubeAnswered),
     s3Promise,
     retainedPromise,
   ]);
@@ -125,6 +132,7 @@ async function probeObjectStore(
   loaded: LoadedKubeConfig,
   env: NodeJS.ProcessEnv,
   stores: Promise<Collection> | undefined,
+  firstKind: Promise<void>,
 ): Promise<ObjectStoreObservations> {
   try {
     let objectStore: KubeObject | undefined;
@@ -153,6 +161,11 @@ async function probeObjectStore(
       const reason = `${target.reason}${storesNote}`;
       return { s3: { state: "unconfigured", reason }, bandwidth: { state: "not-measured", reason } };
     }
+    // The S3 client (~0.2 s of CPU to load) is loaded only once a kind has answered: every Kubernetes list
+    // request is on the wire by then, so the load overlaps their network waits instead of delaying them. The
+    // target (and the Secret read it may need) did not wait for it.
+    await firstKind;
+    const { probeS3 } = await import("./s3");
     const s3 = await probeS3(target, {
       scratchBucket: config.s3.scratchBucket,
       timeoutMs: config.probe.requestTimeoutMs,
@@ -175,6 +188,7 @@ async function probeObjectStore(
       };
     }
     const MiB = 2 ** 20;
+    const { probeStorageBandwidth } = await import("./s3Bandwidth");
     const bandwidth = await probeStorageBandwidth(target, {
       bucket: config.s3.scratchBucket,
       objectBytes: bw.objectSizeMiB * MiB,

@@ -27,7 +27,8 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import type { BandwidthObservation, BandwidthPhase } from "../model";
-import { describeS3Error, s3Client, type S3Target } from "./s3";
+import { describeS3Error, s3Client } from "./s3";
+import type { S3Target } from "./s3Target";
 
 /** Where probe objects live in the scratch bucket (a leftover is easy to find and delete). */
 export const BANDWIDTH_PREFIX = "lakehouse-preflight/bandwidth-";

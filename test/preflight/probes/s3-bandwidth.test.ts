@@ -23,7 +23,7 @@ import {
   percentile,
   probeStorageBandwidth,
 } from "../../../preflight/probes/s3Bandwidth";
-import type { S3Target } from "../../../preflight/probes/s3";
+import type { S3Target } from "../../../preflight/probes/s3Target";
 import { s3Client, startRadosgw, type Radosgw } from "../../../harness/radosgw";
 import { config, healthy, run } from "../checks/helpers";
 

@@ -13,7 +13,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { parseConfig } from "../../../preflight/config/load";
 import type { KubeObject, S3Observation } from "../../../preflight/model";
-import { probeS3, resolveS3Target, type S3KubeAccess, type S3Target } from "../../../preflight/probes/s3";
+import { probeS3 } from "../../../preflight/probes/s3";
+import { resolveS3Target, type S3KubeAccess, type S3Target } from "../../../preflight/probes/s3Target";
 import { freePort } from "../../../harness/proc";
 import { s3Client, startRadosgw, type Radosgw } from "../../../harness/radosgw";
 
