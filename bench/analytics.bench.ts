@@ -10,6 +10,7 @@
  * Exit 1 on a wrong answer anywhere, or at --scale 10 when a target is missed (median < 10 s, overhead < 2x);
  * 2 on a bad flag. A benchmark, not a test: it prints numbers.
  */
+import { reportBenchFailure } from "../cli/exit";
 import { analyticsTargets, analyticsWrong, ANALYTICS_TARGETS, renderAnalyticsReport } from "./lib/render";
 import { choiceFlag, numberFlag, parseFlags, usage, UsageError, type FlagSpec } from "../cli/flags";
 import { startBenchEngines, type BenchEngines } from "./lib/engines";
@@ -94,9 +95,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(
-    e instanceof UsageError ? e.message : `${COMMAND} failed: ${(e as Error)?.message ?? String(e)}`,
-  );
-  process.exitCode = e instanceof UsageError ? 2 : 1;
-});
+main().catch((e: unknown) => reportBenchFailure(COMMAND, e));

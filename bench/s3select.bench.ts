@@ -5,6 +5,7 @@
  * --skip-trino) through Trino on an Iceberg copy and on the CSV itself. Prints times (median of the runs),
  * bytes moved and the ratios. A benchmark, not a test: it asserts only that every leg returns the right rows.
  */
+import { reportBenchFailure } from "../cli/exit";
 import { startBenchEngines, type BenchEngines } from "./lib/engines";
 import { choiceFlag, numberFlag, parseFlags, usage, UsageError, type FlagSpec } from "../cli/flags";
 import { machineLine, versionOf } from "./lib/report";
@@ -63,9 +64,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(
-    e instanceof UsageError ? e.message : `${COMMAND} failed: ${(e as Error)?.message ?? String(e)}`,
-  );
-  process.exitCode = e instanceof UsageError ? 2 : 1;
-});
+main().catch((e: unknown) => reportBenchFailure(COMMAND, e));

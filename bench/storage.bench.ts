@@ -5,6 +5,7 @@
  * run, with the ratio. Goal: the probe reads at least 0.9x as fast as the AWS CLI. A benchmark, not a test: it
  * fails only when a leg fails (or moves the wrong number of bytes), and prints whether the goal was met.
  */
+import { reportBenchFailure } from "../cli/exit";
 import { startBenchEngines, type BenchEngines } from "./lib/engines";
 import { numberFlag, parseFlags, usage, UsageError, type FlagSpec } from "../cli/flags";
 import { machineLine, versionOf } from "./lib/report";
@@ -89,9 +90,4 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-main().catch((e: unknown) => {
-  console.error(
-    e instanceof UsageError ? e.message : `${COMMAND} failed: ${(e as Error)?.message ?? String(e)}`,
-  );
-  process.exitCode = e instanceof UsageError ? 2 : 1;
-});
+main().catch((e: unknown) => reportBenchFailure(COMMAND, e));
