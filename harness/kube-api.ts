@@ -314,37 +314,36 @@ function parsePath(p: string): Route | undefined {
   return { group, version, plural: rest[0], name: rest[1] };
 }
 
-const matchesLabels = (obj: KubeObject, selector: string | undefined): boolean => {
-  if (!selector) return true;
-  return selector
+/** A label or field selector's terms: `k=v` / `k==v` (equal), `k!=v` (not equal), a bare `k` (value undefined). */
+const selectorTerms = (selector: string): { key: string; neg: boolean; value: string | undefined }[] =>
+  selector
     .split(",")
     .filter(Boolean)
-    .every((term) => {
+    .map((term) => {
       const neg = term.includes("!=");
-      const [k, v] = term.split(neg ? "!=" : /==?/).map((s) => s.trim());
-      const actual = obj.metadata?.labels?.[k];
-      if (v === undefined) return actual !== undefined;
-      return neg ? actual !== v : actual === v;
+      const [key, value] = term.split(neg ? "!=" : /==?/).map((s) => s.trim());
+      return { key, neg, value };
     });
-};
 
-const matchesFields = (obj: KubeObject, selector: string | undefined): boolean => {
-  if (!selector) return true;
-  return selector
-    .split(",")
-    .filter(Boolean)
-    .every((term) => {
-      const neg = term.includes("!=");
-      const [k, v] = term.split(neg ? "!=" : /==?/).map((s) => s.trim());
-      const actual =
-        k === "metadata.name"
-          ? obj.metadata?.name
-          : k === "metadata.namespace"
-            ? obj.metadata?.namespace
-            : undefined;
-      return neg ? actual !== v : actual === v;
-    });
-};
+const matchesLabels = (obj: KubeObject, selector: string | undefined): boolean =>
+  !selector ||
+  selectorTerms(selector).every(({ key, neg, value }) => {
+    const actual = obj.metadata?.labels?.[key];
+    if (value === undefined) return actual !== undefined;
+    return neg ? actual !== value : actual === value;
+  });
+
+const matchesFields = (obj: KubeObject, selector: string | undefined): boolean =>
+  !selector ||
+  selectorTerms(selector).every(({ key, neg, value }) => {
+    const actual =
+      key === "metadata.name"
+        ? obj.metadata?.name
+        : key === "metadata.namespace"
+          ? obj.metadata?.namespace
+          : undefined;
+    return neg ? actual !== value : actual === value;
+  });
 
 /** Starts the stand-in. Always `await api.stop()` in an `after` hook. */
 export async function startKubeApi(options: KubeApiOptions = {}): Promise<KubeApi> {

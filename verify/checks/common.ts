@@ -85,3 +85,36 @@ export function cleanupLeftovers(cleanup: JobObservation, leftovers: readonly st
         : cleanup.state;
   return [`the clean-up Job ${said}`, ...leftovers];
 }
+
+/**
+ * The last step of a run that succeeded (the sample job, the Airflow DAG run): `pass` when its clean-up removed
+ * everything, else `warn` naming what is left (cleanupLeftovers) with `remediation`, how to remove it by hand.
+ */
+export function cleanupOutcome(run: {
+  /** What the run showed, the start of `observed`. */
+  seen: string;
+  cleanup: JobObservation;
+  leftovers: readonly string[];
+  expected: string;
+  remediation: string;
+  data: Record<string, unknown>;
+}): CheckOutcome {
+  const { seen, expected, data } = run;
+  const left = cleanupLeftovers(run.cleanup, run.leftovers);
+  if (left.length > 0) {
+    return {
+      status: "warn",
+      observed: `${seen}; but not everything was removed: ${left.join("; ")}.`,
+      expected,
+      remediation: run.remediation,
+      data,
+    };
+  }
+  return {
+    status: "pass",
+    observed: `${seen}; scratch tables and landing file removed.`,
+    expected,
+    remediation: "",
+    data,
+  };
+}

@@ -251,18 +251,21 @@ export function airflowObservation(config: LakehouseConfig, job: JobObservation)
   };
 }
 
+/** How a compute verification run's Jobs are named, bounded and kept (the Airflow check's Job uses the same). */
+interface ComputeJobOptions {
+  runId: string;
+  jobTimeoutMs: number;
+  requestTimeoutMs: number;
+  pollMs?: number;
+  keep?: boolean;
+  image: string;
+}
+
 /** Runs the Airflow check Job and reads its outcome. Never throws. */
 async function observeAirflowDag(
   kc: KubeConfig,
   config: LakehouseConfig,
-  opts: {
-    runId: string;
-    jobTimeoutMs: number;
-    requestTimeoutMs: number;
-    pollMs?: number;
-    keep?: boolean;
-    image: string;
-  },
+  opts: ComputeJobOptions,
 ): Promise<{ observation: AirflowDagObservation; leftovers: string[] }> {
   const af = config.cluster.airflowNamespace;
   const m = airflowDagManifests(config, opts.runId, fs.readFileSync(AIRFLOW_SCRIPT, "utf8"), {
@@ -291,16 +294,7 @@ async function observeAirflowDag(
 export async function observeCompute(
   kc: KubeConfig,
   config: LakehouseConfig,
-  opts: {
-    runId: string;
-    jobTimeoutMs: number;
-    requestTimeoutMs: number;
-    pollMs?: number;
-    keep?: boolean;
-    image: string;
-    now?: Date;
-    log?: (msg: string) => void;
-  },
+  opts: ComputeJobOptions & { now?: Date; log?: (msg: string) => void },
 ): Promise<{ observations: ComputeObservations; leftovers: string[] }> {
   const log = opts.log ?? (() => undefined);
   const operatorP = observeOperator(kc, config, opts.requestTimeoutMs);

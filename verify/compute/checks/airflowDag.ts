@@ -16,7 +16,7 @@ import type {
   VerifyCheckDefinition,
   VerifyContext,
 } from "../../types";
-import { cleanupLeftovers, jobProblem, lastLine } from "../../checks/common";
+import { cleanupOutcome, jobProblem, lastLine } from "../../checks/common";
 import { airflowApiService } from "../../../stacks/compute/names";
 
 const RUNBOOK = "docs/runbooks/compute.md (verify.airflow-dag)";
@@ -272,21 +272,12 @@ function evaluateRun(run: AirflowRunObservation, c: RunContext): CheckOutcome {
 
   // 5. Clean-up: a leftover is worth a warning.
   const seen = `${loaded}; ${what}; ${t.rows} rows generated = counted through the catalog in ${run.table} (snapshot ${t.snapshotId ?? "?"})`;
-  const left = cleanupLeftovers(run.cleanup, run.leftovers);
-  if (left.length > 0) {
-    return {
-      status: "warn",
-      observed: `${seen}; but not everything was removed: ${left.join("; ")}.`,
-      expected,
-      remediation: `Remove the scratch objects by hand: the tables ${run.table}/${run.aggregateTable} (DROP TABLE ... PURGE), the objects under ${run.source}, and \`kubectl -n ${ns} delete sparkapplications,jobs,configmaps -l lakehouse.dev/verify-run\` (and the same for jobs,configmaps in ${af}); ${RUNBOOK}.`,
-      data,
-    };
-  }
-  return {
-    status: "pass",
-    observed: `${seen}; scratch tables and landing file removed.`,
+  return cleanupOutcome({
+    seen,
+    cleanup: run.cleanup,
+    leftovers: run.leftovers,
     expected,
-    remediation: "",
+    remediation: `Remove the scratch objects by hand: the tables ${run.table}/${run.aggregateTable} (DROP TABLE ... PURGE), the objects under ${run.source}, and \`kubectl -n ${ns} delete sparkapplications,jobs,configmaps -l lakehouse.dev/verify-run\` (and the same for jobs,configmaps in ${af}); ${RUNBOOK}.`,
     data,
-  };
+  });
 }

@@ -12,7 +12,7 @@ import type {
   SparkApplicationObservation,
   VerifyCheckDefinition,
 } from "../../types";
-import { cleanupLeftovers, jobProblem, lastLine } from "../../checks/common";
+import { cleanupOutcome, jobProblem, lastLine } from "../../checks/common";
 
 export const SAMPLE_JOB_CHECK = "verify.sample-job";
 
@@ -204,22 +204,13 @@ export const sampleJob: VerifyCheckDefinition<ComputeObservations> = {
 
     // 4. Clean-up: a leftover is worth a warning, not a failed criterion.
     const seen = `${app} COMPLETED in ${(r.durationMs / 1000).toFixed(0)} s (driver pod ${r.driverPod ?? "?"}); ${n} rows generated = ${t.rows} rows counted through the catalog in ${s.table} = the job's rows_read/table_rows; snapshot ${t.snapshotId} with total-records ${t.totalRecords}`;
-    const what = cleanupLeftovers(s.cleanup, s.leftovers);
-    if (what.length > 0) {
-      return {
-        status: "warn",
-        observed: `${seen}; but not everything was removed: ${what.join("; ")}.`,
-        expected,
-        remediation: `Remove the scratch objects by hand: the tables ${s.table}/${s.aggregateTable} (DROP TABLE ... PURGE), the objects under ${s.source}, and \`kubectl -n ${ns} delete sparkapplications,jobs,configmaps -l lakehouse.dev/verify-run\`; ${RUNBOOK}.`,
-        data,
-      };
-    }
-    return {
-      status: "pass",
-      observed: `${seen}; scratch tables and landing file removed.`,
+    return cleanupOutcome({
+      seen,
+      cleanup: s.cleanup,
+      leftovers: s.leftovers,
       expected,
-      remediation: "",
+      remediation: `Remove the scratch objects by hand: the tables ${s.table}/${s.aggregateTable} (DROP TABLE ... PURGE), the objects under ${s.source}, and \`kubectl -n ${ns} delete sparkapplications,jobs,configmaps -l lakehouse.dev/verify-run\`; ${RUNBOOK}.`,
       data,
-    };
+    });
   },
 };
